@@ -1,0 +1,35 @@
+"""`init`: create or upgrade the schema, load the region, and (with --demo) build the demo operation."""
+from __future__ import annotations
+
+from ops.clock import from_wib, set_clock
+from ops.config import Settings
+from ops.db import get_engine, session_scope, upgrade
+from ops.region import load_region, read_region
+
+
+def init_database(settings: Settings, demo: bool = False) -> dict:
+    region = read_region(settings.path(settings.region_dir), settings.kabupaten_code)  # fail before touching the db
+    engine = get_engine(settings.database_url)
+    upgrade(engine)
+    report: dict = {}
+    with session_scope(engine) as session:
+        report["region"] = load_region(session, region)
+        if demo:
+            from ops.demo.operation import build_demo
+
+            report.update(build_demo(session, region, settings))
+        start = settings.clock_start or (settings.demo_clock_start if demo else None)
+        clock = set_clock(session, from_wib(start) if start else None, settings.clock_speed)
+        report["clock"] = clock.now().isoformat()
+    if demo:
+        report.update(_catch_up(settings))
+    return report
+
+
+def _catch_up(settings: Settings) -> dict:
+    """Let the simulator write the operation's history up to the clock's moment (when the simulator is present)."""
+    try:
+        from ops.feeds.simulator import catch_up
+    except ImportError:
+        return {}
+    return catch_up(settings)

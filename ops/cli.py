@@ -1,0 +1,152 @@
+"""`python -m ops …`: exit 0 on success; on failure a message for a person on stderr and a non-zero exit."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from ops.config import FEED_NAMES, ConfigError, get_settings
+
+EXIT_FAIL, EXIT_USAGE = 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m ops", description="Posko Pilkada: operasi, data dan umpan.")
+    sub = p.add_subparsers(dest="command", required=True)
+    init = sub.add_parser("init", help="create or upgrade the schema and load the region")
+    init.add_argument("--demo", action="store_true", help="also build the demo operation (replaces operation data)")
+    st = sub.add_parser("status", help="state of the operation, its data and its feeds")
+    st.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    fe = sub.add_parser("fetch", help="run one feed once, now")
+    fe.add_argument("feed", choices=FEED_NAMES)
+    sub.add_parser("worker", help="run the scheduler in the foreground")
+    br = sub.add_parser("briefing", help="write the daily briefing (PDF + HTML) now")
+    br.add_argument("--out", default=None, help="folder to write to (default: data/briefings)")
+    br.add_argument("--at", default=None, help="operation moment to report (WIB, e.g. 2024-11-27T06:00)")
+    imp = sub.add_parser("import", help="import a TPS list or a personnel roster (CSV or XLSX)")
+    imp.add_argument("kind", choices=("tps", "personnel"))
+    imp.add_argument("file")
+    imp.add_argument("--actor", default="cli", help="who is importing (recorded in the audit log)")
+    ck = sub.add_parser("clock", help="set the scenario clock (for drills and the demo) or return to real time")
+    ck.add_argument("moment", help="operation moment in WIB (2024-11-27T10:00), or 'real'")
+    ck.add_argument("--speed", type=float, default=1.0, help="operation seconds per real second")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from ops.db import DatabaseError
+    from ops.region import RegionDataError
+
+    try:
+        settings = get_settings()
+        return COMMANDS[args.command](args, settings)
+    except (ConfigError, DatabaseError, RegionDataError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_FAIL
+    except KeyboardInterrupt:
+        return 130
+
+
+def cmd_init(args, settings) -> int:
+    from ops.bootstrap import init_database
+
+    report = init_database(settings, demo=args.demo)
+    parts = ", ".join(f"{k}: {v}" for k, v in report.items())
+    print(f"database ready ({settings.database_url}) — {parts}")
+    return 0
+
+
+def cmd_status(args, settings) -> int:
+    from ops.status import build_status
+
+    try:
+        status = build_status(settings)
+    except RuntimeError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_FAIL
+    if args.json:
+        json.dump(status, sys.stdout, ensure_ascii=False, indent=1, default=str)
+        print()
+    else:
+        t = status["tps"]
+        print(f"{status['operation']['name']} — {status['operation']['clock']}")
+        print(f"TPS {t['total']} (sangat rawan {t['by_kerawanan']['sangat_rawan']}, rawan {t['by_kerawanan']['rawan']},"
+              f" kurang rawan {t['by_kerawanan']['kurang_rawan']}), DPT {t['dpt']}")
+        print(f"Personel {status['personnel']['total']} (BKO {status['personnel']['bko']})")
+        for name, f in status["feeds"].items():
+            print(f"  feed {name:14s} {f['state']:6s} rows={f['rows']} last_success={f['last_success']}")
+    return 0
+
+
+def cmd_fetch(args, settings) -> int:
+    from ops.feeds.runner import FeedFailed, run_feed
+
+    try:
+        result = run_feed(args.feed, settings)
+    except FeedFailed as e:
+        print(f"error: feed {args.feed} failed: {e}", file=sys.stderr)
+        return EXIT_FAIL
+    print(f"{args.feed}: stored {result.rows} record(s)" + (f", rejected {result.rejected}" if result.rejected else ""))
+    for line in result.notes[:20]:
+        print(f"  {line}")
+    return 0
+
+
+def cmd_worker(args, settings) -> int:
+    from ops.scheduler import run_worker
+
+    return run_worker(settings)
+
+
+def cmd_briefing(args, settings) -> int:
+    from ops.briefing.make import BriefingError, make_briefing
+
+    try:
+        paths = make_briefing(settings, out_dir=args.out, at=args.at)
+    except BriefingError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_FAIL
+    for p in paths:
+        print(p)
+    return 0
+
+
+def cmd_import(args, settings) -> int:
+    from ops.importers import ImportRejected, import_file
+
+    try:
+        report = import_file(settings, args.kind, args.file, actor=args.actor)
+    except ImportRejected as e:
+        print(f"error: {e.summary}", file=sys.stderr)
+        for problem in e.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_FAIL
+    print(report)
+    return 0
+
+
+def cmd_clock(args, settings) -> int:
+    import datetime as dt
+
+    from ops.clock import fmt_long_wib, from_wib, set_clock
+    from ops.db import get_engine, session_scope, upgrade
+
+    if args.moment == "real":
+        start = None
+    else:
+        try:
+            start = from_wib(dt.datetime.fromisoformat(args.moment))
+        except ValueError:
+            print(f"error: {args.moment!r} is not a moment like 2024-11-27T10:00 (WIB) or 'real'", file=sys.stderr)
+            return EXIT_USAGE
+    engine = get_engine(settings.database_url)
+    upgrade(engine)
+    with session_scope(engine) as s:
+        clock = set_clock(s, start, args.speed)
+    print(f"clock: {fmt_long_wib(clock.now())}" + (f" (x{args.speed})" if start else " (real time)"))
+    return 0
+
+
+COMMANDS = {"init": cmd_init, "status": cmd_status, "fetch": cmd_fetch, "worker": cmd_worker,
+            "briefing": cmd_briefing, "import": cmd_import, "clock": cmd_clock}

@@ -1,0 +1,169 @@
+"""Typed settings: config/ops.toml (or the file named by OPS_CONFIG), overridden by OPS_* environment variables.
+
+The TOML file groups settings in tables for the reader; the table names are only headings, every key is the setting's
+own name. The environment variable of a setting is OPS_ + its name in capitals (OPS_DATABASE_URL for database_url).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = PROJECT_ROOT / "config" / "ops.toml"
+
+FEED_NAMES = ("bmkg-forecast", "bmkg-nowcast", "openmeteo", "river", "traccar", "tps-status", "sirekap", "simulator")
+
+
+class ConfigError(Exception):
+    """A setting a person must fix: the message names the file or variable and the setting."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OPS_", extra="forbid", frozen=True)
+
+    # --- operation ---
+    operation_name: str = Field("Operasi Mantap Praja Musi 2024 — Pilkada Ogan Ilir", description="Name of the operation shown in headers and the briefing.")
+    polres_name: str = Field("Polres Ogan Ilir", description="The Polres running the Posko.")
+    kabupaten_code: str = Field("16.10", description="Kemendagri code of the kabupaten/kota the operation covers.")
+    region_dir: str = Field("data/region/ogan_ilir", description="Folder with wilayah.csv, batas_wilayah.geojson and tps_pilkada2024_per_kecamatan.csv (relative to the project).")
+    phase_start: dt.date = Field(dt.date(2024, 11, 24), description="First day of the TPS phase of the operation (WIB).")
+    phase_end: dt.date = Field(dt.date(2024, 12, 1), description="Last day of the TPS phase of the operation (WIB).")
+    voting_day: dt.date = Field(dt.date(2024, 11, 27), description="Voting day, H (WIB).")
+    tps_open: dt.time = Field(dt.time(7, 0), description="TPS opening time on voting day (WIB).")
+    tps_close: dt.time = Field(dt.time(13, 0), description="TPS closing time on voting day (WIB); counting follows.")
+    pola_file: str = Field("config/pola.toml", description="TOML file with the pola pengamanan per kerawanan.")
+
+    # --- database ---
+    database_url: str = Field("sqlite:///data/ops.db", description="SQLAlchemy URL. SQLite paths are relative to the project; PostgreSQL as postgresql+psycopg://user@host/db.")
+
+    # --- clock ---
+    clock_start: dt.datetime | None = Field(None, description="Scenario clock: the operation moment (WIB, e.g. 2024-11-27T10:00) at which the clock starts when `init` runs or the clock is set. Empty means real time.")
+    clock_speed: float = Field(1.0, description="Scenario clock speed: operation seconds per real second.", gt=0, le=3600)
+
+    # --- demo ---
+    demo: bool = Field(False, description="1 runs the built-in simulator as the data source for every feed.")
+    demo_seed: int = Field(20241127, description="Seed of the deterministic demo operation.")
+    demo_clock_start: dt.datetime = Field(dt.datetime(2024, 11, 27, 10, 0), description="Where `init --demo` sets the scenario clock when clock_start is empty (WIB).")
+
+    # --- feeds ---
+    bmkg_forecast_url: str = Field("https://api.bmkg.go.id/publik/prakiraan-cuaca", description="Base URL of the BMKG forecast API (?adm4= is added).")
+    bmkg_nowcast_url: str = Field("https://www.bmkg.go.id/alerts/nowcast/id", description="Base URL of the BMKG nowcast warnings (rss.xml and {CODE}_alert.xml are added).")
+    openmeteo_url: str = Field("https://api.open-meteo.com/v1/forecast", description="Base URL of the Open-Meteo forecast API (fallback weather).")
+    openmeteo_flood_url: str = Field("https://flood-api.open-meteo.com/v1/flood", description="Base URL of the Open-Meteo Flood API (river discharge).")
+    traccar_url: str = Field("", description="Base URL of the Traccar server (/api/devices and /api/positions are added). Empty disables the feed.")
+    traccar_token: str = Field("", description="Bearer token of the Traccar user that sees the Polres devices.")
+    tps_status_url: str = Field("", description="URL of the published TPS status sheet (CSV or JSON). Empty disables the feed.")
+    sirekap_url: str = Field("https://sirekappilkada-obj-data.kpu.go.id", description="Base URL of KPU Sirekap public JSON.")
+    feeds_enabled: list[str] = Field(["bmkg-forecast", "bmkg-nowcast", "openmeteo", "river", "traccar", "tps-status", "sirekap"], description="Feeds the scheduler runs (the simulator runs instead when demo is on).")
+    feed_intervals: dict[str, int] = Field({"bmkg-forecast": 180, "bmkg-nowcast": 5, "openmeteo": 60, "river": 360, "traccar": 1, "tps-status": 2, "sirekap": 10, "simulator": 1}, description="Minutes between runs, per feed.")
+    stale_after_intervals: float = Field(3.0, description="A feed is stale when its last success is older than this many of its intervals.")
+    http_timeout_s: float = Field(15.0, description="Timeout of one HTTP request to a feed (seconds).")
+    http_retries: int = Field(3, description="Retries of a failed feed request, with exponential backoff (429 honours Retry-After).", ge=0, le=10)
+    bmkg_requests_per_minute: int = Field(60, description="BMKG rate limit: requests per minute per IP.", ge=1)
+    bmkg_forecast_desa: list[str] = Field([], description="Desa codes to fetch forecasts for; empty means every desa with a TPS.")
+    river_discharge_threshold: float = Field(400.0, description="River discharge (m³/s) above which a river route is flagged.")
+    traccar_silent_minutes: int = Field(15, description="A tracker with no fix for this many minutes is silent.")
+
+    # --- deployment and readiness ---
+    on_site_radius_m: float = Field(150.0, description="A fix within this distance of the TPS counts as on site.")
+    on_site_dwell_minutes: int = Field(10, description="Fixes must hold within the radius this long before an officer counts as on site.")
+    road_speed_kmh: float = Field(35.0, description="Average road travel speed for travel times.")
+    river_speed_kmh: float = Field(15.0, description="Average boat speed on river routes.")
+
+    # --- dashboard ---
+    map_tiles: str = Field("", description="Tile URL template ({z}/{x}/{y}) for a basemap under the map. Empty: blank background with boundaries (works offline).")
+    ui_refresh_seconds: int = Field(30, description="How often live panels refresh.", ge=5)
+    cache_ttl_seconds: int = Field(20, description="How long the dashboard caches query results.", ge=0)
+    run_scheduler_in_app: bool = Field(True, description="Run the scheduler inside the Streamlit server when no worker holds the lease.")
+
+    @field_validator("feeds_enabled")
+    @classmethod
+    def _known_feeds(cls, v: list[str]) -> list[str]:
+        unknown = [f for f in v if f not in FEED_NAMES]
+        if unknown:
+            raise ValueError(f"unknown feed(s) {unknown}; known: {', '.join(FEED_NAMES)}")
+        return v
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings):
+        return (init_settings, env_settings, _TomlSource(settings_cls))
+
+    def path(self, relative: str) -> Path:
+        """A path setting resolved against the project folder."""
+        p = Path(relative)
+        return p if p.is_absolute() else PROJECT_ROOT / p
+
+
+class _TomlSource(PydanticBaseSettingsSource):
+    def __init__(self, settings_cls: type[BaseSettings]):
+        super().__init__(settings_cls)
+        self.path = Path(os.environ.get("OPS_CONFIG") or DEFAULT_CONFIG)
+        self.data = _read_toml(self.path)
+
+    def get_field_value(self, field, field_name):  # pragma: no cover - __call__ does the work
+        return self.data.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(self.data)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        if "OPS_CONFIG" in os.environ:
+            raise ConfigError(f"OPS_CONFIG names {path}, which does not exist.")
+        return {}
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: not valid TOML ({e}).") from e
+    flat: dict[str, Any] = {}
+    for key, value in raw.items():
+        # Tables are headings only; a table value that is itself a setting (feed_intervals) stays whole.
+        field = Settings.model_fields.get(key)
+        if isinstance(value, dict) and not (field and getattr(field.annotation, "__origin__", None) is dict):
+            for inner, v in value.items():
+                flat[inner] = v
+        else:
+            flat[key] = value
+    unknown = sorted(set(flat) - set(Settings.model_fields))
+    if unknown:
+        raise ConfigError(f"{path}: unknown setting(s) {', '.join(unknown)}.")
+    return flat
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as e:
+        lines = [f"  {'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in e.errors()]
+        raise ConfigError("Invalid settings (config file or OPS_* variables):\n" + "\n".join(lines)) from e
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests and the CLI change the environment)."""
+    get_settings.cache_clear()
+
+
+def load_pola(settings: Settings) -> dict[str, tuple[int, int, int]]:
+    """Pola pengamanan per kerawanan as (polri, tps, linmas), e.g. 2-8-16 -> (2, 8, 16)."""
+    path = settings.path(settings.pola_file)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        raise ConfigError(f"Cannot read pola pengamanan from {path}: {e}") from e
+    pola: dict[str, tuple[int, int, int]] = {}
+    for kelas in ("kurang_rawan", "rawan", "sangat_rawan"):
+        text = str(raw.get("pola", {}).get(kelas, ""))
+        parts = text.split("-")
+        if len(parts) != 3 or not all(p.isdigit() and int(p) > 0 for p in parts):
+            raise ConfigError(f"{path}: pola.{kelas} must look like 2-8-16 (Polri-TPS-Linmas), got {text!r}.")
+        pola[kelas] = (int(parts[0]), int(parts[1]), int(parts[2]))
+    return pola

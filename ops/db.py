@@ -1,0 +1,107 @@
+"""The one engine factory and session accessor; schema creation and upgrades go through Alembic."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterator
+
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from ops.config import PROJECT_ROOT, get_settings
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+class DatabaseError(Exception):
+    """The database cannot be used; the message says which URL and what to do."""
+
+
+def resolve_url(url: str) -> str:
+    """SQLite file paths are taken relative to the project folder, and their folder is created."""
+    try:
+        u = make_url(url)
+    except ArgumentError as e:
+        raise DatabaseError(f"OPS_DATABASE_URL {url!r} is not a database URL (e.g. sqlite:///data/ops.db).") from e
+    if u.drivername.startswith("sqlite") and u.database and u.database != ":memory:":
+        path = Path(u.database)
+        if not path.is_absolute():
+            path = PROJECT_ROOT / path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        u = u.set(database=str(path))
+    elif u.drivername == "postgresql":
+        u = u.set(drivername="postgresql+psycopg")  # the driver we ship
+    return u.render_as_string(hide_password=False)
+
+
+def make_engine(url: str) -> Engine:
+    resolved = resolve_url(url)
+    try:
+        engine = create_engine(resolved, pool_pre_ping=True)
+    except (ArgumentError, ImportError) as e:
+        raise DatabaseError(f"Cannot use database URL {url!r}: {e}") from e
+    if engine.dialect.name == "sqlite":
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):
+            # WAL lets the dashboard read while the worker writes; the busy timeout rides out short write locks.
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=10000")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+    return engine
+
+
+@lru_cache(maxsize=4)
+def get_engine(url: str | None = None) -> Engine:
+    return make_engine(url or get_settings().database_url)
+
+
+def check_connection(engine: Engine) -> None:
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    except OperationalError as e:
+        raise DatabaseError(f"Cannot connect to {engine.url.render_as_string(hide_password=True)}: "
+                            f"{str(e.orig).strip().splitlines()[0]}") from e
+
+
+@contextmanager
+def session_scope(engine: Engine | None = None) -> Iterator[Session]:
+    """One transaction: committed when the block ends, rolled back whole on any error."""
+    factory = sessionmaker(bind=engine or get_engine(), expire_on_commit=False)
+    with factory() as session:
+        with session.begin():
+            yield session
+
+
+def alembic_config(engine: Engine):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def upgrade(engine: Engine) -> None:
+    """Create or upgrade the schema to the newest migration."""
+    from alembic import command
+
+    check_connection(engine)
+    command.upgrade(alembic_config(engine), "head")
+
+
+def schema_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def has_schema(engine: Engine) -> bool:
+    return inspect(engine).has_table("tps")

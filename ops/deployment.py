@@ -1,0 +1,100 @@
+"""Pola pengamanan: guard clusters of TPS by travel time, required vs assigned personnel.
+
+A pola Polri-TPS-Linmas such as 2-8-16 means one guard cluster of up to 8 TPS is guarded by 2 Polri and 16 Linmas.
+Clusters never mix kerawanan classes or Polsek, and are grown from the farthest TPS inwards so that the remote ones
+are not left in scraps at the end.
+"""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from ops.geo import route_km, travel_minutes
+
+SEVERITY_ORDER = {"sangat_rawan": 0, "rawan": 1, "kurang_rawan": 2}
+
+
+@dataclass(frozen=True)
+class TpsPoint:
+    code: str
+    polsek_code: str
+    kerawanan: str
+    lat: float
+    lon: float
+    akses: str = "darat"
+
+
+@dataclass
+class GuardCluster:
+    code: str
+    polsek_code: str
+    kerawanan: str
+    tps_codes: list[str]
+    polri_required: int
+    linmas_required: int
+    lat: float
+    lon: float
+    span_minutes: float  # longest travel time from the cluster's first TPS to another of its TPS
+    assigned: list[str] = field(default_factory=list)
+
+    @property
+    def gap(self) -> int:
+        return self.polri_required - len(self.assigned)
+
+
+def minutes_between(a: TpsPoint, b: TpsPoint, road_kmh: float, river_kmh: float) -> float:
+    mode = "sungai" if "sungai" in (a.akses, b.akses) else "darat"
+    return travel_minutes(route_km(a.lat, a.lon, b.lat, b.lon, mode), mode, road_kmh, river_kmh)
+
+
+def plan_clusters(tps: list[TpsPoint], pola: dict[str, tuple[int, int, int]], road_kmh: float,
+                  river_kmh: float) -> list[GuardCluster]:
+    groups: dict[tuple[str, str], list[TpsPoint]] = defaultdict(list)
+    for t in tps:
+        groups[(t.polsek_code, t.kerawanan)].append(t)
+    clusters: list[GuardCluster] = []
+    for (polsek, kelas), members in sorted(groups.items(), key=lambda kv: (kv[0][0], SEVERITY_ORDER[kv[0][1]])):
+        polri, per_cluster, linmas = pola[kelas]
+        clat = sum(t.lat for t in members) / len(members)
+        clon = sum(t.lon for t in members) / len(members)
+        left = sorted(members, key=lambda t: t.code)
+        n = 0
+        while left:
+            seed = max(left, key=lambda t: (t.lat - clat) ** 2 + (t.lon - clon) ** 2)
+            left.remove(seed)
+            near = sorted(left, key=lambda t: (minutes_between(seed, t, road_kmh, river_kmh), t.code))
+            chosen = [seed] + near[: per_cluster - 1]
+            for t in chosen[1:]:
+                left.remove(t)
+            n += 1
+            span = max((minutes_between(seed, t, road_kmh, river_kmh) for t in chosen[1:]), default=0.0)
+            clusters.append(GuardCluster(
+                code=f"{polsek}-{kelas[:2].upper()}{n:02d}", polsek_code=polsek, kerawanan=kelas,
+                tps_codes=sorted(t.code for t in chosen), polri_required=polri,
+                linmas_required=math.ceil(linmas * len(chosen) / per_cluster),
+                lat=sum(t.lat for t in chosen) / len(chosen), lon=sum(t.lon for t in chosen) / len(chosen),
+                span_minutes=round(span, 1)))
+    return clusters
+
+
+def assign_personnel(clusters: list[GuardCluster], roster: dict[str, list[str]], reserve: list[str]) -> list[str]:
+    """Fill clusters from their Polsek's roster, the most vulnerable first, then from the reserve (BKO).
+
+    roster maps Polsek code to NRPs available for TPS duty. Returns the NRPs left unassigned (surplus)."""
+    pools = {k: list(v) for k, v in roster.items()}
+    spare = list(reserve)
+    for c in sorted(clusters, key=lambda c: (SEVERITY_ORDER[c.kerawanan], -c.span_minutes, c.code)):
+        pool = pools.setdefault(c.polsek_code, [])
+        while c.gap > 0 and pool:
+            c.assigned.append(pool.pop(0))
+    # The reserve goes where the gap hurts most: sangat rawan first.
+    for c in sorted(clusters, key=lambda c: (SEVERITY_ORDER[c.kerawanan], c.code)):
+        while c.gap > 0 and spare:
+            c.assigned.append(spare.pop(0))
+    return [n for pool in pools.values() for n in pool] + spare
+
+
+def required_polri(counts: dict[str, int], pola: dict[str, tuple[int, int, int]]) -> int:
+    """Polri needed for a number of TPS per class, cluster by cluster (a partial cluster still needs its guards)."""
+    return sum(pola[k][0] * math.ceil(n / pola[k][1]) for k, n in counts.items() if n)

@@ -1,0 +1,256 @@
+"""ORM models. Reference data (region, polsek, TPS, personnel, plans) is updated in place and audited; everything that
+happens (status reports, positions, logistics movements, incidents, coordination, feed runs, edits) is appended."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Text,
+                        UniqueConstraint)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Stable constraint names so that Alembic migrations are the same on SQLite and PostgreSQL.
+NAMING = {"ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
+          "ck": "ck_%(table_name)s_%(constraint_name)s", "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+          "pk": "pk_%(table_name)s"}
+
+KERAWANAN = ("kurang_rawan", "rawan", "sangat_rawan")
+AKSES = ("darat", "sungai")
+VERIFIKASI = ("belum", "terverifikasi", "perlu_cek")
+TAHAPAN = ("sebelum", "pemungutan", "sesudah")
+UTCDateTime = DateTime(timezone=True)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Region(Base):
+    __tablename__ = "region"
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    level: Mapped[str] = mapped_column(String(12), index=True)  # kabupaten, kecamatan, desa, kelurahan
+    parent_code: Mapped[str | None] = mapped_column(String(20), index=True)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    boundary: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # GeoJSON geometry, lon/lat
+
+
+class Polsek(Base):
+    __tablename__ = "polsek"
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    hq_lat: Mapped[float] = mapped_column(Float)
+    hq_lon: Mapped[float] = mapped_column(Float)
+
+
+class PolsekKecamatan(Base):
+    __tablename__ = "polsek_kecamatan"
+    kecamatan_code: Mapped[str] = mapped_column(ForeignKey("region.code"), primary_key=True)
+    polsek_code: Mapped[str] = mapped_column(ForeignKey("polsek.code"), index=True)
+
+
+class Tps(Base):
+    __tablename__ = "tps"
+    code: Mapped[str] = mapped_column(String(24), primary_key=True)  # desa code + 3-digit number
+    desa_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
+    kecamatan_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    address: Mapped[str] = mapped_column(String(200), default="")
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    dpt: Mapped[int] = mapped_column(Integer)
+    kerawanan: Mapped[str] = mapped_column(String(16), index=True)
+    indikator: Mapped[list[str]] = mapped_column(JSON, default=list)  # the indicators behind the kerawanan class
+    akses: Mapped[str] = mapped_column(String(8), default="darat")
+    polsek_code: Mapped[str | None] = mapped_column(ForeignKey("polsek.code"), index=True)
+    distance_km: Mapped[float | None] = mapped_column(Float)  # travel distance from its Polsek
+    travel_min: Mapped[float | None] = mapped_column(Float)
+    linmas: Mapped[int] = mapped_column(Integer, default=2)
+    cluster_code: Mapped[str | None] = mapped_column(String(40), index=True)
+    verification: Mapped[str] = mapped_column(String(16), default="belum")
+    verified_by: Mapped[str | None] = mapped_column(String(80))
+    verified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class Personnel(Base):
+    __tablename__ = "personnel"
+    nrp: Mapped[str] = mapped_column(String(20), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    rank: Mapped[str] = mapped_column(String(20))
+    unit: Mapped[str] = mapped_column(String(80))
+    polsek_code: Mapped[str | None] = mapped_column(ForeignKey("polsek.code"), index=True)
+    role: Mapped[str] = mapped_column(String(40))
+    bko: Mapped[bool] = mapped_column(Boolean, default=False)
+    device_id: Mapped[str | None] = mapped_column(String(40), unique=True)
+
+
+class Assignment(Base):
+    __tablename__ = "assignment"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    nrp: Mapped[str] = mapped_column(ForeignKey("personnel.nrp"), index=True)
+    tps_code: Mapped[str | None] = mapped_column(ForeignKey("tps.code"), index=True)
+    cluster_code: Mapped[str | None] = mapped_column(String(40), index=True)
+    tahapan: Mapped[str] = mapped_column(String(12))
+    shift: Mapped[str] = mapped_column(String(20), default="penuh")
+    task: Mapped[str] = mapped_column(String(60))
+
+
+class LogisticsLeg(Base):
+    __tablename__ = "logistics_leg"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    direction: Mapped[str] = mapped_column(String(10))  # berangkat (out to the TPS) or kembali (back to the PPK)
+    stage: Mapped[str] = mapped_column(String(20))  # gudang-ppk, ppk-pps, pps-tps, tps-pps, pps-ppk
+    from_name: Mapped[str] = mapped_column(String(160))
+    to_name: Mapped[str] = mapped_column(String(160))
+    from_lat: Mapped[float] = mapped_column(Float)
+    from_lon: Mapped[float] = mapped_column(Float)
+    to_lat: Mapped[float] = mapped_column(Float)
+    to_lon: Mapped[float] = mapped_column(Float)
+    kecamatan_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
+    desa_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"), index=True)
+    tps_code: Mapped[str | None] = mapped_column(ForeignKey("tps.code"), index=True)
+    mode: Mapped[str] = mapped_column(String(8))  # darat or sungai
+    distance_km: Mapped[float] = mapped_column(Float)
+    planned_depart: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    planned_arrive: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    boxes: Mapped[int] = mapped_column(Integer)  # ballot boxes carried
+
+
+class Stakeholder(Base):
+    __tablename__ = "stakeholder"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kecamatan_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
+    desa_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"), index=True)
+    role: Mapped[str] = mapped_column(String(40))  # kpu_ppk, bawaslu_panwascam, camat, kepala_desa, tokoh_agama, ...
+    name: Mapped[str] = mapped_column(String(120))
+    phone: Mapped[str | None] = mapped_column(String(30))
+
+
+class OperationClockRow(Base):
+    __tablename__ = "operation_clock"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scenario_start: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    anchored_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    speed: Mapped[float] = mapped_column(Float, default=1.0)
+
+
+class OperationMeta(Base):
+    """Small facts about the database itself (demo or real, seed, when loaded)."""
+    __tablename__ = "operation_meta"
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+# ---------------- append-only events ----------------
+
+class TpsStatusEvent(Base):
+    __tablename__ = "tps_status_event"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tps_code: Mapped[str] = mapped_column(ForeignKey("tps.code"))
+    status: Mapped[str] = mapped_column(String(24))
+    occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    source: Mapped[str] = mapped_column(String(40))
+    reporter: Mapped[str | None] = mapped_column(String(120))
+    note: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (UniqueConstraint("tps_code", "status", "occurred_at", "source", name="uq_tps_status_event_report"),
+                      Index("ix_tps_status_event_tps_time", "tps_code", "occurred_at"))
+
+
+class PositionEvent(Base):
+    __tablename__ = "position_event"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(40))
+    nrp: Mapped[str | None] = mapped_column(ForeignKey("personnel.nrp"), index=True)
+    fix_time: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    accuracy_m: Mapped[float | None] = mapped_column(Float)
+    speed_kmh: Mapped[float | None] = mapped_column(Float)
+    battery: Mapped[float | None] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(String(40))
+    # A tracker that resends its last fix is not a new position: (device, fix time) is unique.
+    __table_args__ = (UniqueConstraint("device_id", "fix_time", name="uq_position_event_fix"),
+                      Index("ix_position_event_time", "fix_time"))
+
+
+class LogisticsEvent(Base):
+    __tablename__ = "logistics_event"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    leg_id: Mapped[int] = mapped_column(ForeignKey("logistics_leg.id"), index=True)
+    state: Mapped[str] = mapped_column(String(16))  # berangkat, tiba, diserahkan
+    occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    source: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str | None] = mapped_column(String(120))  # who handed over / received
+    note: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (UniqueConstraint("leg_id", "state", "occurred_at", name="uq_logistics_event_step"),)
+
+
+class Incident(Base):
+    __tablename__ = "incident"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ref: Mapped[str] = mapped_column(String(40), unique=True)
+    occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    category: Mapped[str] = mapped_column(String(40))
+    severity: Mapped[str] = mapped_column(String(12))  # rendah, sedang, tinggi
+    kecamatan_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
+    desa_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"))
+    tps_code: Mapped[str | None] = mapped_column(ForeignKey("tps.code"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(40))
+    reporter: Mapped[str | None] = mapped_column(String(120))
+
+
+class IncidentUpdate(Base):
+    __tablename__ = "incident_update"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), index=True)
+    state: Mapped[str] = mapped_column(String(16))  # terbuka, ditangani, selesai
+    occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str | None] = mapped_column(String(120))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class CoordinationActivity(Base):
+    __tablename__ = "coordination_activity"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    occurred_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    kecamatan_code: Mapped[str] = mapped_column(ForeignKey("region.code"), index=True)
+    desa_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"), index=True)
+    roles_met: Mapped[list[str]] = mapped_column(JSON)  # stakeholder roles present
+    topic: Mapped[str] = mapped_column(String(200))
+    led_by: Mapped[str | None] = mapped_column(String(120))
+    notes: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(40))
+
+
+class FeedRun(Base):
+    __tablename__ = "feed_run"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    feed: Mapped[str] = mapped_column(String(24))
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    ok: Mapped[bool] = mapped_column(Boolean, default=False)
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (Index("ix_feed_run_feed_started", "feed", "started_at"),)
+
+
+class AuditLog(Base):
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(40))
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str | None] = mapped_column(String(60))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -1,0 +1,103 @@
+"""Read side for the pages, the CLI and the briefing: aggregates computed in SQL."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from sqlalchemy import Integer, func, select
+from sqlalchemy.orm import Session
+
+from ops import models as m
+from ops.config import Settings, load_pola
+from ops.deployment import required_polri
+
+
+def tps_summary(session: Session) -> dict:
+    by_kerawanan = dict(session.execute(select(m.Tps.kerawanan, func.count()).group_by(m.Tps.kerawanan)).all())
+    by_kec = dict(session.execute(select(m.Tps.kecamatan_code, func.count()).group_by(m.Tps.kecamatan_code)
+                                  .order_by(m.Tps.kecamatan_code)).all())
+    by_akses = dict(session.execute(select(m.Tps.akses, func.count()).group_by(m.Tps.akses)).all())
+    verif = dict(session.execute(select(m.Tps.verification, func.count()).group_by(m.Tps.verification)).all())
+    total, dpt, linmas = session.execute(select(func.count(), func.coalesce(func.sum(m.Tps.dpt), 0),
+                                                func.coalesce(func.sum(m.Tps.linmas), 0))).one()
+    desa = session.scalar(select(func.count(func.distinct(m.Tps.desa_code))))
+    return {"total": total, "dpt": int(dpt), "linmas": int(linmas), "desa": desa,
+            "by_kerawanan": {k: by_kerawanan.get(k, 0) for k in m.KERAWANAN},
+            "by_kecamatan": by_kec, "by_akses": {k: by_akses.get(k, 0) for k in m.AKSES},
+            "verification": {k: verif.get(k, 0) for k in m.VERIFIKASI}}
+
+
+def personnel_summary(session: Session, settings: Settings) -> dict:
+    total, bko = session.execute(select(func.count(), func.coalesce(func.sum(
+        func.cast(m.Personnel.bko, Integer)), 0)).select_from(m.Personnel)).one()
+    by_role = dict(session.execute(select(m.Personnel.role, func.count()).group_by(m.Personnel.role)).all())
+    assigned_tps = session.scalar(select(func.count(func.distinct(m.Assignment.nrp)))
+                                  .where(m.Assignment.task == "PAM TPS"))
+    return {"total": total, "polres": total - int(bko), "bko": int(bko), "by_role": by_role,
+            "pam_tps_assigned": assigned_tps, "pam_tps_required": required_personnel(session, settings)}
+
+
+def required_personnel(session: Session, settings: Settings) -> int:
+    """Polri required by the pola pengamanan, cluster by cluster (TPS without a cluster count alone)."""
+    pola = load_pola(settings)
+    rows = session.execute(select(m.Tps.kerawanan, m.Tps.cluster_code, func.count())
+                           .group_by(m.Tps.kerawanan, m.Tps.cluster_code)).all()
+    total = 0
+    for kelas, cluster, n in rows:
+        total += pola[kelas][0] if cluster else required_polri({kelas: n}, pola)
+    return total
+
+
+def kecamatan_table(session: Session) -> pd.DataFrame:
+    kec = select(m.Region.code, m.Region.name).where(m.Region.level == "kecamatan").subquery()
+    q = (select(kec.c.code.label("kode"), kec.c.name.label("kecamatan"), func.count(m.Tps.code).label("tps"),
+                *[func.coalesce(func.sum(func.cast(m.Tps.kerawanan == k, Integer)), 0).label(k) for k in m.KERAWANAN],
+                func.coalesce(func.sum(func.cast(m.Tps.akses == "sungai", Integer)), 0).label("tps_sungai"),
+                func.coalesce(func.sum(m.Tps.dpt), 0).label("dpt"))
+         .select_from(kec).join(m.Tps, m.Tps.kecamatan_code == kec.c.code, isouter=True)
+         .group_by(kec.c.code, kec.c.name).order_by(kec.c.code))
+    return pd.DataFrame(session.execute(q).mappings().all())
+
+
+def tps_points(session: Session) -> pd.DataFrame:
+    desa = select(m.Region.code, m.Region.name).subquery()
+    kec = select(m.Region.code, m.Region.name).subquery()
+    q = (select(m.Tps.code, m.Tps.number, m.Tps.lat, m.Tps.lon, m.Tps.kerawanan, m.Tps.akses, m.Tps.dpt,
+                m.Tps.address, m.Tps.polsek_code, m.Tps.kecamatan_code, m.Tps.desa_code,
+                desa.c.name.label("desa"), kec.c.name.label("kecamatan"))
+         .join(desa, desa.c.code == m.Tps.desa_code).join(kec, kec.c.code == m.Tps.kecamatan_code)
+         .order_by(m.Tps.code))
+    return pd.DataFrame(session.execute(q).mappings().all())
+
+
+def boundaries(session: Session, level: str) -> list[dict]:
+    """[{code, name, geometry}] of kabupaten, kecamatan or desa (desa includes kelurahan)."""
+    levels = ("desa", "kelurahan") if level == "desa" else (level,)
+    rows = session.execute(select(m.Region.code, m.Region.name, m.Region.lat, m.Region.lon, m.Region.boundary)
+                           .where(m.Region.level.in_(levels)).order_by(m.Region.code)).all()
+    return [{"code": c, "name": n, "lat": la, "lon": lo, "geometry": g} for c, n, la, lo, g in rows if g]
+
+
+def operation_meta(session: Session) -> dict[str, str]:
+    return dict(session.execute(select(m.OperationMeta.key, m.OperationMeta.value)).all())
+
+
+def latest_feed_runs(session: Session) -> dict[str, dict]:
+    """Per feed: the newest run and the newest successful run."""
+    out: dict[str, dict] = {}
+    last = (select(m.FeedRun.feed, func.max(m.FeedRun.id).label("id")).group_by(m.FeedRun.feed)).subquery()
+    last_ok = (select(m.FeedRun.feed, func.max(m.FeedRun.id).label("id")).where(m.FeedRun.ok)
+               .group_by(m.FeedRun.feed)).subquery()
+    for run in session.scalars(select(m.FeedRun).join(last, last.c.id == m.FeedRun.id)):
+        out.setdefault(run.feed, {})["last"] = run
+    for run in session.scalars(select(m.FeedRun).join(last_ok, last_ok.c.id == m.FeedRun.id)):
+        out.setdefault(run.feed, {})["last_ok"] = run
+    return out
+
+
+def day_bounds(moment: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    from ops.clock import WIB, as_utc
+
+    local = as_utc(moment).astimezone(WIB)
+    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return start.astimezone(dt.timezone.utc), (start + dt.timedelta(days=1)).astimezone(dt.timezone.utc)

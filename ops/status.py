@@ -1,0 +1,41 @@
+"""The `status --json` document: one object that tools and people can rely on."""
+from __future__ import annotations
+
+from ops.clock import load_clock
+from ops.config import FEED_NAMES, Settings
+from ops.db import get_engine, has_schema, schema_revision, session_scope
+from ops.freshness import judge
+from ops import queries
+
+
+def feed_states(session, settings: Settings) -> dict:
+    runs = queries.latest_feed_runs(session)
+    return {name: judge(name, runs.get(name, {}).get("last"), runs.get(name, {}).get("last_ok"),
+                        settings.feed_intervals.get(name, 60), settings.stale_after_intervals)
+            for name in FEED_NAMES}
+
+
+def build_status(settings: Settings) -> dict:
+    engine = get_engine(settings.database_url)
+    if not has_schema(engine):
+        raise RuntimeError("The database has no schema yet: run `python -m ops init` (or `init --demo`) first.")
+    with session_scope(engine) as session:
+        clock = load_clock(session)
+        now = clock.now()
+        meta = queries.operation_meta(session)
+        status = {
+            "operation": {"name": settings.operation_name, "polres": settings.polres_name,
+                          "kabupaten": settings.kabupaten_code, "kind": meta.get("kind", "real"),
+                          "clock": now.isoformat(), "scenario_clock": clock.is_scenario,
+                          "schema_revision": schema_revision(engine)},
+            "tps": queries.tps_summary(session),
+            "personnel": queries.personnel_summary(session, settings),
+            "feeds": {k: v.as_json() for k, v in feed_states(session, settings).items()},
+        }
+        try:
+            from ops.readiness import readiness_summary
+        except ImportError:
+            status["readiness"] = {}
+        else:
+            status["readiness"] = readiness_summary(session, settings, now)
+    return status

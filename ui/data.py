@@ -1,0 +1,69 @@
+"""The dashboard's accessors: one engine per server, query results cached with a short TTL."""
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from ops import queries
+from ops.clock import load_clock
+from ops.config import get_settings
+from ops.db import get_engine, has_schema, session_scope
+
+
+@st.cache_resource
+def engine():
+    return get_engine(get_settings().database_url)
+
+
+def settings():
+    return get_settings()
+
+
+def ttl() -> int:
+    return get_settings().cache_ttl_seconds
+
+
+def schema_ready() -> bool:
+    return has_schema(engine())
+
+
+def now() -> dt.datetime:
+    """The operation moment: the replay moment when one is chosen, else the operation clock."""
+    replay = st.session_state.get("replay_at")
+    if replay is not None:
+        return replay
+    with session_scope(engine()) as s:
+        return load_clock(s).now()
+
+
+def cached(fn):
+    """Cache an ops query for ttl seconds; the first argument (the session) is opened here."""
+    @st.cache_data(ttl=get_settings().cache_ttl_seconds, show_spinner=False)
+    def run(name: str, *args):
+        with session_scope(engine()) as s:
+            return fn(s, *args)
+
+    def call(*args):
+        return run(fn.__module__ + "." + fn.__name__, *args)
+
+    return call
+
+
+tps_summary = cached(queries.tps_summary)
+kecamatan_table = cached(queries.kecamatan_table)
+tps_points = cached(queries.tps_points)
+operation_meta = cached(queries.operation_meta)
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def boundaries(level: str) -> list[dict]:
+    with session_scope(engine()) as s:
+        return queries.boundaries(s, level)
+
+
+def _personnel_summary(session) -> dict:
+    return queries.personnel_summary(session, get_settings())
+
+
+personnel_summary = cached(_personnel_summary)
