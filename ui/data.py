@@ -12,8 +12,12 @@ from ops.db import get_engine, has_schema, session_scope
 
 
 @st.cache_resource
+def _engine(url: str):
+    return get_engine(url)
+
+
 def engine():
-    return get_engine(get_settings().database_url)
+    return _engine(get_settings().database_url)
 
 
 def settings():
@@ -40,12 +44,13 @@ def now() -> dt.datetime:
 def cached(fn):
     """Cache an ops query for ttl seconds; the first argument (the session) is opened here."""
     @st.cache_data(ttl=get_settings().cache_ttl_seconds, show_spinner=False)
-    def run(name: str, *args):
-        with session_scope(engine()) as s:
+    def run(url: str, name: str, *args):
+        with session_scope(_engine(url)) as s:
             return fn(s, *args)
 
     def call(*args):
-        return run(fn.__module__ + "." + fn.__name__, *args)
+        # The database URL is part of the key: a cached answer never crosses databases.
+        return run(get_settings().database_url, fn.__module__ + "." + fn.__name__, *args)
 
     return call
 
@@ -57,9 +62,13 @@ operation_meta = cached(queries.operation_meta)
 
 
 @st.cache_data(ttl=3600, show_spinner=False)
-def boundaries(level: str) -> list[dict]:
-    with session_scope(engine()) as s:
+def _boundaries(url: str, level: str) -> list[dict]:
+    with session_scope(_engine(url)) as s:
         return queries.boundaries(s, level)
+
+
+def boundaries(level: str) -> list[dict]:
+    return _boundaries(get_settings().database_url, level)
 
 
 def _personnel_summary(session) -> dict:

@@ -1,0 +1,137 @@
+"""Fixtures: a fresh SQLite file per test or module, and PostgreSQL where a server answers (else a clear skip)."""
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from ops import config as ops_config
+from ops import db as ops_db
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+FEEDS = ROOT / "tests" / "payloads"
+PG_ADMIN_URL = os.environ.get("OPS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _pg_reason() -> str | None:
+    try:
+        eng = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
+        with eng.connect() as c:
+            c.execute(text("SELECT 1"))
+        eng.dispose()
+        return None
+    except Exception as e:  # any failure to reach the server means: skip, and say why
+        return f"PostgreSQL not reachable at {PG_ADMIN_URL} ({type(e).__name__}); set OPS_TEST_POSTGRES_URL to run these"
+
+
+PG_SKIP = _pg_reason()
+if PG_SKIP and os.environ.get("OPS_TEST_REQUIRE_POSTGRES") == "1":
+    raise RuntimeError(f"OPS_TEST_REQUIRE_POSTGRES=1 but {PG_SKIP}")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings(monkeypatch):
+    """Each test starts from config/ops.toml with no OPS_* variables of the caller's shell."""
+    for k in list(os.environ):
+        if k.startswith("OPS_") and k != "OPS_TEST_POSTGRES_URL":
+            monkeypatch.delenv(k)
+    ops_config.reset_settings()
+    ops_db.get_engine.cache_clear()
+    yield
+    ops_config.reset_settings()
+    ops_db.get_engine.cache_clear()
+
+
+def _new_pg_database() -> tuple[str, callable]:
+    name = f"posko_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    url = admin.url.set(database=name).render_as_string(hide_password=False)
+
+    def drop():
+        ops_db.get_engine.cache_clear()
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    return url, drop
+
+
+def make_db_url(kind: str, tmp_path: Path):
+    if kind == "sqlite":
+        return f"sqlite:///{tmp_path / 'ops.db'}", lambda: None
+    if PG_SKIP:
+        pytest.skip(PG_SKIP)
+    return _new_pg_database()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path, monkeypatch):
+    """An empty database of each kind, set as OPS_DATABASE_URL."""
+    url, drop = make_db_url(request.param, tmp_path)
+    monkeypatch.setenv("OPS_DATABASE_URL", url)
+    ops_config.reset_settings()
+    yield url
+    ops_db.get_engine(url).dispose()
+    drop()
+
+
+@pytest.fixture(scope="session")
+def demo_sqlite(tmp_path_factory) -> str:
+    """One demo operation on SQLite shared by read-only tests (built once: about two seconds)."""
+    return _build_demo(f"sqlite:///{tmp_path_factory.mktemp('demo') / 'ops.db'}")
+
+
+def _build_demo(url: str) -> str:
+    from ops.bootstrap import init_database
+
+    old = os.environ.get("OPS_DATABASE_URL")
+    os.environ["OPS_DATABASE_URL"] = url
+    ops_config.reset_settings()
+    try:
+        init_database(ops_config.get_settings(), demo=True)
+    finally:
+        if old is None:
+            os.environ.pop("OPS_DATABASE_URL", None)
+        else:
+            os.environ["OPS_DATABASE_URL"] = old
+        ops_config.reset_settings()
+    return url
+
+
+@pytest.fixture(scope="session")
+def demo_postgres():
+    if PG_SKIP:
+        pytest.skip(PG_SKIP)
+    url, drop = _new_pg_database()
+    yield _build_demo(url)
+    ops_db.get_engine(url).dispose()
+    drop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def demo_db(request, monkeypatch):
+    """The demo operation on each kind of database, set as OPS_DATABASE_URL (treat as read-only)."""
+    url = request.getfixturevalue("demo_sqlite" if request.param == "sqlite" else "demo_postgres")
+    monkeypatch.setenv("OPS_DATABASE_URL", url)
+    ops_config.reset_settings()
+    return url
+
+
+@pytest.fixture
+def demo_copy(demo_sqlite, tmp_path, monkeypatch) -> str:
+    """A private copy of the SQLite demo for tests that write."""
+    import sqlite3
+
+    dst = tmp_path / "ops.db"
+    # The backup API copies a consistent snapshot, WAL included.
+    with sqlite3.connect(demo_sqlite.removeprefix("sqlite:///")) as src, sqlite3.connect(dst) as out:
+        src.backup(out)
+    url = f"sqlite:///{dst}"
+    monkeypatch.setenv("OPS_DATABASE_URL", url)
+    ops_config.reset_settings()
+    return url
