@@ -27,9 +27,7 @@ def init_database(settings: Settings, demo: bool = False) -> dict:
 
 
 def _catch_up(settings: Settings) -> dict:
-    """Let the simulator write the operation's history up to the clock's moment (when the simulator is present)."""
-    try:
-        from ops.feeds.simulator import catch_up
-    except ImportError:
-        return {}
+    """Let the simulator write the operation's history up to the clock's moment."""
+    from ops.feeds.simulator import catch_up
+
     return catch_up(settings)

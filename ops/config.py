@@ -77,6 +77,14 @@ class Settings(BaseSettings):
     road_speed_kmh: float = Field(35.0, description="Average road travel speed for travel times.")
     river_speed_kmh: float = Field(15.0, description="Average boat speed on river routes.")
 
+    readiness_weights: dict[str, dict[str, float]] = Field({
+        "sebelum": {"personel": 0.35, "logistik": 0.3, "koordinasi": 0.2, "rute": 0.15},
+        "pemungutan": {"di_lokasi": 0.3, "dibuka": 0.25, "kejadian": 0.2, "penghitungan": 0.15, "cuaca": 0.1},
+        "sesudah": {"kotak_kembali": 0.4, "diterima_ppk": 0.4, "rekap": 0.2},
+    }, description="Weight of each readiness component per tahapan (components not yet due are left out).")
+    readiness_ready_threshold: float = Field(0.8, description="A TPS counts as ready when its score reaches this (0-1).", ge=0, le=1)
+    heavy_rain_mm: float = Field(10.0, description="Forecast rain in one 3-hour slot (mm) that makes a river route risky.")
+
     # --- dashboard ---
     map_tiles: str = Field("", description="Tile URL template ({z}/{x}/{y}) for a basemap under the map. Empty: blank background with boundaries (works offline).")
     ui_refresh_seconds: int = Field(30, description="How often live panels refresh.", ge=5)

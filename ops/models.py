@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import (JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Text,
+from sqlalchemy import (JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Text,
                         UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -254,3 +254,76 @@ class AuditLog(Base):
     entity_id: Mapped[str | None] = mapped_column(String(60))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+# ---------------- feed data ----------------
+
+class WeatherForecast(Base):
+    __tablename__ = "weather_forecast"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    area_code: Mapped[str] = mapped_column(String(20))  # desa (BMKG adm4) or kecamatan (Open-Meteo point)
+    source: Mapped[str] = mapped_column(String(12))  # bmkg, openmeteo
+    slot: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    fetched_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    analysis_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    temp_c: Mapped[float | None] = mapped_column(Float)
+    humidity: Mapped[float | None] = mapped_column(Float)
+    rain_mm: Mapped[float | None] = mapped_column(Float)
+    rain_prob: Mapped[float | None] = mapped_column(Float)
+    cloud: Mapped[float | None] = mapped_column(Float)
+    weather_code: Mapped[int | None] = mapped_column(Integer)
+    weather_desc: Mapped[str | None] = mapped_column(String(60))
+    wind_kmh: Mapped[float | None] = mapped_column(Float)
+    wind_dir: Mapped[str | None] = mapped_column(String(8))
+    visibility_m: Mapped[float | None] = mapped_column(Float)
+    __table_args__ = (UniqueConstraint("area_code", "source", "slot", name="uq_weather_forecast_slot"),
+                      Index("ix_weather_forecast_slot", "slot"))
+
+
+class WeatherWarning(Base):
+    __tablename__ = "weather_warning"
+    identifier: Mapped[str] = mapped_column(String(80), primary_key=True)
+    sent: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    event: Mapped[str] = mapped_column(String(120))
+    severity: Mapped[str | None] = mapped_column(String(20))
+    urgency: Mapped[str | None] = mapped_column(String(20))
+    certainty: Mapped[str | None] = mapped_column(String(20))
+    effective: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    expires: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    headline: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    area_desc: Mapped[str | None] = mapped_column(Text)
+    polygons: Mapped[list] = mapped_column(JSON)  # [[[lon, lat], ...], ...] GeoJSON order
+    kecamatan_codes: Mapped[list] = mapped_column(JSON)  # kecamatan the polygons touch
+    fetched_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class RiverDischarge(Base):
+    __tablename__ = "river_discharge"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    point_code: Mapped[str] = mapped_column(String(20))  # kecamatan whose river route the point watches
+    day: Mapped[dt.date] = mapped_column(Date)
+    discharge: Mapped[float | None] = mapped_column(Float)
+    discharge_max: Mapped[float | None] = mapped_column(Float)
+    fetched_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    __table_args__ = (UniqueConstraint("point_code", "day", name="uq_river_discharge_day"),)
+
+
+class RecapProgress(Base):
+    __tablename__ = "recap_progress"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region_code: Mapped[str] = mapped_column(String(20), index=True)  # kabupaten or kecamatan (dotted)
+    ts: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    tps_total: Mapped[int] = mapped_column(Integer)
+    tps_in: Mapped[int] = mapped_column(Integer)
+    persen: Mapped[float] = mapped_column(Float)
+    fetched_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    __table_args__ = (UniqueConstraint("region_code", "ts", name="uq_recap_progress_ts"),)
+
+
+class SchedulerLease(Base):
+    """Exactly one scheduler at a time: the holder renews its lease; another may take it once it has expired."""
+    __tablename__ = "scheduler_lease"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(120))
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -6,6 +6,7 @@ from ops.config import FEED_NAMES, Settings
 from ops.db import get_engine, has_schema, schema_revision, session_scope
 from ops.freshness import judge
 from ops import queries
+from ops.readiness import readiness_summary
 
 
 def feed_states(session, settings: Settings) -> dict:
@@ -32,10 +33,5 @@ def build_status(settings: Settings) -> dict:
             "personnel": queries.personnel_summary(session, settings),
             "feeds": {k: v.as_json() for k, v in feed_states(session, settings).items()},
         }
-        try:
-            from ops.readiness import readiness_summary
-        except ImportError:
-            status["readiness"] = {}
-        else:
-            status["readiness"] = readiness_summary(session, settings, now)
+        status["readiness"] = readiness_summary(session, settings, now)
     return status

@@ -1,0 +1,90 @@
+"""BMKG public forecast per desa (adm4): 3 days in 3-hour slots. Credit: BMKG."""
+from __future__ import annotations
+
+from sqlalchemy import delete
+
+from ops import models as m
+from ops.clock import utcnow
+from ops.feeds import http as fhttp
+from ops.feeds.base import Feed, FeedContext, FeedError, Parsed, num, parse_time
+
+
+class BmkgForecast(Feed):
+    name = "bmkg-forecast"
+    title = "BMKG prakiraan cuaca"
+
+    def desa_codes(self, ctx: FeedContext) -> list[str]:
+        return ctx.settings.bmkg_forecast_desa or ctx.reference.desa_with_tps
+
+    def fetch(self, ctx: FeedContext) -> list[tuple[str, object]]:
+        s = ctx.settings
+        limiter = fhttp.RateLimiter(s.bmkg_requests_per_minute)
+        out, failures = [], []
+        for code in self.desa_codes(ctx):
+            try:
+                r = fhttp.get(ctx.http, s.bmkg_forecast_url, params={"adm4": code}, timeout=s.http_timeout_s,
+                              retries=s.http_retries, limiter=limiter, accept_404=True)
+                out.append((code, None if r.status_code == 404 else fhttp.json_body(r)))
+            except FeedError as e:
+                failures.append(f"{code}: {e}")
+                out.append((code, e))
+        if failures and len(failures) == len(out):
+            raise FeedError(f"every desa failed ({len(failures)}); first: {failures[0]}")
+        return out
+
+    def parse(self, payload: list[tuple[str, object]], ctx: FeedContext) -> Parsed:
+        records, rejects = [], []
+        for code, body in payload:
+            if body is None:
+                rejects.append(f"{code}: BMKG does not know this adm4 code (404)")
+                continue
+            if isinstance(body, Exception):
+                rejects.append(f"{code}: {body}")
+                continue
+            try:
+                records.extend(parse_one(body, code))
+            except FeedError as e:
+                rejects.append(f"{code}: {e}")
+        return Parsed(records, rejects)
+
+    def store(self, session, parsed: Parsed, ctx: FeedContext) -> int:
+        # A desa's forecast is replaced whole: its slots from this run, nothing of the old run mixed in.
+        codes = sorted({r["area_code"] for r in parsed.records})
+        if codes:
+            session.execute(delete(m.WeatherForecast).where(m.WeatherForecast.source == "bmkg",
+                                                            m.WeatherForecast.area_code.in_(codes)))
+        fetched = utcnow()
+        session.add_all(m.WeatherForecast(source="bmkg", fetched_at=fetched, **r) for r in parsed.records)
+        return len(parsed.records)
+
+
+def parse_one(body: dict, expected_code: str | None = None) -> list[dict]:
+    """One BMKG response to forecast rows; survives nulls, extra keys, uneven days."""
+    try:
+        data = body["data"][0]
+        days = data["cuaca"]
+    except (KeyError, IndexError, TypeError):
+        raise FeedError("response has no data[0].cuaca (format changed?)") from None
+    lokasi = data.get("lokasi") or body.get("lokasi") or {}
+    code = lokasi.get("adm4") or expected_code
+    if expected_code and code != expected_code:
+        raise FeedError(f"response is for {code}, asked for {expected_code}")
+    rows, seen = [], set()
+    for day in days or []:
+        for slot in day or []:
+            if not isinstance(slot, dict):
+                continue
+            at = parse_time(slot.get("utc_datetime")) or parse_time(slot.get("datetime"))
+            if at is None or at in seen:
+                continue
+            seen.add(at)
+            code_w = num(slot.get("weather"))
+            rows.append({"area_code": code, "slot": at, "analysis_at": parse_time(slot.get("analysis_date")),
+                         "temp_c": num(slot.get("t")), "humidity": num(slot.get("hu")), "rain_mm": num(slot.get("tp")),
+                         "rain_prob": None, "cloud": num(slot.get("tcc")),
+                         "weather_code": int(code_w) if code_w is not None else None,
+                         "weather_desc": (slot.get("weather_desc") or None), "wind_kmh": num(slot.get("ws")),
+                         "wind_dir": slot.get("wd") or None, "visibility_m": num(slot.get("vs"))})
+    if not rows:
+        raise FeedError("response holds no forecast slot with a time")
+    return rows

@@ -1,0 +1,287 @@
+"""The demo and drill source: on the operation clock it writes payloads in the real formats (Traccar JSON, the TPS
+status CSV, BMKG forecast JSON and nowcast RSS/CAP, Open-Meteo Flood JSON, Sirekap hhcw JSON) and sends them through
+the same parse and store code as the real feeds. Logistics hand-overs and incidents arrive as operator entries."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+from sqlalchemy import select
+
+from ops import models as m
+from ops.clock import WIB, as_utc, utcnow, wib_at
+from ops.demo import scenario as sc
+from ops.feeds import bmkg_forecast, bmkg_nowcast, river, sirekap, tps_status, traccar
+from ops.feeds.base import Feed, FeedContext, Parsed
+
+HISTORY = dt.timedelta(minutes=60)  # positions kept per run: what a poller would have seen in the last hour
+SUB_FEEDS = ("traccar", "tps-status", "bmkg-forecast", "bmkg-nowcast", "river", "sirekap")
+
+
+class Simulator(Feed):
+    name = "simulator"
+    title = "Simulator demo"
+
+    def enabled(self, settings) -> bool:
+        return settings.demo
+
+    def fetch(self, ctx: FeedContext) -> dict:
+        return {}  # nothing to fetch: the payloads are made in parse from the operation clock
+
+    def parse(self, payload, ctx: FeedContext) -> Parsed:
+        return Parsed([{"now": ctx.now}])
+
+    def store(self, session, parsed: Parsed, ctx: FeedContext) -> int:
+        return simulate(session, ctx)
+
+
+def _meta(session, key: str) -> str | None:
+    row = session.get(m.OperationMeta, key)
+    return row.value if row else None
+
+
+def _set_meta(session, key: str, value: str) -> None:
+    session.merge(m.OperationMeta(key=key, value=value))
+
+
+def simulate(session, ctx: FeedContext) -> int:
+    s = ctx.settings
+    seed = s.demo_seed
+    now = as_utc(ctx.now)
+    since_txt = _meta(session, "simulator_until")
+    since = dt.datetime.fromisoformat(since_txt) if since_txt else wib_at(s.phase_start, dt.time(0, 0)) - dt.timedelta(days=40)
+    if now <= since:
+        return 0
+    rows: dict[str, int] = {}
+    tps = [sc.TpsInfo(t.code, t.lat, t.lon, t.kerawanan, t.akses, t.dpt, t.kecamatan_code)
+           for t in session.scalars(select(m.Tps))]
+    rows["tps-status"] = _status_reports(session, ctx, seed, tps, since, now)
+    rows["traccar"] = _positions(session, ctx, seed, since, now)
+    rows["logistik"] = _logistics(session, seed, since, now)
+    rows["kejadian"] = _incidents(session, seed, since, now, s.voting_day)
+    rows["bmkg-nowcast"] = _warnings(session, ctx, since, now)
+    last_fc = _meta(session, "simulator_forecast_at")
+    if last_fc is None or now - dt.datetime.fromisoformat(last_fc) >= dt.timedelta(hours=6):
+        rows["bmkg-forecast"] = _forecast(session, ctx, seed, now)
+        rows["river"] = _river(session, ctx, seed, now)
+        _set_meta(session, "simulator_forecast_at", now.isoformat())
+    rows["sirekap"] = _recap(session, ctx, seed, tps, now)
+    _set_meta(session, "simulator_until", now.isoformat())
+    finished = utcnow()
+    for feed in SUB_FEEDS:
+        if feed in rows:
+            session.add(m.FeedRun(feed=feed, started_at=finished, finished_at=finished, ok=True, rows=rows[feed],
+                                  error=None))
+    return sum(rows.values())
+
+
+def _status_reports(session, ctx, seed, tps, since, now) -> int:
+    s = ctx.settings
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(tps_status.COLUMNS)
+    for t in tps:
+        for status, at, note in sc.tps_milestones(seed, t, s.voting_day, s.tps_open, s.tps_close):
+            if since < at <= now:
+                w.writerow([t.code, status, at.astimezone(WIB).strftime("%Y-%m-%dT%H:%M:%S"),
+                            f"KPPS TPS {t.code[-3:]}", note or ""])
+    parsed = tps_status.parse_reports(out.getvalue(), {t.code for t in tps})
+    return tps_status.store_reports(session, parsed.records, source="laporan-tps")
+
+
+def officers(session) -> list[sc.Officer]:
+    rows = session.execute(
+        select(m.Personnel.nrp, m.Personnel.device_id, m.Personnel.polsek_code, m.Assignment.cluster_code)
+        .join(m.Assignment, m.Assignment.nrp == m.Personnel.nrp)
+        .where(m.Assignment.task == "PAM TPS", m.Personnel.device_id.is_not(None))).all()
+    posts: dict[str, list] = {}
+    for code, lat, lon, cl in session.execute(select(m.Tps.code, m.Tps.lat, m.Tps.lon, m.Tps.cluster_code)
+                                              .order_by(m.Tps.code)):
+        posts.setdefault(cl, []).append((lat, lon))
+    hq = {p.code: (p.hq_lat, p.hq_lon) for p in session.scalars(select(m.Polsek))}
+    default_hq = next(iter(hq.values()), (0.0, 0.0))
+    out = []
+    for nrp, dev, polsek, cl in rows:
+        if cl in posts:
+            home = hq.get(polsek) or (posts[cl][0] if polsek is None else default_hq)
+            out.append(sc.Officer(nrp, dev, home, tuple(posts[cl])))
+    return out
+
+
+def _positions(session, ctx, seed, since, now) -> int:
+    times = sc.position_times(max(since, now - HISTORY), now)
+    if not times:
+        return 0
+    devices, positions = [], []
+    for i, o in enumerate(officers(session), start=1):
+        devices.append({"id": i, "name": o.nrp, "uniqueId": o.device_id, "status": "online", "category": "person"})
+        plan = sc.officer_plan(seed, o, ctx.settings.voting_day)
+        for t in times:
+            p = sc.position_at(seed, o, plan, t)
+            if p is None:
+                continue
+            stamp = t.strftime("%Y-%m-%dT%H:%M:%S.000+00:00")
+            positions.append({"id": len(positions) + 1, "deviceId": i, "protocol": "osmand", "serverTime": stamp,
+                              "deviceTime": stamp, "fixTime": stamp, "valid": True, "latitude": p[0],
+                              "longitude": p[1], "speed": 0.0, "accuracy": 8.0, "attributes": {"batteryLevel": 80}})
+    parsed = traccar.parse_positions(devices, positions, ctx.reference.devices)
+    return traccar.store_positions(session, parsed.records, source="traccar")
+
+
+def _logistics(session, seed, since, now) -> int:
+    n = 0
+    sent_at = {}
+    for code, at in session.execute(select(m.TpsStatusEvent.tps_code, m.TpsStatusEvent.occurred_at)
+                                    .where(m.TpsStatusEvent.status == "kotak_dikirim")):
+        sent_at[code] = as_utc(at)
+    for leg in session.scalars(select(m.LogisticsLeg)):
+        depart, arrive = as_utc(leg.planned_depart), as_utc(leg.planned_arrive)
+        if leg.stage == "tps-pps":  # boxes leave the TPS when the KPPS reports them sent
+            if leg.tps_code not in sent_at:
+                continue
+            arrive, depart = sent_at[leg.tps_code] + (arrive - depart), sent_at[leg.tps_code]
+        for state, at in sc.leg_times(seed, leg.id, depart, arrive, leg.mode):
+            if since < at <= now:
+                session.add(m.LogisticsEvent(leg_id=leg.id, state=state, occurred_at=at, recorded_at=utcnow(),
+                                             source="operator", actor="Operator Posko (laporan pengawal)"))
+                n += 1
+    return n
+
+
+def _incidents(session, seed, since, now, voting_day) -> int:
+    n = 0
+    for i, (day, t, category, severity, kelas, title, updates) in enumerate(sc.INCIDENTS, start=1):
+        at = wib_at(voting_day + dt.timedelta(days=day), t)
+        ref = f"KJD-{at.astimezone(WIB):%Y%m%d}-{i:02d}"
+        if since < at <= now:
+            r = sc.rng_for(seed, "incident", i)
+            pool = [t for t in session.scalars(select(m.Tps).where(m.Tps.kerawanan == kelas).order_by(m.Tps.code))]
+            if "sungai" in title.lower() or "perahu" in title.lower():
+                pool = [t for t in pool if t.akses == "sungai"] or pool
+            tps = r.choice(pool)
+            session.add(m.Incident(ref=ref, occurred_at=at, recorded_at=at, category=category, severity=severity,
+                                   kecamatan_code=tps.kecamatan_code, desa_code=tps.desa_code, tps_code=tps.code,
+                                   title=title, source="operator", reporter="Piket Posko (radio)"))
+            session.flush()
+            n += 1
+        inc = session.scalar(select(m.Incident).where(m.Incident.ref == ref))
+        if inc is None:
+            continue
+        for minutes, state in ((0, "terbuka"),) + tuple(updates):
+            u_at = at + dt.timedelta(minutes=minutes)
+            if since < u_at <= now:
+                session.add(m.IncidentUpdate(incident_id=inc.id, state=state, occurred_at=u_at, recorded_at=u_at,
+                                             actor="Kapolsek setempat",
+                                             note={"terbuka": "laporan diterima", "ditangani": "personel tiba di lokasi",
+                                                   "selesai": "situasi kondusif"}[state]))
+                n += 1
+    return n
+
+
+def _warnings(session, ctx, since, now) -> int:
+    s = ctx.settings
+    items, alerts = [], {}
+    for i, (day, sent, eff, exp, poly, names) in enumerate(sc.WARNINGS, start=1):
+        sent_at = wib_at(s.voting_day + dt.timedelta(days=day), sent)
+        if not (since < sent_at <= now):
+            continue
+        d = s.voting_day + dt.timedelta(days=day)
+        code = f"CSS{d:%Y%m%d}{i:03d}"
+        ident = f"2.49.0.1.360.0.{d:%Y.%m.%d}.06.16.{i:03d}"
+        items.append(f"<item><title>Hujan Lebat disertai Petir di Sumatera Selatan</title>"
+                     f"<link>https://www.bmkg.go.id/alerts/nowcast/id/{code}_alert.xml</link><guid>{ident}</guid>"
+                     f"<pubDate>{sent_at.astimezone(WIB):%a, %d %b %Y %H:%M:%S +0700}</pubDate></item>")
+
+        def iso(t):
+            return wib_at(d, t).astimezone(WIB).isoformat()
+        alerts[f"{code}_alert.xml"] = (
+            f'<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>{ident}</identifier>'
+            f"<sender>cuaca.ekstrem@bmkg.go.id</sender><sent>{iso(sent)}</sent><status>Actual</status>"
+            f"<msgType>Alert</msgType><scope>Public</scope><info><language>id</language><category>Met</category>"
+            f"<event>Hujan Lebat dan Petir</event><urgency>Immediate</urgency><severity>Moderate</severity>"
+            f"<certainty>Observed</certainty><effective>{iso(eff)}</effective><expires>{iso(exp)}</expires>"
+            f"<headline>Hujan Lebat disertai Petir di Sumatera Selatan</headline>"
+            f"<description>Hujan lebat disertai petir di sebagian wilayah Sumatera Selatan, khususnya di {names}."
+            f"</description><area><areaDesc>Sumatera Selatan</areaDesc><polygon>{poly}</polygon></area></info></alert>")
+    if not items:
+        return 0
+    rss = f'<?xml version="1.0"?><rss version="2.0"><channel><title>BMKG</title>{"".join(items)}</channel></rss>'
+    bmkg_nowcast.parse_rss(rss)  # the list must read as the real one does
+    feed = bmkg_nowcast.BmkgNowcast()
+    parsed = feed.parse({"rss": rss, "alerts": alerts}, ctx)
+    return feed.store(session, parsed, ctx)
+
+
+def _forecast(session, ctx, seed, now) -> int:
+    s = ctx.settings
+    river_kec = set(ctx.reference.river_points)
+    start = now.astimezone(WIB).replace(minute=0, second=0, microsecond=0)
+    start = start - dt.timedelta(hours=start.hour % 3)
+    rows = []
+    desa = session.execute(select(m.Region.code, m.Region.parent_code).where(
+        m.Region.code.in_(ctx.reference.desa_with_tps))).all()
+    for code, kec in desa:
+        days: dict[dt.date, list] = {}
+        for k in range(24):
+            slot = start + dt.timedelta(hours=3 * k)
+            mm = sc.rain_mm(seed, kec, slot, kec in river_kec, s.voting_day)
+            wcode, desc, desc_en = sc.weather_for_rain(mm)
+            days.setdefault(slot.date(), []).append({
+                "datetime": slot.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "utc_datetime": slot.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S"),
+                "local_datetime": slot.strftime("%Y-%m-%d %H:%M:%S"), "t": 27 if 9 <= slot.hour <= 17 else 24,
+                "hu": 85, "tp": mm, "tcc": 90 if mm else 60, "weather": wcode, "weather_desc": desc,
+                "weather_desc_en": desc_en, "ws": 8.0 + mm * 0.8, "wd": "W", "vs": 10000 - min(mm, 20) * 400,
+                "vs_text": None, "analysis_date": start.strftime("%Y-%m-%dT%H:%M:%S")})
+        body = {"lokasi": {"adm4": code}, "data": [{"lokasi": {"adm4": code, "type": "adm4"},
+                                                     "cuaca": list(days.values())}]}
+        rows.extend(bmkg_forecast.parse_one(body, code))
+    return bmkg_forecast.BmkgForecast().store(session, Parsed(rows), ctx)
+
+
+def _river(session, ctx, seed, now) -> int:
+    s = ctx.settings
+    today = now.astimezone(WIB).date()
+    days = [today + dt.timedelta(days=d) for d in range(-7, 14)]
+    bodies = [{"latitude": lat, "longitude": lon, "daily_units": {"river_discharge": "m³/s"},
+               "daily": {"time": [d.isoformat() for d in days],
+                         "river_discharge": [sc.discharge(seed, code, d, s.voting_day) for d in days],
+                         "river_discharge_max": [round(sc.discharge(seed, code, d, s.voting_day) * 1.15, 1)
+                                                 for d in days]}}
+              for code, (lat, lon) in sorted(ctx.reference.river_points.items())]
+    feed = river.River()
+    parsed = feed.parse({"codes": sorted(ctx.reference.river_points), "body": bodies}, ctx)
+    return feed.store(session, parsed, ctx)
+
+
+def _recap(session, ctx, seed, tps, now) -> int:
+    s = ctx.settings
+    if now < wib_at(s.voting_day, s.tps_close):
+        return 0
+    by_kec: dict[str, list[int]] = {}
+    for t in tps:
+        done = dict((st, at) for st, at, _ in sc.tps_milestones(seed, t, s.voting_day, s.tps_open, s.tps_close))
+        uploaded = done["selesai"] + dt.timedelta(minutes=sc.rng_for(seed, "upload", t.code).uniform(20, 120))
+        counts = by_kec.setdefault(t.kecamatan_code, [0, 0])
+        counts[0] += 1
+        counts[1] += uploaded <= now
+    table = {k.replace(".", ""): {"psu": "Reguler", "progres": {"total": n, "progres": d,
+                                                                 "persen": round(100 * d / n, 2)},
+                                  "status_progress": d < n}
+             for k, (n, d) in sorted(by_kec.items())}
+    total, done = sum(v[0] for v in by_kec.values()), sum(v[1] for v in by_kec.values())
+    stamp = now.astimezone(WIB).replace(second=0, microsecond=0)
+    body = {"mode": "hhcw", "tungsura": {"chart": {"progres": {"total": total, "progres": done,
+                                                               "persen": round(100 * done / total, 2)}},
+                                         "table": table}, "ts": stamp.strftime("%Y-%m-%d %H:%M:%S")}
+    parsed = sirekap.parse_hhcw(body, s.kabupaten_code)
+    return sirekap.Sirekap().store(session, parsed, ctx)
+
+
+def catch_up(settings) -> dict:
+    """Write the demo's history up to the clock's moment (called by `init --demo`)."""
+    from ops.feeds.runner import run_feed
+
+    result = run_feed("simulator", settings.model_copy(update={"demo": True}))
+    return {"simulated_records": result.rows}

@@ -1,0 +1,110 @@
+"""TPS status reports published as CSV or JSON (a field-report sheet or form export).
+
+Columns: kode_tps, status, waktu, pelapor, catatan. `waktu` is ISO 8601; without an offset it is WIB.
+Statuses: see ops.vocabulary.TPS_STATUS. Rows with unknown TPS codes or bad values are reported, not stored.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from sqlalchemy import select
+
+from ops import models as m
+from ops.clock import WIB, utcnow
+from ops.feeds import http as fhttp
+from ops.feeds.base import Feed, FeedContext, FeedError, Parsed, parse_time
+from ops.vocabulary import TPS_STATUS
+
+COLUMNS = ("kode_tps", "status", "waktu", "pelapor", "catatan")
+
+
+class TpsStatus(Feed):
+    name = "tps-status"
+    title = "Laporan status TPS"
+
+    def enabled(self, settings) -> bool:
+        return super().enabled(settings) and bool(settings.tps_status_url)
+
+    def fetch(self, ctx: FeedContext) -> str:
+        s = ctx.settings
+        if not s.tps_status_url:
+            raise FeedError("tps_status_url is empty: set OPS_TPS_STATUS_URL to the published sheet")
+        r = fhttp.get(ctx.http, s.tps_status_url, timeout=s.http_timeout_s, retries=s.http_retries)
+        r.encoding = r.encoding or "utf-8"
+        return r.text
+
+    def parse(self, payload: str, ctx: FeedContext) -> Parsed:
+        return parse_reports(payload, ctx.reference.tps_codes)
+
+    def store(self, session, parsed: Parsed, ctx: FeedContext) -> int:
+        return store_reports(session, parsed.records, source="laporan-tps")
+
+
+def _rows(text: str) -> list[dict]:
+    body = text.lstrip("\ufeff").strip()
+    if not body:
+        raise FeedError("the report file is empty")
+    if body[0] in "[{":
+        try:
+            data = json.loads(body)
+        except ValueError as e:
+            raise FeedError(f"report JSON is not valid ({e})") from None
+        if isinstance(data, dict):
+            data = data.get("laporan") or data.get("rows") or data.get("data")
+        if not isinstance(data, list):
+            raise FeedError("report JSON must be a list of rows (or {\"laporan\": [...]})")
+        return [r if isinstance(r, dict) else {} for r in data]
+    if body.lower().startswith(("<!doctype", "<html")):
+        raise FeedError("the URL returned an HTML page, not the CSV/JSON export (is the sheet published?)")
+    reader = csv.DictReader(io.StringIO(body))
+    missing = [c for c in COLUMNS[:3] if c not in (reader.fieldnames or [])]
+    if missing:
+        raise FeedError(f"report CSV lacks column(s) {', '.join(missing)}; has {reader.fieldnames}")
+    return list(reader)
+
+
+def parse_reports(text: str, tps_codes: set[str]) -> Parsed:
+    records, rejects = [], []
+    for i, row in enumerate(_rows(text), start=2):  # row 1 is the header in the sheet
+        code = str(row.get("kode_tps") or "").strip()
+        status = str(row.get("status") or "").strip().lower().replace(" ", "_")
+        at = parse_time(str(row.get("waktu") or ""), naive_tz=WIB)
+        problems = []
+        if code not in tps_codes:
+            problems.append(f"kode_tps {code!r} is not a TPS of this operation")
+        if status not in TPS_STATUS:
+            problems.append(f"status {row.get('status')!r} is not one of {', '.join(TPS_STATUS)}")
+        if at is None:
+            problems.append(f"waktu {row.get('waktu')!r} is not a time like 2024-11-27T07:05 (WIB)")
+        if problems:
+            rejects.append(f"row {i}: " + "; ".join(problems))
+            continue
+        records.append({"tps_code": code, "status": status, "occurred_at": at,
+                        "reporter": (str(row.get("pelapor") or "").strip() or None),
+                        "note": (str(row.get("catatan") or "").strip() or None)})
+    return Parsed(records, rejects)
+
+
+def store_reports(session, records: list[dict], source: str) -> int:
+    """Append reports not seen before (the same sheet is read again and again)."""
+    if not records:
+        return 0
+    codes = sorted({r["tps_code"] for r in records})
+    seen = set()
+    for code, status, at in session.execute(select(m.TpsStatusEvent.tps_code, m.TpsStatusEvent.status,
+                                                   m.TpsStatusEvent.occurred_at)
+                                            .where(m.TpsStatusEvent.tps_code.in_(codes),
+                                                   m.TpsStatusEvent.source == source)):
+        seen.add((code, status, at.replace(tzinfo=None) if at.tzinfo else at))
+    now = utcnow()
+    new = []
+    for r in records:
+        key = (r["tps_code"], r["status"], r["occurred_at"].replace(tzinfo=None))
+        if key in seen:
+            continue
+        seen.add(key)
+        new.append(m.TpsStatusEvent(recorded_at=now, source=source, **r))
+    session.add_all(new)
+    return len(new)

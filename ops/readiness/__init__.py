@@ -1,0 +1,180 @@
+"""Readiness per TPS and tahapan at any moment, computed from the event history (so past moments replay), rolled up
+to desa, kecamatan, Polsek and kabupaten."""
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ops import models as m
+from ops.clock import as_utc, wib_at
+from ops.config import Settings, load_pola
+from ops.geo import haversine_km
+from ops.readiness import model
+from ops.readiness.model import PHASES, Readiness, TpsFacts
+
+
+def _latest(session, stmt_cols, time_col, key_col, now, *where):
+    """Latest row per key at or before `now` (window function: the same SQL on SQLite and PostgreSQL)."""
+    rn = func.row_number().over(partition_by=key_col, order_by=(time_col.desc(),)).label("rn")
+    sub = select(*stmt_cols, rn).where(time_col <= now, *where).subquery()
+    return session.execute(select(sub).where(sub.c.rn == 1)).all()
+
+
+def gather_facts(session: Session, settings: Settings, now: dt.datetime) -> dict[str, TpsFacts]:
+    now = as_utc(now)
+    facts = {t.code: TpsFacts(t.code, t.kerawanan, t.akses, t.kecamatan_code, t.desa_code, t.polsek_code)
+             for t in session.scalars(select(m.Tps))}
+    for row in _latest(session, (m.TpsStatusEvent.tps_code, m.TpsStatusEvent.status, m.TpsStatusEvent.occurred_at),
+                       m.TpsStatusEvent.occurred_at, m.TpsStatusEvent.tps_code, now):
+        f = facts.get(row.tps_code)
+        if f:
+            f.status, f.status_at = row.status, row.occurred_at
+    _personnel(session, settings, facts, now)
+    legs = {lid: (stage, tps, arrive) for lid, stage, tps, arrive in session.execute(
+        select(m.LogisticsLeg.id, m.LogisticsLeg.stage, m.LogisticsLeg.tps_code, m.LogisticsLeg.planned_arrive)
+        .where(m.LogisticsLeg.stage.in_(("pps-tps", "tps-pps"))))}
+    for stage, tps, arrive in legs.values():
+        if stage == "pps-tps" and tps in facts:
+            facts[tps].logistik_due = as_utc(arrive)
+    for row in _latest(session, (m.LogisticsEvent.leg_id, m.LogisticsEvent.state, m.LogisticsEvent.occurred_at),
+                       m.LogisticsEvent.occurred_at, m.LogisticsEvent.leg_id, now,
+                       m.LogisticsEvent.leg_id.in_(list(legs))):
+        stage, tps, _ = legs[row.leg_id]
+        if tps in facts:
+            if stage == "pps-tps":
+                facts[tps].logistik_state = row.state
+            else:
+                facts[tps].return_state = row.state
+    met = set(session.scalars(select(m.CoordinationActivity.desa_code).where(
+        m.CoordinationActivity.occurred_at <= now, m.CoordinationActivity.desa_code.is_not(None))))
+    open_inc = _open_incidents(session, now)
+    warned = set()
+    for codes in session.scalars(select(m.WeatherWarning.kecamatan_codes).where(
+            m.WeatherWarning.effective <= now + dt.timedelta(hours=1), m.WeatherWarning.expires >= now)):
+        warned.update(codes or [])
+    heavy = dict(session.execute(
+        select(m.WeatherForecast.area_code, func.min(m.WeatherForecast.slot))
+        .where(m.WeatherForecast.source == "bmkg", m.WeatherForecast.slot >= now - dt.timedelta(hours=3),
+               m.WeatherForecast.slot <= now + dt.timedelta(hours=24),
+               m.WeatherForecast.rain_mm >= settings.heavy_rain_mm)
+        .group_by(m.WeatherForecast.area_code)).all())
+    today = now.astimezone(dt.timezone(dt.timedelta(hours=7))).date()
+    high = set(session.scalars(select(m.RiverDischarge.point_code).where(
+        m.RiverDischarge.day == today, m.RiverDischarge.discharge > settings.river_discharge_threshold)))
+    recap = {r.region_code: r.persen for r in _latest(
+        session, (m.RecapProgress.region_code, m.RecapProgress.persen, m.RecapProgress.ts), m.RecapProgress.ts,
+        m.RecapProgress.region_code, now)}
+    for f in facts.values():
+        f.desa_coordinated = f.desa_code in met
+        f.open_incidents = open_inc.get(f.code, [])
+        f.warning_active = f.kecamatan_code in warned
+        f.heavy_rain_at = as_utc(heavy[f.desa_code]) if f.desa_code in heavy else None
+        f.river_high = f.kecamatan_code in high
+        f.recap_persen = recap.get(f.kecamatan_code)
+    return facts
+
+
+def _open_incidents(session, now) -> dict[str, list[str]]:
+    latest = {r.incident_id: r.state for r in _latest(
+        session, (m.IncidentUpdate.incident_id, m.IncidentUpdate.state, m.IncidentUpdate.occurred_at),
+        m.IncidentUpdate.occurred_at, m.IncidentUpdate.incident_id, now)}
+    out: dict[str, list[str]] = defaultdict(list)
+    for inc in session.scalars(select(m.Incident).where(m.Incident.occurred_at <= now, m.Incident.tps_code.is_not(None))):
+        if latest.get(inc.id, "terbuka") != "selesai":
+            out[inc.tps_code].append(inc.severity)
+    return out
+
+
+def _personnel(session, settings: Settings, facts: dict[str, TpsFacts], now: dt.datetime) -> None:
+    """Required and assigned per guard cluster, and who is on site: fixes within the radius held for the dwell time."""
+    pola = load_pola(settings)
+    tps_by_cluster: dict[str, list] = defaultdict(list)
+    for code, cl, lat, lon in session.execute(select(m.Tps.code, m.Tps.cluster_code, m.Tps.lat, m.Tps.lon)):
+        tps_by_cluster[cl or code].append((code, lat, lon))
+    assigned: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
+    for cl, nrp, dev in session.execute(select(m.Assignment.cluster_code, m.Assignment.nrp, m.Personnel.device_id)
+                                        .join(m.Personnel, m.Personnel.nrp == m.Assignment.nrp)
+                                        .where(m.Assignment.task == "PAM TPS")):
+        assigned[cl].append((nrp, dev))
+    dwell = dt.timedelta(minutes=settings.on_site_dwell_minutes)
+    silent = dt.timedelta(minutes=settings.traccar_silent_minutes)
+    window_start = now - max(dwell, silent) - dt.timedelta(minutes=5)
+    fixes: dict[str, list] = defaultdict(list)
+    for dev, t, lat, lon in session.execute(select(m.PositionEvent.device_id, m.PositionEvent.fix_time,
+                                                   m.PositionEvent.lat, m.PositionEvent.lon)
+                                            .where(m.PositionEvent.fix_time > window_start,
+                                                   m.PositionEvent.fix_time <= now)):
+        fixes[dev].append((as_utc(t), lat, lon))
+    radius_km = settings.on_site_radius_m / 1000
+    for cl, members in tps_by_cluster.items():
+        kelas = facts[members[0][0]].kerawanan
+        required = pola[kelas][0]
+        people = assigned.get(cl, [])
+        on_site = silent_n = 0
+        for _, dev in people:
+            pts = sorted(fixes.get(dev, []))
+            if not pts or now - pts[-1][0] > silent:
+                silent_n += 1 if dev else 0
+                continue
+            # On site only if every fix of the last dwell period is near one of the cluster's TPS, and the presence
+            # goes back at least that long: one jittery point does not flip the state.
+            recent = [p for p in pts if p[0] >= now - dwell]
+            held = pts[0][0] <= now - dwell + dt.timedelta(minutes=5)
+            near = all(any(haversine_km(lat, lon, tl, to) <= radius_km for _, tl, to in members) for _, lat, lon in recent)
+            on_site += bool(recent and near and held)
+        for code, _, _ in members:
+            f = facts[code]
+            f.personnel_required, f.personnel_assigned = required, len(people)
+            f.personnel_on_site, f.silent_devices = on_site, silent_n
+
+
+def compute(session: Session, settings: Settings, now: dt.datetime) -> dict[str, dict[str, Readiness]]:
+    """{tahapan: {tps code: Readiness}} at `now`."""
+    now = as_utc(now)
+    facts = gather_facts(session, settings, now)
+    opening = wib_at(settings.voting_day, settings.tps_open)
+    closing = wib_at(settings.voting_day, settings.tps_close)
+    w = settings.readiness_weights
+    out: dict[str, dict[str, Readiness]] = {p: {} for p in PHASES}
+    for code, f in facts.items():
+        out["sebelum"][code] = model.score(code, "sebelum", model.sebelum(f, now, settings.heavy_rain_mm), w["sebelum"])
+        out["pemungutan"][code] = model.score(code, "pemungutan", model.pemungutan(f, now, opening, closing),
+                                              w["pemungutan"])
+        out["sesudah"][code] = model.score(code, "sesudah", model.sesudah(f, now, closing), w["sesudah"])
+    return out
+
+
+def rollup(session: Session, settings: Settings, result: dict[str, Readiness], level: str) -> pd.DataFrame:
+    """Mean score, TPS ready and the commonest reasons per kecamatan, desa, polsek or kabupaten."""
+    col = {"kecamatan": m.Tps.kecamatan_code, "desa": m.Tps.desa_code, "polsek": m.Tps.polsek_code}.get(level)
+    keys = dict(session.execute(select(m.Tps.code, col)).all()) if col is not None else \
+        {c: settings.kabupaten_code for c in result}
+    groups: dict[str, list[Readiness]] = defaultdict(list)
+    for code, r in result.items():
+        groups[keys.get(code)].append(r)
+    rows = []
+    for key, items in sorted(groups.items(), key=lambda kv: str(kv[0])):
+        reasons = Counter(_reason_kind(x) for r in items for x in r.reasons)
+        rows.append({"kode": key, "tps": len(items), "skor": round(sum(r.score for r in items) / len(items), 3),
+                     "siap": sum(r.score >= settings.readiness_ready_threshold for r in items),
+                     "alasan": [f"{n} TPS: {k}" for k, n in reasons.most_common(3)]})
+    return pd.DataFrame(rows)
+
+
+def _reason_kind(reason: str) -> str:
+    """Group reasons that differ only in times or counts ('dijadwalkan tiba 26 Nov 16:05')."""
+    return reason.split(": ")[0] if ": " in reason else reason.split("(")[0].strip()
+
+
+def readiness_summary(session: Session, settings: Settings, now: dt.datetime) -> dict:
+    result = compute(session, settings, now)
+    out = {}
+    for phase, per_tps in result.items():
+        kab = rollup(session, settings, per_tps, "kabupaten").iloc[0]
+        out[phase] = {"score": float(kab["skor"]), "ready": int(kab["siap"]), "total": int(kab["tps"]),
+                      "top_reasons": list(kab["alasan"])}
+    return out
