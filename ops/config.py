@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     clock_speed: float = Field(1.0, description="Scenario clock speed: operation seconds per real second.", gt=0, le=3600)
 
     # --- demo ---
-    demo: bool = Field(False, description="1 runs the built-in simulator as the data source for every feed.")
+    demo: bool | None = Field(None, description="1 runs the built-in simulator as the data source for every feed; 0 never; empty follows the database (on after `init --demo`).")
     demo_seed: int = Field(20241127, description="Seed of the deterministic demo operation.")
     demo_clock_start: dt.datetime = Field(dt.datetime(2024, 11, 27, 10, 0), description="Where `init --demo` sets the scenario clock when clock_start is empty (WIB).")
 

@@ -63,13 +63,25 @@ def lease_holder(settings: Settings) -> tuple[str, dt.datetime] | None:
         return (row.holder, as_utc(row.expires_at)) if row else None
 
 
+def demo_mode(settings: Settings) -> bool:
+    """OPS_DEMO decides when set; otherwise a database built by `init --demo` runs the simulator."""
+    if settings.demo is not None:
+        return settings.demo
+    from ops.queries import operation_meta
+
+    with session_scope(get_engine(settings.database_url)) as s:
+        return operation_meta(s).get("kind") == "demo"
+
+
 def feeds_to_run(settings: Settings) -> list[str]:
-    if settings.demo:
+    if demo_mode(settings):
         return ["simulator"]
     return [name for name, f in all_feeds().items() if name != "simulator" and f.enabled(settings)]
 
 
 def _job(name: str, settings: Settings):
+    if name == "simulator":
+        settings = settings.model_copy(update={"demo": True})
     def run():
         try:
             result = run_feed(name, settings)

@@ -2,7 +2,8 @@
 import streamlit as st
 
 from ops.charts import kecamatan_bars, operation_map
-from ops.vocabulary import KERAWANAN_LABEL
+from ops.phase import phase_at
+from ops.vocabulary import KERAWANAN_LABEL, TAHAPAN_LABEL
 from ui import components as c
 from ui import data
 
@@ -29,8 +30,33 @@ c.kpi(cols[1], "PAM TPS ditugaskan", f"{c.number(pers['pam_tps_assigned'])} / {c
       "Ditugaskan / kebutuhan menurut pola pengamanan")
 c.kpi(cols[2], "Linmas", c.number(tps["linmas"]), "2 Linmas per TPS")
 v = tps["verification"]
-c.kpi(cols[3], "TPS terverifikasi", f"{c.number(v['terverifikasi'])} dari {c.number(tps['total'])}",
+c.kpi(cols[3], "TPS terverifikasi", f"{c.number(v['terverifikasi'])}/{c.number(tps['total'])}",
       f"{v['perlu_cek']} perlu cek ulang, {v['belum']} belum dicek")
+
+st.subheader("Kesiapan per tahapan")
+ready = data.readiness(now.isoformat())
+names = data.kecamatan_names()
+phase_cols = st.columns(3)
+for col, (phase, label) in zip(phase_cols, TAHAPAN_LABEL.items()):
+    kab = ready[phase]["kabupaten"]
+    box = col.container(border=True)
+    due = kab["skor"] is not None and kab["skor"] == kab["skor"]
+    box.metric(label, f"{kab['skor'] * 100:.0f}%" if due else "belum berlaku",
+               help="Skor kesiapan rata-rata TPS (bobot di konfigurasi); tahapan yang belum tiba belum dinilai")
+    box.caption(f"{c.number(kab['siap'])} dari {c.number(kab['tps'])} TPS siap" if due else
+                "Belum ada komponen tahapan ini yang jatuh tempo")
+    for reason in kab["alasan"]:
+        box.markdown(f"- {reason}")
+phase = phase_at(now, data.settings()).tahapan
+kec = ready[phase]["kecamatan"].copy()
+kec["skor"] = kec["skor"].fillna(1.0)
+kec["Kecamatan"] = kec["kode"].map(names)
+kec["Skor"] = (kec["skor"] * 100).round(0)
+kec["Alasan utama"] = kec["alasan"].map(lambda a: "; ".join(a) if a else "—")
+st.caption(f"Kesiapan per kecamatan — {TAHAPAN_LABEL[phase].lower()}, terendah di atas")
+st.dataframe(kec.sort_values("skor")[["Kecamatan", "Skor", "siap", "tps", "Alasan utama"]].rename(
+    columns={"siap": "TPS siap", "tps": "TPS"}), hide_index=True, width="stretch",
+    column_config={"Skor": st.column_config.ProgressColumn("Skor", min_value=0, max_value=100, format="%d%%")})
 
 left, right = st.columns([3, 2])
 with left:

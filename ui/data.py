@@ -76,3 +76,47 @@ def _personnel_summary(session) -> dict:
 
 
 personnel_summary = cached(_personnel_summary)
+
+
+def _feed_states(session) -> dict:
+    from ops.status import feed_states
+
+    return feed_states(session, get_settings())
+
+
+def _readiness(session, moment_iso: str) -> dict:
+    """Per tahapan: kabupaten summary and the kecamatan roll-up, at the given moment."""
+    from ops.readiness import compute, rollup
+
+    import datetime as _dt
+    result = compute(session, get_settings(), _dt.datetime.fromisoformat(moment_iso))
+    out = {}
+    for phase, per_tps in result.items():
+        kec = rollup(session, get_settings(), per_tps, "kecamatan")
+        kab = rollup(session, get_settings(), per_tps, "kabupaten").iloc[0].to_dict()
+        out[phase] = {"kabupaten": kab, "kecamatan": kec}
+    return out
+
+
+def _recent_runs(session, limit: int):
+    import pandas as pd
+    from sqlalchemy import select
+
+    from ops import models as m
+    rows = session.execute(select(m.FeedRun.feed, m.FeedRun.started_at, m.FeedRun.finished_at, m.FeedRun.ok,
+                                  m.FeedRun.rows, m.FeedRun.rejected, m.FeedRun.error)
+                           .order_by(m.FeedRun.id.desc()).limit(limit)).mappings().all()
+    return pd.DataFrame(rows)
+
+
+def _kecamatan_names(session) -> dict:
+    from sqlalchemy import select
+
+    from ops import models as m
+    return dict(session.execute(select(m.Region.code, m.Region.name).where(m.Region.level == "kecamatan")).all())
+
+
+feed_states = cached(_feed_states)
+readiness = cached(_readiness)
+recent_runs = cached(_recent_runs)
+kecamatan_names = cached(_kecamatan_names)

@@ -24,7 +24,7 @@ class Simulator(Feed):
     title = "Simulator demo"
 
     def enabled(self, settings) -> bool:
-        return settings.demo
+        return bool(settings.demo)
 
     def fetch(self, ctx: FeedContext) -> dict:
         return {}  # nothing to fetch: the payloads are made in parse from the operation clock

@@ -158,9 +158,11 @@ def rollup(session: Session, settings: Settings, result: dict[str, Readiness], l
         groups[keys.get(code)].append(r)
     rows = []
     for key, items in sorted(groups.items(), key=lambda kv: str(kv[0])):
-        reasons = Counter(_reason_kind(x) for r in items for x in r.reasons)
-        rows.append({"kode": key, "tps": len(items), "skor": round(sum(r.score for r in items) / len(items), 3),
-                     "siap": sum(r.score >= settings.readiness_ready_threshold for r in items),
+        due = [r for r in items if r.score is not None]
+        reasons = Counter(_reason_kind(x) for r in due for x in r.reasons)
+        rows.append({"kode": key, "tps": len(items),
+                     "skor": round(sum(r.score for r in due) / len(due), 3) if due else None,
+                     "siap": sum(r.score >= settings.readiness_ready_threshold for r in due),
                      "alasan": [f"{n} TPS: {k}" for k, n in reasons.most_common(3)]})
     return pd.DataFrame(rows)
 
@@ -174,7 +176,11 @@ def readiness_summary(session: Session, settings: Settings, now: dt.datetime) ->
     result = compute(session, settings, now)
     out = {}
     for phase, per_tps in result.items():
+        if not per_tps:
+            out[phase] = {"score": None, "ready": 0, "total": 0, "top_reasons": []}
+            continue
         kab = rollup(session, settings, per_tps, "kabupaten").iloc[0]
-        out[phase] = {"score": float(kab["skor"]), "ready": int(kab["siap"]), "total": int(kab["tps"]),
+        out[phase] = {"score": None if pd.isna(kab["skor"]) else float(kab["skor"]), "ready": int(kab["siap"]),
+                      "total": int(kab["tps"]),
                       "top_reasons": list(kab["alasan"])}
     return out

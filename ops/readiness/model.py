@@ -49,7 +49,7 @@ class Component:
 class Readiness:
     code: str
     tahapan: str
-    score: float
+    score: float | None  # None: nothing of this tahapan is due yet
     components: list[Component]
 
     @property
@@ -140,5 +140,7 @@ def sesudah(f: TpsFacts, now: dt.datetime, closing: dt.datetime) -> list[Compone
 def score(code: str, tahapan: str, comps: list[Component], weights: dict[str, float]) -> Readiness:
     due = [c for c in comps if c.score is not None]
     total_w = sum(weights.get(c.name, 0) for c in due)
-    value = sum(weights.get(c.name, 0) * c.score for c in due) / total_w if total_w else 1.0
+    if not total_w:
+        return Readiness(code, tahapan, None, comps)
+    value = sum(weights.get(c.name, 0) * c.score for c in due) / total_w
     return Readiness(code, tahapan, round(value, 3), comps)

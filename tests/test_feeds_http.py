@@ -1,0 +1,183 @@
+"""Feeds against real HTTP servers on 127.0.0.1 serving real-format payloads, and the faults real servers have."""
+import datetime as dt
+import json
+import time
+
+import pytest
+from sqlalchemy import func, select
+from werkzeug import Response
+
+from ops import models as m
+from ops.clock import utcnow
+from ops.config import get_settings, reset_settings
+from ops.db import get_engine, session_scope
+from ops.feeds import http as fhttp
+from ops.feeds.runner import FeedFailed, run_feed
+from ops.freshness import judge
+from ops.status import feed_states
+
+from conftest import SHARED
+
+SAMPLES = SHARED / "feeds" / "samples"
+CAPTURES = SHARED / "feeds" / "captures"
+
+
+@pytest.fixture(autouse=True)
+def fast_backoff(monkeypatch):
+    monkeypatch.setattr(fhttp, "BACKOFF_S", 0.01)
+
+
+def configure(monkeypatch, **env):
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.setenv("OPS_HTTP_TIMEOUT_S", "1")
+    monkeypatch.setenv("OPS_HTTP_RETRIES", "2")
+    reset_settings()
+    return get_settings()
+
+
+def count(model, *where):
+    with session_scope(get_engine(get_settings().database_url)) as s:
+        return s.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def last_run(feed):
+    with session_scope(get_engine(get_settings().database_url)) as s:
+        return s.scalars(select(m.FeedRun).where(m.FeedRun.feed == feed).order_by(m.FeedRun.id.desc())).first()
+
+
+def test_bmkg_forecast_stores_slots_and_reports_unknown_codes(demo_copy, httpserver, monkeypatch):
+    body = json.loads((SAMPLES / "bmkg_prakiraan_cuaca_16.10.05.2001.json").read_text())
+    httpserver.expect_request("/publik/prakiraan-cuaca", query_string="adm4=16.10.05.2001").respond_with_json(body)
+    httpserver.expect_request("/publik/prakiraan-cuaca", query_string="adm4=16.10.05.2002").respond_with_json(
+        json.loads((SAMPLES / "bmkg_prakiraan_cuaca_404.json").read_text()), status=404)
+    s = configure(monkeypatch, OPS_BMKG_FORECAST_URL=httpserver.url_for("/publik/prakiraan-cuaca"),
+                  OPS_BMKG_FORECAST_DESA='["16.10.05.2001", "16.10.05.2002"]', OPS_BMKG_REQUESTS_PER_MINUTE="6000")
+    result = run_feed("bmkg-forecast", s)
+    assert result.rows == 24 and result.rejected == 1 and "16.10.05.2002" in result.notes[0]
+    assert count(m.WeatherForecast, m.WeatherForecast.area_code == "16.10.05.2001",
+                 m.WeatherForecast.source == "bmkg") == 24
+    # Running again replaces the desa's forecast instead of doubling it.
+    run_feed("bmkg-forecast", s)
+    assert count(m.WeatherForecast, m.WeatherForecast.area_code == "16.10.05.2001",
+                 m.WeatherForecast.source == "bmkg") == 24
+
+
+@pytest.mark.parametrize("fault", ["500", "html", "truncated", "drift", "timeout"])
+def test_sirekap_faults_are_recorded_and_keep_the_last_good_data(demo_copy, httpserver, monkeypatch, fault):
+    good = json.loads((CAPTURES / "sirekap_hhcw_pkwkk_1610.json").read_text())
+    path = "/pilkada/hhcw/pkwkk/16/1610.json"
+    s = configure(monkeypatch, OPS_SIREKAP_URL=httpserver.url_for(""))
+    httpserver.expect_oneshot_request(path).respond_with_json(good)
+    assert run_feed("sirekap", s).rows == 17
+    before = count(m.RecapProgress)
+    if fault == "500":
+        httpserver.expect_request(path).respond_with_data("oops", status=500)
+    elif fault == "html":
+        httpserver.expect_request(path).respond_with_data("<!DOCTYPE html><html>Maintenance</html>",
+                                                          content_type="text/html")
+    elif fault == "truncated":
+        httpserver.expect_request(path).respond_with_data(json.dumps(good)[:300], content_type="application/json")
+    elif fault == "drift":
+        httpserver.expect_request(path).respond_with_json({"mode": "hhcw", "data": {}, "ts": good["ts"]})
+    else:
+        httpserver.expect_request(path).respond_with_handler(lambda req: (time.sleep(1.5), Response("{}"))[1])
+    with pytest.raises(FeedFailed) as e:
+        run_feed("sirekap", s)
+    expect = {"500": "HTTP 500", "html": "HTML page", "truncated": "invalid JSON", "drift": "no tungsura",
+              "timeout": "timed out"}[fault]
+    assert expect in str(e.value)
+    run = last_run("sirekap")
+    assert not run.ok and expect in run.error and run.finished_at is not None
+    assert count(m.RecapProgress) == before
+    with session_scope(get_engine(s.database_url)) as sess:
+        state = feed_states(sess, s)["sirekap"]
+    assert state.state == "error" and state.rows == 17 and state.last_success is not None
+
+
+def test_429_with_retry_after_is_honoured(demo_copy, httpserver, monkeypatch):
+    good = json.loads((CAPTURES / "sirekap_hhcw_pkwkk_1610.json").read_text())
+    path = "/pilkada/hhcw/pkwkk/16/1610.json"
+    httpserver.expect_ordered_request(path).respond_with_data("slow down", status=429, headers={"Retry-After": "1"})
+    httpserver.expect_ordered_request(path).respond_with_json(good)
+    s = configure(monkeypatch, OPS_SIREKAP_URL=httpserver.url_for(""))
+    t0 = time.monotonic()
+    assert run_feed("sirekap", s).rows == 17
+    assert time.monotonic() - t0 >= 0.9
+
+
+def test_traccar_needs_the_token_and_ignores_resent_and_unknown_fixes(demo_copy, httpserver, monkeypatch):
+    with session_scope(get_engine(demo_copy)) as s:
+        people = s.scalars(select(m.Personnel).where(m.Personnel.device_id.is_not(None)).limit(2)).all()
+        devs = [(p.device_id, p.nrp) for p in people]
+    devices = [{"id": 1, "uniqueId": devs[0][0], "name": "a"}, {"id": 2, "uniqueId": devs[1][0], "name": "b"},
+               {"id": 3, "uniqueId": "NOT-OURS", "name": "x"}]
+    positions = json.loads((SAMPLES / "traccar_api_positions.json").read_text())
+    positions.append(dict(positions[0]))  # the same fix resent
+    positions.append(dict(positions[1], id=150, fixTime="2024-11-27T01:50:00.000+00:00"))  # older, out of order
+    positions[2] = dict(positions[2], deviceId=3)
+    auth = {"Authorization": "Bearer rahasia"}
+    httpserver.expect_request("/api/devices", headers=auth).respond_with_json(devices)
+    httpserver.expect_request("/api/positions", headers=auth).respond_with_json(positions)
+    s = configure(monkeypatch, OPS_TRACCAR_URL=httpserver.url_for(""), OPS_TRACCAR_TOKEN="rahasia")
+    before = count(m.PositionEvent)
+    r = run_feed("traccar", s)
+    assert r.rows == 3 and any("NOT-OURS" in n for n in r.notes)
+    assert run_feed("traccar", s).rows == 0  # nothing new the second time
+    assert count(m.PositionEvent) == before + 3
+    bad = configure(monkeypatch, OPS_TRACCAR_TOKEN="salah")
+    with pytest.raises(FeedFailed, match="HTTP 500|HTTP 4"):
+        run_feed("traccar", bad)
+
+
+def test_nowcast_keeps_only_alerts_touching_the_kabupaten(demo_copy, httpserver, monkeypatch):
+    rss = (SAMPLES / "bmkg_nowcast_rss.xml").read_text()
+    httpserver.expect_request("/alerts/nowcast/id/rss.xml").respond_with_data(rss, content_type="application/xml")
+    httpserver.expect_request("/alerts/nowcast/id/CSS20241127005_alert.xml").respond_with_data(
+        (SAMPLES / "bmkg_nowcast_CSS20241127005_alert.xml").read_text(), content_type="application/xml")
+    httpserver.expect_request("/alerts/nowcast/id/CKT20241127002_alert.xml").respond_with_data(
+        (CAPTURES / "bmkg_nowcast_cap_id_CGT20260924002_alert.xml").read_text(), content_type="application/xml")
+    s = configure(monkeypatch, OPS_BMKG_NOWCAST_URL=httpserver.url_for("/alerts/nowcast/id"))
+    r = run_feed("bmkg-nowcast", s)
+    assert r.rows == 1
+    with session_scope(get_engine(s.database_url)) as sess:
+        w = sess.get(m.WeatherWarning, "2.49.0.1.360.0.2024.11.27.06.16.005")
+        assert w.severity == "Moderate" and "16.10.03" in w.kecamatan_codes
+        assert sess.get(m.WeatherWarning, "2.49.0.1.360.0.2026.09.24.07.75.002") is None  # Gorontalo: elsewhere
+
+
+def test_tps_status_sheet_stores_good_rows_and_names_bad_ones(demo_copy, httpserver, monkeypatch):
+    with session_scope(get_engine(demo_copy)) as s:
+        codes = s.scalars(select(m.Tps.code).order_by(m.Tps.code).limit(2)).all()
+    csv_text = ("kode_tps,status,waktu,pelapor,catatan\n"
+                f"{codes[0]},dibuka,2024-11-27T07:02,KPPS,\n"
+                "16.10.99.2001.001,dibuka,2024-11-27T07:03,KPPS,\n"
+                f"{codes[1]},terbang,2024-11-27T07:04,KPPS,\n"
+                f"{codes[1]},dibuka,kemarin,KPPS,\n")
+    httpserver.expect_request("/laporan.csv").respond_with_data(csv_text, content_type="text/csv")
+    s = configure(monkeypatch, OPS_TPS_STATUS_URL=httpserver.url_for("/laporan.csv"))
+    r = run_feed("tps-status", s)
+    assert r.rows == 1 and r.rejected == 3
+    assert r.notes[0].startswith("row 3: kode_tps '16.10.99.2001.001'")
+    assert "status 'terbang'" in r.notes[1] and "waktu 'kemarin'" in r.notes[2]
+    assert run_feed("tps-status", s).rows == 0  # the same sheet again adds nothing
+
+
+def test_state_turns_error_then_stale_while_the_data_stays(demo_copy, httpserver, monkeypatch):
+    good = json.loads((CAPTURES / "sirekap_hhcw_pkwkk_1610.json").read_text())
+    s = configure(monkeypatch, OPS_SIREKAP_URL=httpserver.url_for(""))
+    httpserver.expect_oneshot_request("/pilkada/hhcw/pkwkk/16/1610.json").respond_with_json(good)
+    run_feed("sirekap", s)
+    httpserver.stop()  # the source goes away
+    with pytest.raises(FeedFailed, match="connection failed"):
+        run_feed("sirekap", s)
+    httpserver.start()
+    with session_scope(get_engine(s.database_url)) as sess:
+        now = utcnow()
+        assert feed_states(sess, s)["sirekap"].state == "error"
+        runs = [r for r in sess.scalars(select(m.FeedRun).where(m.FeedRun.feed == "sirekap").order_by(m.FeedRun.id))]
+        last_ok = [r for r in runs if r.ok][-1]
+        later = now + dt.timedelta(minutes=s.feed_intervals["sirekap"] * s.stale_after_intervals + 1)
+        stale = judge("sirekap", runs[-1], last_ok, s.feed_intervals["sirekap"], s.stale_after_intervals, later)
+        assert stale.state == "stale" and stale.rows == 17 and stale.age_seconds > 1800
+    assert count(m.RecapProgress) >= 17
