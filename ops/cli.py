@@ -20,13 +20,6 @@ def _parser() -> argparse.ArgumentParser:
     fe = sub.add_parser("fetch", help="run one feed once, now")
     fe.add_argument("feed", choices=FEED_NAMES)
     sub.add_parser("worker", help="run the scheduler in the foreground")
-    br = sub.add_parser("briefing", help="write the daily briefing (PDF + HTML) now")
-    br.add_argument("--out", default=None, help="folder to write to (default: data/briefings)")
-    br.add_argument("--at", default=None, help="operation moment to report (WIB, e.g. 2024-11-27T06:00)")
-    imp = sub.add_parser("import", help="import a TPS list or a personnel roster (CSV or XLSX)")
-    imp.add_argument("kind", choices=("tps", "personnel"))
-    imp.add_argument("file")
-    imp.add_argument("--actor", default="cli", help="who is importing (recorded in the audit log)")
     ck = sub.add_parser("clock", help="set the scenario clock (for drills and the demo) or return to real time")
     ck.add_argument("moment", help="operation moment in WIB (2024-11-27T10:00), or 'real'")
     ck.add_argument("--speed", type=float, default=1.0, help="operation seconds per real second")
@@ -99,33 +92,6 @@ def cmd_worker(args, settings) -> int:
     return run_worker(settings)
 
 
-def cmd_briefing(args, settings) -> int:
-    from ops.briefing.make import BriefingError, make_briefing
-
-    try:
-        paths = make_briefing(settings, out_dir=args.out, at=args.at)
-    except BriefingError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return EXIT_FAIL
-    for p in paths:
-        print(p)
-    return 0
-
-
-def cmd_import(args, settings) -> int:
-    from ops.importers import ImportRejected, import_file
-
-    try:
-        report = import_file(settings, args.kind, args.file, actor=args.actor)
-    except ImportRejected as e:
-        print(f"error: {e.summary}", file=sys.stderr)
-        for problem in e.problems:
-            print(f"  {problem}", file=sys.stderr)
-        return EXIT_FAIL
-    print(report)
-    return 0
-
-
 def cmd_clock(args, settings) -> int:
     import datetime as dt
 
@@ -149,4 +115,4 @@ def cmd_clock(args, settings) -> int:
 
 
 COMMANDS = {"init": cmd_init, "status": cmd_status, "fetch": cmd_fetch, "worker": cmd_worker,
-            "briefing": cmd_briefing, "import": cmd_import, "clock": cmd_clock}
+            "clock": cmd_clock}
