@@ -48,14 +48,18 @@ class BmkgForecast(Feed):
         return Parsed(records, rejects)
 
     def store(self, session, parsed: Parsed, ctx: FeedContext) -> int:
-        # A desa's forecast is replaced whole: its slots from this run, nothing of the old run mixed in.
-        codes = sorted({r["area_code"] for r in parsed.records})
-        if codes:
-            session.execute(delete(m.WeatherForecast).where(m.WeatherForecast.source == "bmkg",
-                                                            m.WeatherForecast.area_code.in_(codes)))
-        fetched = utcnow()
-        session.add_all(m.WeatherForecast(source="bmkg", fetched_at=fetched, **r) for r in parsed.records)
-        return len(parsed.records)
+        return replace_forecasts(session, "bmkg", parsed.records)
+
+
+def replace_forecasts(session, source: str, records: list[dict]) -> int:
+    """An area's forecast is replaced whole: its slots from this run, nothing of an older run mixed in."""
+    codes = sorted({r["area_code"] for r in records})
+    if codes:
+        session.execute(delete(m.WeatherForecast).where(m.WeatherForecast.source == source,
+                                                        m.WeatherForecast.area_code.in_(codes)))
+    fetched = utcnow()
+    session.add_all(m.WeatherForecast(source=source, fetched_at=fetched, **r) for r in records)
+    return len(records)
 
 
 def parse_one(body: dict, expected_code: str | None = None) -> list[dict]:

@@ -1,11 +1,9 @@
 """Open-Meteo hourly forecast at each kecamatan centre: the fallback when BMKG is down."""
 from __future__ import annotations
 
-from sqlalchemy import delete
-
-from ops import models as m
-from ops.clock import WIB, utcnow
+from ops.clock import WIB
 from ops.feeds import http as fhttp
+from ops.feeds.bmkg_forecast import replace_forecasts
 from ops.feeds.base import Feed, FeedContext, FeedError, Parsed, num, parse_time
 
 HOURLY = "precipitation,precipitation_probability,wind_speed_10m,wind_gusts_10m,weather_code,temperature_2m"
@@ -38,13 +36,7 @@ class OpenMeteo(Feed):
         return Parsed(records, rejects)
 
     def store(self, session, parsed: Parsed, ctx: FeedContext) -> int:
-        codes = sorted({r["area_code"] for r in parsed.records})
-        if codes:
-            session.execute(delete(m.WeatherForecast).where(m.WeatherForecast.source == "openmeteo",
-                                                            m.WeatherForecast.area_code.in_(codes)))
-        fetched = utcnow()
-        session.add_all(m.WeatherForecast(source="openmeteo", fetched_at=fetched, **r) for r in parsed.records)
-        return len(parsed.records)
+        return replace_forecasts(session, "openmeteo", parsed.records)
 
 
 def parse_hourly(body: dict) -> list[dict]:
