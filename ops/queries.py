@@ -1,8 +1,6 @@
 """Read side for the pages, the CLI and the briefing: aggregates computed in SQL."""
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 from sqlalchemy import Integer, func, select
 from sqlalchemy.orm import Session
@@ -95,9 +93,12 @@ def latest_feed_runs(session: Session) -> dict[str, dict]:
     return out
 
 
-def day_bounds(moment: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
-    from ops.clock import WIB, as_utc
+def recent_feed_runs(session: Session, limit: int) -> pd.DataFrame:
+    rows = session.execute(select(m.FeedRun.feed, m.FeedRun.started_at, m.FeedRun.finished_at, m.FeedRun.ok,
+                                  m.FeedRun.rows, m.FeedRun.rejected, m.FeedRun.error)
+                           .order_by(m.FeedRun.id.desc()).limit(limit)).mappings().all()
+    return pd.DataFrame(rows)
 
-    local = as_utc(moment).astimezone(WIB)
-    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    return start.astimezone(dt.timezone.utc), (start + dt.timedelta(days=1)).astimezone(dt.timezone.utc)
+
+def kecamatan_names(session: Session) -> dict[str, str]:
+    return dict(session.execute(select(m.Region.code, m.Region.name).where(m.Region.level == "kecamatan")).all())

@@ -42,10 +42,6 @@ class RegionData:
     def of_level(self, *levels: str) -> list[Area]:
         return [a for a in self.areas.values() if a.level in levels]
 
-    @property
-    def kabupaten(self) -> Area:
-        return self.of_level("kabupaten")[0]
-
     def desa_of(self, kecamatan_code: str) -> list[Area]:
         return sorted((a for a in self.of_level("desa", "kelurahan") if a.parent_code == kecamatan_code),
                       key=lambda a: a.code)

@@ -80,8 +80,6 @@ def feeds_to_run(settings: Settings) -> list[str]:
 
 
 def _job(name: str, settings: Settings):
-    if name == "simulator":
-        settings = settings.model_copy(update={"demo": True})
     def run():
         try:
             result = run_feed(name, settings)

@@ -34,7 +34,8 @@ c.kpi(cols[3], "TPS terverifikasi", f"{c.number(v['terverifikasi'])}/{c.number(t
       f"{v['perlu_cek']} perlu cek ulang, {v['belum']} belum dicek")
 
 st.subheader("Kesiapan per tahapan")
-ready = data.readiness(now.isoformat())
+# Readiness moves by the minute: keying the cache on the minute spares a full recompute on every rerun.
+ready = data.readiness(now.replace(second=0, microsecond=0).isoformat())
 names = data.kecamatan_names()
 phase_cols = st.columns(3)
 for col, (phase, label) in zip(phase_cols, TAHAPAN_LABEL.items()):

@@ -9,6 +9,8 @@ from ops import queries
 from ops.clock import load_clock
 from ops.config import get_settings
 from ops.db import get_engine, has_schema, session_scope
+from ops.readiness import overview as readiness_overview
+from ops.status import feed_states as feed_states_of
 
 
 @st.cache_resource
@@ -22,10 +24,6 @@ def engine():
 
 def settings():
     return get_settings()
-
-
-def ttl() -> int:
-    return get_settings().cache_ttl_seconds
 
 
 def schema_ready() -> bool:
@@ -58,7 +56,6 @@ def cached(fn):
 tps_summary = cached(queries.tps_summary)
 kecamatan_table = cached(queries.kecamatan_table)
 tps_points = cached(queries.tps_points)
-operation_meta = cached(queries.operation_meta)
 
 
 @st.cache_data(ttl=3600, show_spinner=False)
@@ -79,44 +76,14 @@ personnel_summary = cached(_personnel_summary)
 
 
 def _feed_states(session) -> dict:
-    from ops.status import feed_states
-
-    return feed_states(session, get_settings())
+    return feed_states_of(session, get_settings())
 
 
 def _readiness(session, moment_iso: str) -> dict:
-    """Per tahapan: kabupaten summary and the kecamatan roll-up, at the given moment."""
-    from ops.readiness import compute, rollup
-
-    import datetime as _dt
-    result = compute(session, get_settings(), _dt.datetime.fromisoformat(moment_iso))
-    out = {}
-    for phase, per_tps in result.items():
-        kec = rollup(session, get_settings(), per_tps, "kecamatan")
-        kab = rollup(session, get_settings(), per_tps, "kabupaten").iloc[0].to_dict()
-        out[phase] = {"kabupaten": kab, "kecamatan": kec}
-    return out
-
-
-def _recent_runs(session, limit: int):
-    import pandas as pd
-    from sqlalchemy import select
-
-    from ops import models as m
-    rows = session.execute(select(m.FeedRun.feed, m.FeedRun.started_at, m.FeedRun.finished_at, m.FeedRun.ok,
-                                  m.FeedRun.rows, m.FeedRun.rejected, m.FeedRun.error)
-                           .order_by(m.FeedRun.id.desc()).limit(limit)).mappings().all()
-    return pd.DataFrame(rows)
-
-
-def _kecamatan_names(session) -> dict:
-    from sqlalchemy import select
-
-    from ops import models as m
-    return dict(session.execute(select(m.Region.code, m.Region.name).where(m.Region.level == "kecamatan")).all())
+    return readiness_overview(session, get_settings(), dt.datetime.fromisoformat(moment_iso))
 
 
 feed_states = cached(_feed_states)
 readiness = cached(_readiness)
-recent_runs = cached(_recent_runs)
-kecamatan_names = cached(_kecamatan_names)
+recent_runs = cached(queries.recent_feed_runs)
+kecamatan_names = cached(queries.kecamatan_names)

@@ -167,7 +167,7 @@ def _logistics(region: RegionData, polsek: list[dict], tps: list[DemoTps], op: d
                                    tps_code=tps_code, mode=mode, distance_km=km, planned_depart=depart,
                                    planned_arrive=depart + dt.timedelta(minutes=round(minutes) + 15), boxes=boxes))
 
-    for i, kec in enumerate(sorted(region.areas[c].code for c in {t.kecamatan_code for t in tps})):
+    for i, kec in enumerate(sorted({t.kecamatan_code for t in tps})):
         k = region.areas[kec]
         ppk = f"PPK {k.name}"
         n_boxes = sum(BOXES_PER_TPS for t in tps if t.kecamatan_code == kec)

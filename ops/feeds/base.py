@@ -28,10 +28,11 @@ class FeedContext:
 
 class Feed:
     name: ClassVar[str]
-    title: ClassVar[str]  # as the dashboard names the source
+    url_setting: ClassVar[str | None] = None  # a setting that must be non-empty for the feed to run
 
     def enabled(self, settings: Settings) -> bool:
-        return self.name in settings.feeds_enabled
+        has_url = self.url_setting is None or bool(getattr(settings, self.url_setting))
+        return self.name in settings.feeds_enabled and has_url
 
     def fetch(self, ctx: FeedContext) -> Any:
         raise NotImplementedError

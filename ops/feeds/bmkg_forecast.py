@@ -11,7 +11,6 @@ from ops.feeds.base import Feed, FeedContext, FeedError, Parsed, num, parse_time
 
 class BmkgForecast(Feed):
     name = "bmkg-forecast"
-    title = "BMKG prakiraan cuaca"
 
     def desa_codes(self, ctx: FeedContext) -> list[str]:
         return ctx.settings.bmkg_forecast_desa or ctx.reference.desa_with_tps

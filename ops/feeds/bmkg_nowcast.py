@@ -19,7 +19,6 @@ BUFFER_DEG = 0.05  # about 5 km around the kabupaten: a storm just across the bo
 
 class BmkgNowcast(Feed):
     name = "bmkg-nowcast"
-    title = "BMKG peringatan dini"
 
     def fetch(self, ctx: FeedContext) -> dict:
         s = ctx.settings

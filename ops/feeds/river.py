@@ -5,36 +5,19 @@ import datetime as dt
 
 from ops import models as m
 from ops.clock import utcnow
-from ops.feeds import http as fhttp
 from ops.feeds.base import Feed, FeedContext, FeedError, Parsed, num
+from ops.feeds.points import fetch_points, parse_points
 
 
 class River(Feed):
     name = "river"
-    title = "Debit sungai (GloFAS)"
 
     def fetch(self, ctx: FeedContext) -> dict:
-        s, pts = ctx.settings, ctx.reference.river_points
-        codes = sorted(pts)
-        if not codes:
-            return {"codes": [], "body": []}
-        params = {"latitude": ",".join(str(pts[c][0]) for c in codes),
-                  "longitude": ",".join(str(pts[c][1]) for c in codes),
-                  "daily": "river_discharge,river_discharge_max", "past_days": 7, "forecast_days": 14}
-        r = fhttp.get(ctx.http, s.openmeteo_flood_url, params=params, timeout=s.http_timeout_s, retries=s.http_retries)
-        return {"codes": codes, "body": fhttp.json_body(r)}
+        return fetch_points(ctx, ctx.settings.openmeteo_flood_url, ctx.reference.river_points,
+                            {"daily": "river_discharge,river_discharge_max", "past_days": 7, "forecast_days": 14})
 
     def parse(self, payload: dict, ctx: FeedContext) -> Parsed:
-        bodies = payload["body"] if isinstance(payload["body"], list) else [payload["body"]]
-        if len(bodies) != len(payload["codes"]):
-            raise FeedError(f"asked for {len(payload['codes'])} points, got {len(bodies)}")
-        records, rejects = [], []
-        for code, b in zip(payload["codes"], bodies):
-            try:
-                records.extend({"point_code": code, **row} for row in parse_daily(b))
-            except FeedError as e:
-                rejects.append(f"{code}: {e}")
-        return Parsed(records, rejects)
+        return parse_points(payload, "point_code", parse_daily)
 
     def store(self, session, parsed: Parsed, ctx: FeedContext) -> int:
         fetched = utcnow()

@@ -20,14 +20,10 @@ SUB_FEEDS = ("traccar", "tps-status", "bmkg-forecast", "bmkg-nowcast", "river", 
 
 
 class Simulator(Feed):
-    name = "simulator"
-    title = "Simulator demo"
-
-    def enabled(self, settings) -> bool:
-        return bool(settings.demo)
+    name = "simulator"  # runs when the scheduler is in demo mode (ops.scheduler.demo_mode), never from feeds_enabled
 
     def fetch(self, ctx: FeedContext) -> dict:
-        return {}  # nothing to fetch: the payloads are made in parse from the operation clock
+        return {}  # nothing to fetch: store() makes the payloads from the operation clock and parses them
 
     def parse(self, payload, ctx: FeedContext) -> Parsed:
         return Parsed([{"now": ctx.now}])
@@ -283,5 +279,5 @@ def catch_up(settings) -> dict:
     """Write the demo's history up to the clock's moment (called by `init --demo`)."""
     from ops.feeds.runner import run_feed
 
-    result = run_feed("simulator", settings.model_copy(update={"demo": True}))
+    result = run_feed("simulator", settings)
     return {"simulated_records": result.rows}

@@ -11,7 +11,6 @@ from ops.feeds.base import Feed, FeedContext, FeedError, Parsed, num, parse_time
 
 class Sirekap(Feed):
     name = "sirekap"
-    title = "KPU Sirekap"
 
     def fetch(self, ctx: FeedContext) -> dict:
         s = ctx.settings

@@ -12,7 +12,7 @@ import json
 from sqlalchemy import select
 
 from ops import models as m
-from ops.clock import WIB, utcnow
+from ops.clock import WIB, as_utc, utcnow
 from ops.feeds import http as fhttp
 from ops.feeds.base import Feed, FeedContext, FeedError, Parsed, parse_time
 from ops.vocabulary import TPS_STATUS
@@ -22,10 +22,7 @@ COLUMNS = ("kode_tps", "status", "waktu", "pelapor", "catatan")
 
 class TpsStatus(Feed):
     name = "tps-status"
-    title = "Laporan status TPS"
-
-    def enabled(self, settings) -> bool:
-        return super().enabled(settings) and bool(settings.tps_status_url)
+    url_setting = "tps_status_url"
 
     def fetch(self, ctx: FeedContext) -> str:
         s = ctx.settings
@@ -97,11 +94,11 @@ def store_reports(session, records: list[dict], source: str) -> int:
                                                    m.TpsStatusEvent.occurred_at)
                                             .where(m.TpsStatusEvent.tps_code.in_(codes),
                                                    m.TpsStatusEvent.source == source)):
-        seen.add((code, status, at.replace(tzinfo=None) if at.tzinfo else at))
+        seen.add((code, status, as_utc(at)))
     now = utcnow()
     new = []
     for r in records:
-        key = (r["tps_code"], r["status"], r["occurred_at"].replace(tzinfo=None))
+        key = (r["tps_code"], r["status"], as_utc(r["occurred_at"]))
         if key in seen:
             continue
         seen.add(key)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from ops import models as m
-from ops.clock import utcnow
+from ops.clock import as_utc, utcnow
 from ops.feeds import http as fhttp
 from ops.feeds.base import Feed, FeedContext, FeedError, Parsed, num, parse_time
 
@@ -13,10 +13,7 @@ KNOTS_TO_KMH = 1.852
 
 class Traccar(Feed):
     name = "traccar"
-    title = "Posisi personel (Traccar)"
-
-    def enabled(self, settings) -> bool:
-        return super().enabled(settings) and bool(settings.traccar_url)
+    url_setting = "traccar_url"
 
     def fetch(self, ctx: FeedContext) -> dict:
         s = ctx.settings
@@ -86,7 +83,7 @@ def store_positions(session, records: list[dict], source: str) -> int:
     for dev, t in session.execute(select(m.PositionEvent.device_id, m.PositionEvent.fix_time).where(
             m.PositionEvent.device_id.in_(devices), m.PositionEvent.fix_time >= min(times),
             m.PositionEvent.fix_time <= max(times))):
-        existing.add((dev, t if t.tzinfo else t.replace(tzinfo=min(times).tzinfo)))
+        existing.add((dev, as_utc(t)))
     now = utcnow()
     new = [r for r in records if (r["device_id"], r["fix_time"]) not in existing]
     session.add_all(m.PositionEvent(recorded_at=now, source=source, **r) for r in new)

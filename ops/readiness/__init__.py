@@ -172,15 +172,24 @@ def _reason_kind(reason: str) -> str:
     return reason.split(": ")[0] if ": " in reason else reason.split("(")[0].strip()
 
 
-def readiness_summary(session: Session, settings: Settings, now: dt.datetime) -> dict:
-    result = compute(session, settings, now)
+def overview(session: Session, settings: Settings, now: dt.datetime) -> dict[str, dict]:
+    """Per tahapan: the kabupaten row (kode, tps, skor, siap, alasan; None when there are no TPS) and the kecamatan
+    roll-up."""
     out = {}
-    for phase, per_tps in result.items():
-        if not per_tps:
+    for phase, per_tps in compute(session, settings, now).items():
+        kab = rollup(session, settings, per_tps, "kabupaten")
+        out[phase] = {"kabupaten": kab.iloc[0].to_dict() if len(kab) else None,
+                      "kecamatan": rollup(session, settings, per_tps, "kecamatan")}
+    return out
+
+
+def readiness_summary(session: Session, settings: Settings, now: dt.datetime) -> dict:
+    out = {}
+    for phase, parts in overview(session, settings, now).items():
+        kab = parts["kabupaten"]
+        if kab is None:
             out[phase] = {"score": None, "ready": 0, "total": 0, "top_reasons": []}
             continue
-        kab = rollup(session, settings, per_tps, "kabupaten").iloc[0]
         out[phase] = {"score": None if pd.isna(kab["skor"]) else float(kab["skor"]), "ready": int(kab["siap"]),
-                      "total": int(kab["tps"]),
-                      "top_reasons": list(kab["alasan"])}
+                      "total": int(kab["tps"]), "top_reasons": list(kab["alasan"])}
     return out

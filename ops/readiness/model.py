@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from ops.clock import fmt_wib
+from ops.vocabulary import TPS_STATUS_ORDER
 
 PHASES = ("sebelum", "pemungutan", "sesudah")
 
@@ -57,8 +58,7 @@ class Readiness:
         return [c.reason for c in self.components if c.reason and (c.score is None or c.score < 1)]
 
 
-STATUS_RANK = {"belum_siap": 0, "siap": 1, "dibuka": 2, "pemungutan": 3, "penghitungan": 4, "selesai": 5,
-               "kotak_dikirim": 6, "kotak_diterima_ppk": 7}
+STATUS_RANK = {s: i for s, i in TPS_STATUS_ORDER.items() if s != "gangguan"}
 
 
 def _reached(f: TpsFacts, status: str) -> bool:

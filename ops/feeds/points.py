@@ -1,0 +1,33 @@
+"""Open-Meteo's many-points request: one GET with comma-separated coordinates answers a list, one body per point."""
+from __future__ import annotations
+
+from typing import Callable
+
+from ops.feeds import http as fhttp
+from ops.feeds.base import FeedContext, FeedError, Parsed
+
+
+def fetch_points(ctx: FeedContext, url: str, points: dict[str, tuple[float, float]], params: dict) -> dict:
+    codes = sorted(points)
+    if not codes:
+        return {"codes": [], "body": []}
+    query = {"latitude": ",".join(str(points[c][0]) for c in codes),
+             "longitude": ",".join(str(points[c][1]) for c in codes), **params}
+    s = ctx.settings
+    r = fhttp.get(ctx.http, url, params=query, timeout=s.http_timeout_s, retries=s.http_retries)
+    return {"codes": codes, "body": fhttp.json_body(r)}
+
+
+def parse_points(payload: dict, key: str, parse_one: Callable[[dict], list[dict]]) -> Parsed:
+    """Each point's rows tagged with its code under `key`; a point whose body is off is named, the others kept."""
+    body = payload["body"]
+    bodies = body if isinstance(body, list) else [body]
+    if len(bodies) != len(payload["codes"]):
+        raise FeedError(f"asked for {len(payload['codes'])} points, got {len(bodies)}")
+    records, rejects = [], []
+    for code, b in zip(payload["codes"], bodies):
+        try:
+            records.extend({key: code, **row} for row in parse_one(b))
+        except FeedError as e:
+            rejects.append(f"{code}: {e}")
+    return Parsed(records, rejects)
