@@ -35,6 +35,7 @@ def health():
         return
     runs["mulai"] = runs["started_at"].map(fmt_wib)
     runs["hasil"] = runs["ok"].map({True: "berhasil", False: "gagal"})
+    runs["error"] = runs["error"].fillna("")
     st.dataframe(runs[["feed", "mulai", "hasil", "rows", "rejected", "error"]].rename(
         columns={"rows": "baris", "rejected": "ditolak", "error": "keterangan"}), hide_index=True, width="stretch")
 
