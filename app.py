@@ -8,6 +8,13 @@ st.set_page_config(page_title="Posko Pilkada", page_icon=":material/shield:", la
 pages = {
     "Komando": [
         st.Page("pages/ringkasan.py", title="Ringkasan", icon=":material/dashboard:", url_path="ringkasan", default=True),
+        st.Page("pages/peta.py", title="Peta operasi", icon=":material/map:", url_path="peta"),
+        st.Page("pages/tps.py", title="TPS", icon=":material/how_to_vote:", url_path="tps"),
+        st.Page("pages/personel.py", title="Personel & pola", icon=":material/groups:", url_path="personel"),
+        st.Page("pages/logistik.py", title="Logistik", icon=":material/local_shipping:", url_path="logistik"),
+        st.Page("pages/cuaca.py", title="Cuaca & peringatan", icon=":material/thunderstorm:", url_path="cuaca"),
+        st.Page("pages/kejadian.py", title="Kejadian", icon=":material/report:", url_path="kejadian"),
+        st.Page("pages/koordinasi.py", title="Koordinasi", icon=":material/handshake:", url_path="koordinasi"),
     ],
     "Data": [
         st.Page("pages/sumber_data.py", title="Sumber data", icon=":material/sensors:", url_path="sumber-data"),

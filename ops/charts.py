@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from ops.clock import HARI
 from ops.vocabulary import KERAWANAN_COLOR, KERAWANAN_LABEL
 
 FONT = "Inter, Segoe UI, Roboto, Helvetica, Arial, sans-serif"
@@ -113,4 +114,66 @@ def kecamatan_bars(table: pd.DataFrame, height: int = 420) -> go.Figure:
                       legend={"orientation": "h", "y": -0.12}, font={"family": FONT}, xaxis_title="Jumlah TPS",
                       plot_bgcolor="white")
     fig.update_xaxes(gridcolor="#eceff1")
+    return fig
+
+
+def position_trace(officers: pd.DataFrame, dark: bool = False) -> go.Scatter:
+    """Officers' latest fixes; the hover says whose fix it is and how old."""
+    have = officers.dropna(subset=["lat", "lon"])
+    color = {"di_lokasi": "#00897b", "di_luar": "#ef6c00", "senyap": "#757575"}
+    text = (have["pangkat"] + " " + have["nama"] + "<br>" + have["cluster"].fillna("") + "<br>posisi "
+            + have["age_min"].map(lambda a: f"{a:.0f} mnt lalu") + " · " + have["status"])
+    return go.Scatter(x=have["lon"], y=have["lat"], mode="markers", name=f"Personel ({len(have)})",
+                      marker={"symbol": "diamond", "size": 8, "color": have["status"].map(color).fillna("#757575"),
+                              "line": {"width": 0.8, "color": "#ffffff" if not dark else "#000000"}},
+                      text=text, hovertemplate="%{text}<extra></extra>")
+
+
+def route_trace(legs: pd.DataFrame, name: str = "Jalur sungai", color: str = "#0277bd") -> go.Scatter:
+    """Legs drawn as straight lines from origin to destination, one trace with breaks."""
+    xs, ys = [], []
+    for leg in legs.itertuples():
+        xs += [leg.from_lon, leg.to_lon, None]
+        ys += [leg.from_lat, leg.to_lat, None]
+    return go.Scatter(x=xs, y=ys, mode="lines", name=f"{name} ({len(legs)})", hoverinfo="skip",
+                      line={"width": 1.4, "color": color, "dash": "dot"})
+
+
+def warning_traces(warnings: list[dict]) -> list[go.Scatter]:
+    out = []
+    for w in warnings:
+        for poly in w["polygons"] or []:
+            out.append(go.Scatter(x=[p[0] for p in poly], y=[p[1] for p in poly], mode="lines", fill="toself",
+                                  fillcolor="rgba(198,40,40,0.18)", line={"color": "#c62828", "width": 2},
+                                  name=f"Peringatan: {w['event']}", text=w.get("headline") or w["event"],
+                                  hovertemplate="%{text}<extra></extra>", showlegend=len(out) == 0))
+    return out
+
+
+def rain_heatmap(timeline: pd.DataFrame, names: dict[str, str], threshold: float, height: int = 480) -> go.Figure:
+    """Rain per kecamatan (rows) and 3-hour slot (columns); the colour scale saturates at twice the heavy threshold."""
+    grid = timeline.pivot_table(index="kecamatan", columns="slot", values="rain_mm", aggfunc="max")
+    grid = grid.loc[sorted(grid.index, key=lambda k: names.get(k, k), reverse=True)]
+    x = [f"{HARI[s.weekday()][:3]} {s.day} {s:%H:%M}" for s in grid.columns]
+    fig = go.Figure(go.Heatmap(
+        z=grid.values, x=x, y=[names.get(k, k) for k in grid.index], zmin=0, zmax=threshold * 2,
+        colorscale=[[0, "#f7fbff"], [0.25, "#9ecae1"], [0.5, "#2171b5"], [0.75, "#fd8d3c"], [1, "#bd0026"]],
+        colorbar={"title": "mm/3 jam"}, hovertemplate="%{y}<br>%{x}<br>%{z:.1f} mm<extra></extra>", xgap=1, ygap=1))
+    fig.update_layout(height=height, margin={"l": 0, "r": 0, "t": 10, "b": 0}, font={"family": FONT},
+                      plot_bgcolor="white")
+    return fig
+
+
+def discharge_lines(trend: pd.DataFrame, names: dict[str, str], threshold: float, today, height: int = 360
+                    ) -> go.Figure:
+    fig = go.Figure()
+    for code, g in trend.groupby("kecamatan"):
+        fig.add_trace(go.Scatter(x=g["day"], y=g["discharge"], mode="lines+markers", name=names.get(code, code),
+                                 marker={"size": 4}))
+    fig.add_hline(y=threshold, line={"color": "#c62828", "dash": "dash"}, annotation_text=f"ambang {threshold:g} m³/s")
+    fig.add_vline(x=today, line={"color": "#607d8b", "dash": "dot"})
+    fig.update_layout(height=height, margin={"l": 0, "r": 0, "t": 10, "b": 0}, font={"family": FONT},
+                      yaxis_title="Debit (m³/s)", plot_bgcolor="white", legend={"orientation": "h", "y": -0.2})
+    fig.update_xaxes(gridcolor="#eceff1")
+    fig.update_yaxes(gridcolor="#eceff1")
     return fig

@@ -83,7 +83,10 @@ class Settings(BaseSettings):
         "sesudah": {"kotak_kembali": 0.4, "diterima_ppk": 0.4, "rekap": 0.2},
     }, description="Weight of each readiness component per tahapan (components not yet due are left out).")
     readiness_ready_threshold: float = Field(0.8, description="A TPS counts as ready when its score reaches this (0-1).", ge=0, le=1)
-    heavy_rain_mm: float = Field(10.0, description="Forecast rain in one 3-hour slot (mm) that makes a river route risky.")
+    heavy_rain_mm: float = Field(10.0, description="Forecast rain in one 3-hour slot (mm) that makes a river route risky and postpones a boat (tunda).")
+    river_rain_caution_mm: float = Field(5.0, description="Forecast rain in one 3-hour slot (mm) that calls for care (hati-hati) on a river leg.")
+    river_wind_caution_kmh: float = Field(25.0, description="Forecast wind (km/h) that calls for care on a river leg.")
+    river_wind_stop_kmh: float = Field(40.0, description="Forecast wind (km/h) that postpones a river leg.")
 
     # --- dashboard ---
     map_tiles: str = Field("", description="Tile URL template ({z}/{x}/{y}) for a basemap under the map. Empty: blank background with boundaries (works offline).")

@@ -4,7 +4,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from ops import queries
 from ops.clock import as_utc, utcnow
+from ops.config import FEED_NAMES, Settings
 
 STATE_LABEL = {"ok": "Terkini", "stale": "Kedaluwarsa", "error": "Gagal", "never": "Belum pernah"}
 
@@ -48,3 +50,10 @@ def judge(feed: str, last_run, last_ok, interval_minutes: int, stale_after_inter
         state = "ok"
     return Freshness(feed, state, ok_at, run_at, last_ok.rows if last_ok else 0,
                      None if (last_run is None or last_run.ok) else last_run.error, age, interval_minutes)
+
+
+def feed_states(session, settings: Settings, now: dt.datetime | None = None) -> dict[str, Freshness]:
+    runs = queries.latest_feed_runs(session)
+    return {name: judge(name, runs.get(name, {}).get("last"), runs.get(name, {}).get("last_ok"),
+                        settings.feed_intervals.get(name, 60), settings.stale_after_intervals, now)
+            for name in FEED_NAMES}

@@ -102,3 +102,12 @@ def recent_feed_runs(session: Session, limit: int) -> pd.DataFrame:
 
 def kecamatan_names(session: Session) -> dict[str, str]:
     return dict(session.execute(select(m.Region.code, m.Region.name).where(m.Region.level == "kecamatan")).all())
+
+
+def polsek_names(session: Session) -> dict[str, str]:
+    return dict(session.execute(select(m.Polsek.code, m.Polsek.name)).all())
+
+
+def desa_names(session: Session) -> dict[str, str]:
+    return dict(session.execute(select(m.Region.code, m.Region.name).where(
+        m.Region.level.in_(("desa", "kelurahan")))).all())

@@ -2,18 +2,11 @@
 from __future__ import annotations
 
 from ops.clock import load_clock
-from ops.config import FEED_NAMES, Settings
+from ops.config import Settings
 from ops.db import get_engine, has_schema, schema_revision, session_scope
-from ops.freshness import judge
+from ops.freshness import feed_states
 from ops import queries
 from ops.readiness import readiness_summary
-
-
-def feed_states(session, settings: Settings) -> dict:
-    runs = queries.latest_feed_runs(session)
-    return {name: judge(name, runs.get(name, {}).get("last"), runs.get(name, {}).get("last_ok"),
-                        settings.feed_intervals.get(name, 60), settings.stale_after_intervals)
-            for name in FEED_NAMES}
 
 
 def build_status(settings: Settings) -> dict:

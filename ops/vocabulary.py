@@ -16,3 +16,18 @@ TPS_STATUS = {
     "gangguan": "Gangguan / kejadian",
 }
 TPS_STATUS_ORDER = {s: i for i, s in enumerate(TPS_STATUS)}
+TPS_STATUS_COLOR = {
+    "belum_siap": "#9e9e9e", "siap": "#90caf9", "dibuka": "#42a5f5", "pemungutan": "#1e88e5",
+    "penghitungan": "#7e57c2", "selesai": "#43a047", "kotak_dikirim": "#2e7d32", "kotak_diterima_ppk": "#1b5e20",
+    "gangguan": "#d50000", None: "#cfd8dc",
+}
+TPS_STATUS_SHORT = {**{k: v.split(" (")[0] for k, v in TPS_STATUS.items()}, None: "Belum ada laporan"}
+# Readiness classes on the map and the wall: the threshold for "siap" comes from config.
+KESIAPAN_LABEL = {"siap": "Siap", "perhatian": "Perlu perhatian", "belum": "Belum siap", None: "Belum dinilai"}
+KESIAPAN_COLOR = {"siap": "#2e7d32", "perhatian": "#f9a825", "belum": "#c62828", None: "#b0bec5"}
+
+
+def kesiapan_class(score: float | None, ready_threshold: float) -> str | None:
+    if score is None or score != score:
+        return None
+    return "siap" if score >= ready_threshold else "perhatian" if score >= 0.5 else "belum"

@@ -6,9 +6,7 @@ from ops.scheduler import lease_holder
 from ui import components as c
 from ui import data
 
-if not data.schema_ready():
-    c.no_database()
-c.header("Sumber data")
+c.page("Sumber data")
 s = data.settings()
 if s.demo:
     st.info("Mode demo: simulator membuat data dalam format asli setiap sumber dan memprosesnya lewat parser yang sama.")

@@ -14,7 +14,7 @@ from ops.db import get_engine, session_scope
 from ops.feeds import http as fhttp
 from ops.feeds.runner import FeedFailed, run_feed
 from ops.freshness import judge
-from ops.status import feed_states
+from ops.freshness import feed_states
 
 from conftest import SHARED
 
@@ -181,3 +181,96 @@ def test_state_turns_error_then_stale_while_the_data_stays(demo_copy, httpserver
         stale = judge("sirekap", runs[-1], last_ok, s.feed_intervals["sirekap"], s.stale_after_intervals, later)
         assert stale.state == "stale" and stale.rows == 17 and stale.age_seconds > 1800
     assert count(m.RecapProgress) >= 17
+
+
+def many_points(sample: str):
+    """An Open-Meteo server: one body per requested coordinate, as the real many-points answer."""
+    body = json.loads((SAMPLES / sample).read_text())
+
+    def handler(request):
+        n = len(request.args["latitude"].split(","))
+        assert n == len(request.args["longitude"].split(","))
+        return Response(json.dumps([body] * n), content_type="application/json")
+    return handler
+
+
+def test_openmeteo_stores_every_kecamatan_and_reports_open_meteo_errors(demo_copy, httpserver, monkeypatch):
+    s = configure(monkeypatch, OPS_OPENMETEO_URL=httpserver.url_for("/v1/forecast"))
+    httpserver.expect_oneshot_request("/v1/forecast").respond_with_handler(many_points("openmeteo_forecast_indralaya.json"))
+    before = count(m.WeatherForecast, m.WeatherForecast.source == "openmeteo")
+    assert run_feed("openmeteo", s).rows == 16 * 24
+    assert count(m.WeatherForecast, m.WeatherForecast.source == "openmeteo") == 16 * 24 != before
+    # Open-Meteo's own error body (HTTP 400, {"error": true, "reason": ...}) is a recorded failure; data stays.
+    httpserver.expect_request("/v1/forecast").respond_with_json(
+        {"error": True, "reason": "Parameter 'hourly' is invalid"}, status=400)
+    with pytest.raises(FeedFailed, match="400"):
+        run_feed("openmeteo", s)
+    assert count(m.WeatherForecast, m.WeatherForecast.source == "openmeteo") == 16 * 24
+    assert not last_run("openmeteo").ok
+
+
+def test_openmeteo_answer_with_too_few_points_changes_nothing(demo_copy, httpserver, monkeypatch):
+    s = configure(monkeypatch, OPS_OPENMETEO_URL=httpserver.url_for("/v1/forecast"))
+    body = json.loads((SAMPLES / "openmeteo_forecast_indralaya.json").read_text())
+    httpserver.expect_request("/v1/forecast").respond_with_json([body, body])
+    before = count(m.WeatherForecast, m.WeatherForecast.source == "openmeteo")
+    with pytest.raises(FeedFailed, match="asked for 16 points, got 2"):
+        run_feed("openmeteo", s)
+    assert count(m.WeatherForecast, m.WeatherForecast.source == "openmeteo") == before
+
+
+def test_river_discharge_flags_days_above_the_threshold(demo_copy, httpserver, monkeypatch):
+    s = configure(monkeypatch, OPS_OPENMETEO_FLOOD_URL=httpserver.url_for("/v1/flood"),
+                  OPS_RIVER_DISCHARGE_THRESHOLD="430")
+    httpserver.expect_request("/v1/flood").respond_with_handler(many_points("openmeteo_flood_sungai_ogan.json"))
+    sample = json.loads((SAMPLES / "openmeteo_flood_sungai_ogan.json").read_text())["daily"]
+    with session_scope(get_engine(s.database_url)) as sess:
+        river_kec = sess.scalar(select(func.count(func.distinct(m.Tps.kecamatan_code))).where(m.Tps.akses == "sungai"))
+    assert run_feed("river", s).rows == 14 * river_kec
+    from ops.weather import discharge_trend
+    with session_scope(get_engine(s.database_url)) as sess:
+        trend = discharge_trend(sess, s, dt.datetime(2024, 11, 27, 3, tzinfo=dt.timezone.utc), 10, 10)
+        point = trend[trend["kecamatan"] == trend["kecamatan"].iloc[0]].set_index("day")
+        for day, q in zip(sample["time"], sample["river_discharge"]):
+            row = point.loc[dt.date.fromisoformat(day)]
+            assert row["discharge"] == q and bool(row["above"]) == (q > 430)
+        assert point["above"].any() and not point["above"].all()
+
+
+@pytest.mark.parametrize("fault", ["drift", "nulls"])
+def test_river_schema_drift_is_named_per_point(demo_copy, httpserver, monkeypatch, fault):
+    s = configure(monkeypatch, OPS_OPENMETEO_FLOOD_URL=httpserver.url_for("/v1/flood"))
+    body = json.loads((SAMPLES / "openmeteo_flood_sungai_ogan.json").read_text())
+    if fault == "drift":
+        body["daily"]["discharge"] = body["daily"].pop("river_discharge")  # renamed field
+    else:
+        body["daily"]["river_discharge"] = [None] * len(body["daily"]["time"])
+
+    def handler(request):
+        return Response(json.dumps([body] * len(request.args["latitude"].split(","))),
+                        content_type="application/json")
+    httpserver.expect_request("/v1/flood").respond_with_handler(handler)
+    before = count(m.RiverDischarge)
+    if fault == "drift":
+        with pytest.raises(FeedFailed, match="daily.river_discharge"):
+            run_feed("river", s)
+        assert count(m.RiverDischarge) == before
+    else:
+        r = run_feed("river", s)  # nulls are kept as unknown, never as zero discharge
+        with session_scope(get_engine(s.database_url)) as sess:
+            assert sess.scalar(select(func.count()).select_from(m.RiverDischarge).where(
+                m.RiverDischarge.discharge.is_(None))) == r.rows
+
+
+def test_ui_falls_back_to_open_meteo_when_bmkg_fails(demo_copy, httpserver, monkeypatch):
+    from ops.weather import forecast_source
+    s = configure(monkeypatch, OPS_BMKG_FORECAST_URL=httpserver.url_for("/publik/prakiraan-cuaca"),
+                  OPS_BMKG_FORECAST_DESA='["16.10.05.2001"]')
+    with session_scope(get_engine(s.database_url)) as sess:
+        assert forecast_source(feed_states(sess, s)).source == "bmkg"
+    httpserver.expect_request("/publik/prakiraan-cuaca").respond_with_data("Bad gateway", status=502)
+    with pytest.raises(FeedFailed):
+        run_feed("bmkg-forecast", s)
+    with session_scope(get_engine(s.database_url)) as sess:
+        chosen = forecast_source(feed_states(sess, s))
+        assert chosen.source == "openmeteo" and chosen.fallback and "Open-Meteo" in chosen.note

@@ -6,7 +6,7 @@ import html
 
 import streamlit as st
 
-from ops.clock import fmt_age, fmt_long_wib
+from ops.clock import WIB, fmt_age, fmt_long_wib
 from ops.freshness import Freshness
 from ops.phase import phase_at
 from ops.vocabulary import TAHAPAN_LABEL
@@ -15,9 +15,43 @@ from ui import data
 BADGE_COLOR = {"ok": "#2e7d32", "stale": "#e65100", "error": "#c62828", "never": "#616161"}
 
 
+def replay_control() -> None:
+    """Sidebar: show the operation as it stood at a chosen past moment (briefing, after-action review)."""
+    s = data.settings()
+    with st.sidebar:
+        on = st.toggle("Tayangan ulang", key="replay_on",
+                       help="Tampilkan operasi sebagaimana pada saat yang dipilih, dihitung dari riwayat kejadian")
+        if not on:
+            st.session_state["replay_at"] = None
+            return
+        st.session_state["replay_at"] = None  # the clock, not the last replay, is the default
+        live = data.now().astimezone(WIB)
+        day = st.date_input("Tanggal", value=live.date(), min_value=s.phase_start, max_value=live.date(),
+                            key="replay_day", format="DD/MM/YYYY")
+        clock = st.time_input("Jam (WIB)", value=dt.time(live.hour, 0), step=dt.timedelta(minutes=15),
+                              key="replay_time")
+        moment = dt.datetime.combine(day, clock, tzinfo=WIB).astimezone(dt.timezone.utc)
+        st.session_state["replay_at"] = min(moment, data.now())
+        st.caption("Semua angka dihitung ulang untuk saat ini. Matikan untuk kembali ke waktu operasi.")
+
+
+def live_panel(fn):
+    """Refresh a panel in place at the configured interval; a replayed moment does not move, so it does not refresh."""
+    replay = st.session_state.get("replay_at") is not None
+    return st.fragment(run_every=None if replay else data.settings().ui_refresh_seconds)(fn)
+
+
+def page(title: str) -> dt.datetime:
+    """Every page's opening: a clear word when there is no database yet, then the header; returns the moment shown."""
+    if not data.schema_ready():
+        no_database()
+    return header(title)
+
+
 def header(title: str) -> dt.datetime:
     """Page title with the operation moment (WIB) and phase; returns the moment the page shows."""
     s = data.settings()
+    replay_control()
     now = data.now()
     phase = phase_at(now, s)
     left, right = st.columns([3, 2], vertical_alignment="bottom")
@@ -43,18 +77,36 @@ def kpi(col, label: str, value, help_text: str | None = None, delta: str | None 
 
 def freshness_badge(f: Freshness, container=None) -> None:
     """'BMKG · Terkini · 4 mnt lalu' — a failing or old source can never look current."""
-    target = container or st
+    (container or st).markdown(_badge_html(f), unsafe_allow_html=True)
+
+
+def sources(*feeds: str, forecast=None) -> None:
+    """A row of freshness badges for the feeds a panel is built from."""
+    states = data.feed_states()
+    parts = []
+    for name in feeds:
+        parts.append(_badge_html(states[name]))
+    if forecast is not None:
+        parts.append(_badge_html(forecast.freshness, forecast.note))
+    st.markdown(" ".join(parts), unsafe_allow_html=True)
+
+
+def _badge_html(f: Freshness, title: str | None = None) -> str:
     age = "belum pernah berhasil" if f.last_success is None else f"data {fmt_age(f.age_seconds)} lalu"
-    target.markdown(
-        f"<span style='background:{BADGE_COLOR[f.state]};color:white;padding:2px 8px;border-radius:10px;"
-        f"font-size:0.8rem'>{html.escape(f.feed)} · {html.escape(f.label)} · {html.escape(age)}</span>",
-        unsafe_allow_html=True)
+    return (f"<span style='background:{BADGE_COLOR[f.state]};color:white;padding:2px 8px;border-radius:10px;"
+            f"font-size:0.78rem;white-space:nowrap'>{html.escape(title or f.feed)} · {html.escape(f.label)} · "
+            f"{html.escape(age)}</span>")
 
 
 def no_database() -> None:
     st.error("Basis data belum disiapkan. Jalankan `python -m ops init --demo` (demo) atau `python -m ops init`, "
              "lalu muat ulang halaman ini.")
     st.stop()
+
+
+def plain(text) -> str:
+    """User or feed text made inert for st.markdown: no HTML (Streamlit escapes it), no markdown links or styling."""
+    return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|<>$~" else ch for ch in str(text or ""))
 
 
 def number(n: int | float) -> str:

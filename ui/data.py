@@ -3,14 +3,18 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import streamlit as st
 
-from ops import queries
+from ops import coordination, decisions, events, incidents, logistics, personnel, planner, queries, weather
+from ops import readiness as readiness_ops
 from ops.clock import load_clock
-from ops.config import get_settings
+from ops.config import get_settings, load_pola
 from ops.db import get_engine, has_schema, session_scope
-from ops.readiness import overview as readiness_overview
-from ops.status import feed_states as feed_states_of
+from ops.freshness import feed_states as feed_states_of
+from ops.headline import headline as headline_of
+from ops.phase import phase_at
+from ops.tps_detail import tps_detail as tps_detail_of
 
 
 @st.cache_resource
@@ -28,6 +32,11 @@ def settings():
 
 def schema_ready() -> bool:
     return has_schema(engine())
+
+
+def moment_key(moment: dt.datetime) -> str:
+    """Cache key of a moment: to the minute, so live pages share work within a minute and replays are exact."""
+    return moment.replace(second=0, microsecond=0).isoformat()
 
 
 def now() -> dt.datetime:
@@ -79,11 +88,79 @@ def _feed_states(session) -> dict:
     return feed_states_of(session, get_settings())
 
 
-def _readiness(session, moment_iso: str) -> dict:
-    return readiness_overview(session, get_settings(), dt.datetime.fromisoformat(moment_iso))
+def at_moment(fn):
+    """Cache an ops function of (session, settings, moment, *args) keyed on the minute of the moment."""
+    def call(session, moment_iso: str, *args):
+        return fn(session, get_settings(), dt.datetime.fromisoformat(moment_iso), *args)
+    call.__module__, call.__name__ = fn.__module__, fn.__name__
+    return cached(call)
+
+
+def _plain(fn):
+    """The same for ops functions of (session, moment, *args) that need no settings."""
+    def call(session, settings, moment, *args):
+        return fn(session, moment, *args)
+    call.__module__, call.__name__ = fn.__module__, fn.__name__
+    return call
 
 
 feed_states = cached(_feed_states)
-readiness = cached(_readiness)
+readiness = at_moment(readiness_ops.overview)
+_per_tps = at_moment(readiness_ops.per_tps)
+headline = at_moment(headline_of)
+leg_board = at_moment(_plain(logistics.leg_board))
+river_legs = at_moment(logistics.river_legs)
+officer_board = at_moment(personnel.officer_board)
+incident_table = at_moment(_plain(incidents.incident_table))
+coordination_kecamatan = at_moment(_plain(coordination.kecamatan_coverage))
+coordination_desa = at_moment(_plain(coordination.desa_coverage))
+coordination_activities = at_moment(_plain(coordination.activities))
+newest_events = at_moment(_plain(events.newest_events))
+tps_detail = at_moment(lambda session, settings, moment, code: tps_detail_of(session, settings, code, moment))
+discharge_trend = at_moment(weather.discharge_trend)
+polsek_names = cached(queries.polsek_names)
+desa_names = cached(queries.desa_names)
+
+
+def _warnings(session, settings, moment) -> list[dict]:
+    return [{"identifier": w.identifier, "event": w.event, "severity": w.severity, "urgency": w.urgency,
+             "certainty": w.certainty, "effective": w.effective, "expires": w.expires, "headline": w.headline,
+             "description": w.description, "area": w.area_desc, "polygons": w.polygons,
+             "kecamatan_codes": w.kecamatan_codes} for w in weather.active_warnings(session, moment)]
+
+
+def _forecast(session, settings, moment, hours: int) -> tuple:
+    chosen = weather.forecast_source(feed_states_of(session, settings))
+    return chosen, weather.kecamatan_timeline(session, chosen.source, moment, hours)
+
+
+active_warnings = at_moment(_warnings)
+forecast = at_moment(_forecast)
+
+
+def tps_readiness(moment_iso: str) -> pd.DataFrame:
+    """Per TPS readiness joined with where the TPS is (for the map, the drill-down and the decisions)."""
+    return tps_points().merge(_per_tps(moment_iso), on="code", how="left")
+
+
+def decision_list(moment: dt.datetime) -> pd.DataFrame:
+    key = moment_key(moment)
+    legs = leg_board(key)
+    return decisions.decisions(moment, tps_readiness(key), kecamatan_names(), incident_table(key), river_legs(key),
+                               legs, feed_states(), phase_at(moment, get_settings()).tahapan)
 recent_runs = cached(queries.recent_feed_runs)
 kecamatan_names = cached(queries.kecamatan_names)
+
+
+def _plan(session, road: float, river: float, use_bko: bool) -> dict:
+    return planner.plan_tables(session, get_settings(), road, river, use_bko)
+
+
+plan_tables = cached(_plan)
+
+
+def pola() -> dict:
+    return load_pola(get_settings())
+
+
+pipeline = logistics.pipeline

@@ -179,6 +179,11 @@ def weather_for_rain(mm: float) -> tuple[int, str, str]:
     return 3, "Berawan", "Mostly Cloudy"
 
 
+def openmeteo_code(rain_mm_hour: float) -> int:
+    """WMO weather code as Open-Meteo reports it: 3 overcast, 61/63/65 slight/moderate/heavy rain."""
+    return 3 if rain_mm_hour < 0.2 else 61 if rain_mm_hour < 2.5 else 63 if rain_mm_hour < 7.6 else 65
+
+
 def discharge(seed: int, point: str, day: dt.date, voting_day: dt.date) -> float:
     """The Ogan in the wet season: rising through the week, a crest a day after voting."""
     r = rng_for(seed, "river", point, day.isoformat())

@@ -30,4 +30,7 @@ def parse_points(payload: dict, key: str, parse_one: Callable[[dict], list[dict]
             records.extend({key: code, **row} for row in parse_one(b))
         except FeedError as e:
             rejects.append(f"{code}: {e}")
+    if rejects and not records:
+        # Every point off is a changed format, not a partial answer: fail the run so the last good data stays current.
+        raise FeedError(f"every point rejected ({len(rejects)}); first: {rejects[0]}")
     return Parsed(records, rejects)

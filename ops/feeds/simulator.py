@@ -12,11 +12,11 @@ from sqlalchemy import select
 from ops import models as m
 from ops.clock import WIB, as_utc, utcnow, wib_at
 from ops.demo import scenario as sc
-from ops.feeds import bmkg_forecast, bmkg_nowcast, river, sirekap, tps_status, traccar
+from ops.feeds import bmkg_forecast, bmkg_nowcast, openmeteo, river, sirekap, tps_status, traccar
 from ops.feeds.base import Feed, FeedContext, Parsed
 
 HISTORY = dt.timedelta(minutes=60)  # positions kept per run: what a poller would have seen in the last hour
-SUB_FEEDS = ("traccar", "tps-status", "bmkg-forecast", "bmkg-nowcast", "river", "sirekap")
+SUB_FEEDS = ("traccar", "tps-status", "bmkg-forecast", "bmkg-nowcast", "openmeteo", "river", "sirekap")
 
 
 class Simulator(Feed):
@@ -60,6 +60,7 @@ def simulate(session, ctx: FeedContext) -> int:
     last_fc = _meta(session, "simulator_forecast_at")
     if last_fc is None or now - dt.datetime.fromisoformat(last_fc) >= dt.timedelta(hours=6):
         rows["bmkg-forecast"] = _forecast(session, ctx, seed, now)
+        rows["openmeteo"] = _openmeteo(session, ctx, seed, now)
         rows["river"] = _river(session, ctx, seed, now)
         _set_meta(session, "simulator_forecast_at", now.isoformat())
     rows["sirekap"] = _recap(session, ctx, seed, tps, now)
@@ -234,6 +235,28 @@ def _forecast(session, ctx, seed, now) -> int:
                                                      "cuaca": list(days.values())}]}
         rows.extend(bmkg_forecast.parse_one(body, code))
     return bmkg_forecast.BmkgForecast().store(session, Parsed(rows), ctx)
+
+
+def _openmeteo(session, ctx, seed, now) -> int:
+    """The fallback forecast at each kecamatan centre, hourly for 3 days, as Open-Meteo's many-points answer."""
+    river_kec = set(ctx.reference.river_points)
+    start = now.astimezone(WIB).replace(hour=0, minute=0, second=0, microsecond=0)
+    hours = [start + dt.timedelta(hours=h) for h in range(72)]
+    codes = sorted(ctx.reference.kecamatan)
+    bodies = []
+    for code in codes:
+        lat, lon = ctx.reference.kecamatan[code]
+        # BMKG slots hold 3 hours of rain; Open-Meteo reports each hour.
+        rain = [round(sc.rain_mm(seed, code, h - dt.timedelta(hours=h.hour % 3), code in river_kec, ctx.settings.voting_day)
+                      / 3, 1) for h in hours]
+        bodies.append({"latitude": lat, "longitude": lon, "utc_offset_seconds": 25200, "timezone": "Asia/Jakarta",
+                       "hourly": {"time": [h.strftime("%Y-%m-%dT%H:%M") for h in hours], "precipitation": rain,
+                                  "precipitation_probability": [min(100, int(r * 20)) for r in rain],
+                                  "wind_speed_10m": [round(6 + r * 2, 1) for r in rain],
+                                  "weather_code": [sc.openmeteo_code(r) for r in rain],
+                                  "temperature_2m": [27.0 if 9 <= h.hour <= 17 else 24.0 for h in hours]}})
+    feed = openmeteo.OpenMeteo()
+    return feed.store(session, feed.parse({"codes": codes, "body": bodies}, ctx), ctx)
 
 
 def _river(session, ctx, seed, now) -> int:

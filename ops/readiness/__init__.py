@@ -12,9 +12,11 @@ from sqlalchemy.orm import Session
 from ops import models as m
 from ops.clock import as_utc, wib_at
 from ops.config import Settings, load_pola
-from ops.geo import haversine_km
+from ops.freshness import feed_states
+from ops.personnel import judge_on_site, recent_fixes
 from ops.readiness import model
 from ops.readiness.model import PHASES, Readiness, TpsFacts
+from ops.weather import forecast_source, heavy_rain_first
 
 
 def _latest(session, stmt_cols, time_col, key_col, now, *where):
@@ -26,7 +28,8 @@ def _latest(session, stmt_cols, time_col, key_col, now, *where):
 
 def gather_facts(session: Session, settings: Settings, now: dt.datetime) -> dict[str, TpsFacts]:
     now = as_utc(now)
-    facts = {t.code: TpsFacts(t.code, t.kerawanan, t.akses, t.kecamatan_code, t.desa_code, t.polsek_code)
+    facts = {t.code: TpsFacts(t.code, t.kerawanan, t.akses, t.kecamatan_code, t.desa_code, t.polsek_code,
+                              cluster_code=t.cluster_code)
              for t in session.scalars(select(m.Tps))}
     for row in _latest(session, (m.TpsStatusEvent.tps_code, m.TpsStatusEvent.status, m.TpsStatusEvent.occurred_at),
                        m.TpsStatusEvent.occurred_at, m.TpsStatusEvent.tps_code, now):
@@ -56,12 +59,8 @@ def gather_facts(session: Session, settings: Settings, now: dt.datetime) -> dict
     for codes in session.scalars(select(m.WeatherWarning.kecamatan_codes).where(
             m.WeatherWarning.effective <= now + dt.timedelta(hours=1), m.WeatherWarning.expires >= now)):
         warned.update(codes or [])
-    heavy = dict(session.execute(
-        select(m.WeatherForecast.area_code, func.min(m.WeatherForecast.slot))
-        .where(m.WeatherForecast.source == "bmkg", m.WeatherForecast.slot >= now - dt.timedelta(hours=3),
-               m.WeatherForecast.slot <= now + dt.timedelta(hours=24),
-               m.WeatherForecast.rain_mm >= settings.heavy_rain_mm)
-        .group_by(m.WeatherForecast.area_code)).all())
+    source = forecast_source(feed_states(session, settings)).source
+    heavy = heavy_rain_first(session, settings, source, now)
     today = now.astimezone(dt.timezone(dt.timedelta(hours=7))).date()
     high = set(session.scalars(select(m.RiverDischarge.point_code).where(
         m.RiverDischarge.day == today, m.RiverDischarge.discharge > settings.river_discharge_threshold)))
@@ -72,7 +71,7 @@ def gather_facts(session: Session, settings: Settings, now: dt.datetime) -> dict
         f.desa_coordinated = f.desa_code in met
         f.open_incidents = open_inc.get(f.code, [])
         f.warning_active = f.kecamatan_code in warned
-        f.heavy_rain_at = as_utc(heavy[f.desa_code]) if f.desa_code in heavy else None
+        f.heavy_rain_at = heavy.get(f.desa_code) or heavy.get(f.kecamatan_code)  # BMKG per desa, Open-Meteo per kecamatan
         f.river_high = f.kecamatan_code in high
         f.recap_persen = recap.get(f.kecamatan_code)
     return facts
@@ -100,32 +99,15 @@ def _personnel(session, settings: Settings, facts: dict[str, TpsFacts], now: dt.
                                         .join(m.Personnel, m.Personnel.nrp == m.Assignment.nrp)
                                         .where(m.Assignment.task == "PAM TPS")):
         assigned[cl].append((nrp, dev))
-    dwell = dt.timedelta(minutes=settings.on_site_dwell_minutes)
-    silent = dt.timedelta(minutes=settings.traccar_silent_minutes)
-    window_start = now - max(dwell, silent) - dt.timedelta(minutes=5)
-    fixes: dict[str, list] = defaultdict(list)
-    for dev, t, lat, lon in session.execute(select(m.PositionEvent.device_id, m.PositionEvent.fix_time,
-                                                   m.PositionEvent.lat, m.PositionEvent.lon)
-                                            .where(m.PositionEvent.fix_time > window_start,
-                                                   m.PositionEvent.fix_time <= now)):
-        fixes[dev].append((as_utc(t), lat, lon))
-    radius_km = settings.on_site_radius_m / 1000
+    fixes = recent_fixes(session, settings, now)
     for cl, members in tps_by_cluster.items():
         kelas = facts[members[0][0]].kerawanan
         required = pola[kelas][0]
         people = assigned.get(cl, [])
-        on_site = silent_n = 0
-        for _, dev in people:
-            pts = sorted(fixes.get(dev, []))
-            if not pts or now - pts[-1][0] > silent:
-                silent_n += 1 if dev else 0
-                continue
-            # On site only if every fix of the last dwell period is near one of the cluster's TPS, and the presence
-            # goes back at least that long: one jittery point does not flip the state.
-            recent = [p for p in pts if p[0] >= now - dwell]
-            held = pts[0][0] <= now - dwell + dt.timedelta(minutes=5)
-            near = all(any(haversine_km(lat, lon, tl, to) <= radius_km for _, tl, to in members) for _, lat, lon in recent)
-            on_site += bool(recent and near and held)
+        places = [(lat, lon) for _, lat, lon in members]
+        states = [judge_on_site(fixes.get(dev, []), places, now, settings) if dev else "tanpa_perangkat"
+                  for _, dev in people]
+        on_site, silent_n = states.count("di_lokasi"), states.count("senyap")
         for code, _, _ in members:
             f = facts[code]
             f.personnel_required, f.personnel_assigned = required, len(people)
@@ -134,8 +116,10 @@ def _personnel(session, settings: Settings, facts: dict[str, TpsFacts], now: dt.
 
 def compute(session: Session, settings: Settings, now: dt.datetime) -> dict[str, dict[str, Readiness]]:
     """{tahapan: {tps code: Readiness}} at `now`."""
-    now = as_utc(now)
-    facts = gather_facts(session, settings, now)
+    return _score(gather_facts(session, settings, as_utc(now)), settings, as_utc(now))
+
+
+def _score(facts: dict[str, TpsFacts], settings: Settings, now: dt.datetime) -> dict[str, dict[str, Readiness]]:
     opening = wib_at(settings.voting_day, settings.tps_open)
     closing = wib_at(settings.voting_day, settings.tps_close)
     w = settings.readiness_weights
@@ -146,6 +130,25 @@ def compute(session: Session, settings: Settings, now: dt.datetime) -> dict[str,
                                               w["pemungutan"])
         out["sesudah"][code] = model.score(code, "sesudah", model.sesudah(f, now, closing), w["sesudah"])
     return out
+
+
+def per_tps(session: Session, settings: Settings, now: dt.datetime) -> pd.DataFrame:
+    """One row per TPS: latest status, personnel on site, and per tahapan the score, reasons and components."""
+    now = as_utc(now)
+    facts = gather_facts(session, settings, now)
+    scored = _score(facts, settings, now)
+    rows = []
+    for code, f in facts.items():
+        row = {"code": code, "cluster": f.cluster_code or code, "status": f.status, "status_at": f.status_at, "personel_wajib": f.personnel_required,
+               "personel_ditugaskan": f.personnel_assigned, "personel_di_lokasi": f.personnel_on_site,
+               "perangkat_senyap": f.silent_devices, "logistik": f.logistik_state, "kejadian_terbuka": len(f.open_incidents)}
+        for phase in PHASES:
+            r = scored[phase][code]
+            row[f"skor_{phase}"] = r.score
+            row[f"alasan_{phase}"] = r.reasons
+            row[f"komponen_{phase}"] = [{"komponen": c.name, "skor": c.score, "alasan": c.reason} for c in r.components]
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def rollup(session: Session, settings: Settings, result: dict[str, Readiness], level: str) -> pd.DataFrame:

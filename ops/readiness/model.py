@@ -37,6 +37,7 @@ class TpsFacts:
     heavy_rain_at: dt.datetime | None = None
     river_high: bool = False
     recap_persen: float | None = None
+    cluster_code: str | None = None
 
 
 @dataclass

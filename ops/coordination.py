@@ -1,0 +1,67 @@
+"""Coordination coverage: which stakeholders were met, where, when and by whom, up to a moment."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ops import models as m
+from ops.clock import as_utc
+
+ROLE_LABEL = {"kpu_ppk": "KPU/PPK", "bawaslu_panwascam": "Bawaslu/Panwascam", "camat": "Camat",
+              "kepala_desa": "Kepala desa", "lurah": "Lurah", "pps": "PPS", "tokoh_agama": "Tokoh agama",
+              "tokoh_masyarakat": "Tokoh masyarakat"}
+KECAMATAN_ROLES = ("kpu_ppk", "bawaslu_panwascam", "camat")  # met once per kecamatan
+DESA_ROLES = ("kepala_desa", "pps", "tokoh_agama", "tokoh_masyarakat")  # met in every desa (lurah stands for kepala desa)
+
+
+def activities(session: Session, now: dt.datetime) -> pd.DataFrame:
+    rows = session.execute(select(m.CoordinationActivity.occurred_at, m.CoordinationActivity.kecamatan_code,
+                                  m.CoordinationActivity.desa_code, m.CoordinationActivity.roles_met,
+                                  m.CoordinationActivity.topic, m.CoordinationActivity.led_by,
+                                  m.CoordinationActivity.notes, m.CoordinationActivity.source)
+                           .where(m.CoordinationActivity.occurred_at <= as_utc(now))
+                           .order_by(m.CoordinationActivity.occurred_at.desc())).mappings().all()
+    return pd.DataFrame(rows, columns=["occurred_at", "kecamatan_code", "desa_code", "roles_met", "topic", "led_by",
+                                       "notes", "source"])
+
+
+def _met(roles: set[str], role: str) -> bool:
+    return role in roles or (role == "kepala_desa" and "lurah" in roles)
+
+
+def desa_coverage(session: Session, now: dt.datetime) -> pd.DataFrame:
+    """Per desa with TPS: the roles met there, the last meeting and who led it."""
+    acts = activities(session, now)
+    desa = session.execute(select(m.Region.code, m.Region.name, m.Region.parent_code).where(
+        m.Region.code.in_(select(m.Tps.desa_code).distinct())).order_by(m.Region.code)).all()
+    rows = []
+    for code, name, kec in desa:
+        mine = acts[acts["desa_code"] == code]
+        roles = set().union(*mine["roles_met"]) if len(mine) else set()
+        rows.append({"desa_code": code, "desa": name, "kecamatan_code": kec, "meetings": len(mine),
+                     "last_at": mine["occurred_at"].max() if len(mine) else None,
+                     "led_by": mine.iloc[0]["led_by"] if len(mine) else None,
+                     **{r: _met(roles, r) for r in DESA_ROLES},
+                     "complete": all(_met(roles, r) for r in DESA_ROLES)})
+    return pd.DataFrame(rows)
+
+
+def kecamatan_coverage(session: Session, now: dt.datetime) -> pd.DataFrame:
+    """Per kecamatan: kecamatan-level roles met, and the share of its desa with every desa role met."""
+    acts = activities(session, now)
+    desa = desa_coverage(session, now)
+    kec = session.execute(select(m.Region.code, m.Region.name).where(m.Region.level == "kecamatan")
+                          .order_by(m.Region.code)).all()
+    rows = []
+    for code, name in kec:
+        mine = acts[acts["kecamatan_code"] == code]
+        roles = set().union(*mine["roles_met"]) if len(mine) else set()
+        d = desa[desa["kecamatan_code"] == code]
+        rows.append({"kode": code, "kecamatan": name, **{r: r in roles for r in KECAMATAN_ROLES},
+                     "desa": len(d), "desa_lengkap": int(d["complete"].sum()) if len(d) else 0,
+                     "desa_dikunjungi": int((d["meetings"] > 0).sum()) if len(d) else 0,
+                     "pertemuan": len(mine), "terakhir": mine["occurred_at"].max() if len(mine) else None})
+    return pd.DataFrame(rows)

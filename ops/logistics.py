@@ -1,0 +1,141 @@
+"""The ballot-box pipeline: each leg's state at a moment, its ETA and lateness, and for river legs a go / hati-hati /
+tunda verdict from the forecast, the warnings and the river discharge over the leg's departure window."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ops import models as m
+from ops.clock import WIB, as_utc, fmt_wib
+from ops.config import Settings
+from ops.freshness import feed_states
+from ops.weather import active_warnings, forecast_source, rain_slots
+
+LEG_STATES = ("direncanakan", "berangkat", "tiba", "diserahkan")  # direncanakan: nothing reported yet
+STAGE_LABEL = {"gudang-ppk": "Gudang KPU → PPK", "ppk-pps": "PPK → PPS", "pps-tps": "PPS → TPS",
+               "tps-pps": "TPS → PPS", "pps-ppk": "PPS → PPK"}
+STAGES = tuple(STAGE_LABEL)
+LATE_GRACE = dt.timedelta(minutes=15)
+VERDICT_LABEL = {"go": "Go", "hati-hati": "Hati-hati", "tunda": "Tunda"}
+VERDICT_COLOR = {"go": "#2e7d32", "hati-hati": "#f9a825", "tunda": "#c62828"}
+
+
+def leg_board(session: Session, now: dt.datetime) -> pd.DataFrame:
+    """Every leg with its latest state at `now`, when that was reported, ETA and whether it is late."""
+    now = as_utc(now)
+    legs = pd.DataFrame(session.execute(select(
+        m.LogisticsLeg.id, m.LogisticsLeg.direction, m.LogisticsLeg.stage, m.LogisticsLeg.from_name,
+        m.LogisticsLeg.to_name, m.LogisticsLeg.kecamatan_code, m.LogisticsLeg.desa_code, m.LogisticsLeg.tps_code,
+        m.LogisticsLeg.mode, m.LogisticsLeg.distance_km, m.LogisticsLeg.planned_depart, m.LogisticsLeg.planned_arrive,
+        m.LogisticsLeg.boxes, m.LogisticsLeg.from_lat, m.LogisticsLeg.from_lon, m.LogisticsLeg.to_lat,
+        m.LogisticsLeg.to_lon).order_by(m.LogisticsLeg.id)).mappings().all())
+    if legs.empty:
+        return legs
+    rn = func.row_number().over(partition_by=m.LogisticsEvent.leg_id,
+                                order_by=(m.LogisticsEvent.occurred_at.desc(), m.LogisticsEvent.id.desc())).label("rn")
+    sub = select(m.LogisticsEvent.leg_id, m.LogisticsEvent.state, m.LogisticsEvent.occurred_at,
+                 m.LogisticsEvent.actor, rn).where(m.LogisticsEvent.occurred_at <= now).subquery()
+    latest = {r.leg_id: r for r in session.execute(select(sub).where(sub.c.rn == 1))}
+    departed = dict(session.execute(select(m.LogisticsEvent.leg_id, func.min(m.LogisticsEvent.occurred_at))
+                                    .where(m.LogisticsEvent.state == "berangkat", m.LogisticsEvent.occurred_at <= now)
+                                    .group_by(m.LogisticsEvent.leg_id)).all())
+    states, state_at, actors, etas, late = [], [], [], [], []
+    for leg in legs.itertuples():
+        ev = latest.get(leg.id)
+        state = ev.state if ev else "direncanakan"
+        depart, arrive = as_utc(leg.planned_depart), as_utc(leg.planned_arrive)
+        if leg.id in departed:
+            eta = as_utc(departed[leg.id]) + (arrive - depart)
+        else:
+            eta = max(arrive, now + (arrive - depart)) if now > depart else arrive
+        done = state in ("tiba", "diserahkan")
+        states.append(state)
+        state_at.append(as_utc(ev.occurred_at) if ev else None)
+        actors.append(ev.actor if ev else None)
+        etas.append(None if done else eta)
+        late.append(not done and (now > arrive + LATE_GRACE or (state == "direncanakan" and now > depart + LATE_GRACE)))
+    legs["state"], legs["state_at"], legs["actor"], legs["eta"], legs["late"] = states, state_at, actors, etas, late
+    return legs
+
+
+def pipeline(board: pd.DataFrame) -> pd.DataFrame:
+    """Legs per stage and state, in pipeline order: the funnel the Logistik page shows."""
+    if board.empty:
+        return pd.DataFrame(columns=["stage", "direncanakan", "berangkat", "tiba", "diserahkan", "terlambat", "legs"])
+    rows = []
+    for stage in STAGES:
+        sub = board[board["stage"] == stage]
+        counts = sub["state"].value_counts()
+        rows.append({"stage": stage, **{st: int(counts.get(st, 0)) for st in LEG_STATES},
+                     "terlambat": int(sub["late"].sum()), "legs": len(sub), "boxes": int(sub["boxes"].sum())})
+    return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class RouteVerdict:
+    verdict: str  # go | hati-hati | tunda
+    reasons: list[str]
+
+
+def judge_window(rain_mm: float | None, wind_kmh: float | None, warned: bool, discharge: float | None,
+                 settings: Settings) -> RouteVerdict:
+    """Pure rule: a warning or heavy rain or a gale postpones a boat; moderate rain, wind or a high river calls for care."""
+    stop, care = [], []
+    if warned:
+        stop.append("peringatan dini BMKG berlaku")
+    if rain_mm is not None and rain_mm >= settings.heavy_rain_mm:
+        stop.append(f"hujan lebat {rain_mm:.0f} mm/3 jam")
+    elif rain_mm is not None and rain_mm >= settings.river_rain_caution_mm:
+        care.append(f"hujan {rain_mm:.0f} mm/3 jam")
+    if wind_kmh is not None and wind_kmh >= settings.river_wind_stop_kmh:
+        stop.append(f"angin {wind_kmh:.0f} km/jam")
+    elif wind_kmh is not None and wind_kmh >= settings.river_wind_caution_kmh:
+        care.append(f"angin {wind_kmh:.0f} km/jam")
+    if discharge is not None and discharge > settings.river_discharge_threshold:
+        care.append(f"debit sungai {discharge:.0f} m³/s (ambang {settings.river_discharge_threshold:.0f})")
+    if stop:
+        return RouteVerdict("tunda", stop + care)
+    return RouteVerdict("hati-hati" if care else "go", care or ["cuaca dan sungai aman pada jendela keberangkatan"])
+
+
+def river_legs(session: Session, settings: Settings, now: dt.datetime, board: pd.DataFrame | None = None) -> pd.DataFrame:
+    """River legs not yet arrived, each with its departure window (3 h before departure to arrival) judged."""
+    now = as_utc(now)
+    board = leg_board(session, now) if board is None else board
+    if board.empty:
+        return board
+    legs = board[(board["mode"] == "sungai") & ~board["state"].isin(["tiba", "diserahkan"])].copy()
+    if legs.empty:
+        return legs.assign(verdict=[], reasons=[], window=[])
+    source = forecast_source(feed_states(session, settings)).source
+    start = min(as_utc(t) for t in legs["planned_depart"]) - dt.timedelta(hours=3)
+    end = max(max(as_utc(t) for t in legs["planned_arrive"]), now) + dt.timedelta(hours=3)
+    slots = rain_slots(session, source, min(start, now - dt.timedelta(hours=3)), end)
+    warnings = active_warnings(session, now, ahead_hours=72)
+    discharge = {(p, d): q for p, d, q in session.execute(select(
+        m.RiverDischarge.point_code, m.RiverDischarge.day, m.RiverDischarge.discharge))}
+    verdicts, reasons, windows = [], [], []
+    for leg in legs.itertuples():
+        w_start = max(now, as_utc(leg.planned_depart) - dt.timedelta(hours=3))
+        w_end = max(as_utc(leg.planned_arrive), as_utc(leg.eta) if leg.eta is not None else now, w_start) \
+            + dt.timedelta(hours=1)
+        area = slots[(slots["kecamatan"] == leg.kecamatan_code) & (slots["slot"] + pd.Timedelta(hours=3) > w_start)
+                     & (slots["slot"] < w_end)]
+        if source == "bmkg" and leg.desa_code:
+            own = area[area["area"] == leg.desa_code]
+            area = own if not own.empty else area
+        warned = any(leg.kecamatan_code in (w.kecamatan_codes or []) and as_utc(w.effective) < w_end
+                     and as_utc(w.expires) > w_start for w in warnings)
+        day = w_start.astimezone(WIB).date()
+        v = judge_window(area["rain_mm"].max() if not area.empty else None,
+                         area["wind_kmh"].max() if not area.empty else None, warned,
+                         discharge.get((leg.kecamatan_code, day)), settings)
+        verdicts.append(v.verdict)
+        reasons.append(v.reasons)
+        windows.append(f"{fmt_wib(w_start)}–{fmt_wib(w_end, False)}")
+    legs["verdict"], legs["reasons"], legs["window"] = verdicts, reasons, windows
+    return legs

@@ -1,0 +1,114 @@
+"""Weather for the pages, the readiness model and the briefing: BMKG first; Open-Meteo when BMKG is not current.
+
+BMKG forecasts each desa in 3-hour slots; Open-Meteo each kecamatan centre hourly. Both are brought to 3-hour slots
+(WIB-aligned, as BMKG's) so that thresholds mean the same whichever source is shown.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ops import models as m
+from ops.clock import WIB, as_utc
+from ops.config import Settings
+from ops.freshness import Freshness
+
+SOURCE_LABEL = {"bmkg": "BMKG", "openmeteo": "Open-Meteo"}
+
+
+@dataclass(frozen=True)
+class ForecastSource:
+    source: str  # bmkg | openmeteo
+    freshness: Freshness
+    fallback: bool  # True when Open-Meteo stands in for BMKG
+
+    @property
+    def note(self) -> str:
+        if not self.fallback:
+            return f"Prakiraan {SOURCE_LABEL[self.source]}"
+        return "BMKG tidak terkini — prakiraan cadangan Open-Meteo (per kecamatan)"
+
+
+def forecast_source(states: dict[str, Freshness]) -> ForecastSource:
+    """BMKG while it is current; else Open-Meteo when that is current; else whichever has the younger data."""
+    bmkg, om = states["bmkg-forecast"], states["openmeteo"]
+    if bmkg.state == "ok" or (om.state != "ok" and _younger(bmkg, om)):
+        return ForecastSource("bmkg", bmkg, False)
+    return ForecastSource("openmeteo", om, True)
+
+
+def _younger(a: Freshness, b: Freshness) -> bool:
+    if a.last_success is None:
+        return b.last_success is None
+    return b.last_success is None or a.last_success >= b.last_success
+
+
+def _slot3(t: dt.datetime) -> dt.datetime:
+    local = as_utc(t).astimezone(WIB)
+    return local.replace(hour=local.hour - local.hour % 3, minute=0, second=0, microsecond=0)
+
+
+def rain_slots(session: Session, source: str, start: dt.datetime, end: dt.datetime) -> pd.DataFrame:
+    """Rain per area and 3-hour slot (WIB): columns area, kecamatan, slot, rain_mm (slot total), wind_kmh (max),
+    desc. BMKG areas are desa, Open-Meteo areas kecamatan."""
+    parent = dict(session.execute(select(m.Region.code, m.Region.parent_code)).all())
+    rows = session.execute(select(m.WeatherForecast.area_code, m.WeatherForecast.slot, m.WeatherForecast.rain_mm,
+                                  m.WeatherForecast.wind_kmh, m.WeatherForecast.weather_desc)
+                           .where(m.WeatherForecast.source == source, m.WeatherForecast.slot >= start,
+                                  m.WeatherForecast.slot < end)).all()
+    acc: dict[tuple, list] = defaultdict(lambda: [0.0, 0.0, None])
+    for area, slot, rain, wind, desc in rows:
+        a = acc[(area, _slot3(slot))]
+        a[0] += rain or 0.0
+        a[1] = max(a[1], wind or 0.0)
+        a[2] = desc or a[2]
+    out = pd.DataFrame([{"area": area, "slot": slot, "rain_mm": round(v[0], 1), "wind_kmh": v[1], "desc": v[2]}
+                        for (area, slot), v in acc.items()], columns=["area", "slot", "rain_mm", "wind_kmh", "desc"])
+    out["kecamatan"] = out["area"].map(lambda a: a if source == "openmeteo" else parent.get(a))
+    return out.sort_values(["area", "slot"]).reset_index(drop=True)
+
+
+def heavy_rain_first(session: Session, settings: Settings, source: str, now: dt.datetime,
+                     hours: int = 24) -> dict[str, dt.datetime]:
+    """Per area: the first slot from 3 h ago to `hours` ahead with rain at or above the heavy-rain threshold."""
+    now = as_utc(now)
+    df = rain_slots(session, source, now - dt.timedelta(hours=3), now + dt.timedelta(hours=hours))
+    heavy = df[df["rain_mm"] >= settings.heavy_rain_mm]
+    return {a: as_utc(g["slot"].min()) for a, g in heavy.groupby("area")}
+
+
+def kecamatan_timeline(session: Session, source: str, now: dt.datetime, hours: int = 72) -> pd.DataFrame:
+    """Per kecamatan and 3-hour slot: the heaviest rain forecast in any of its areas (what a boat crew must expect)."""
+    now = as_utc(now)
+    df = rain_slots(session, source, now - dt.timedelta(hours=3), now + dt.timedelta(hours=hours))
+    if df.empty:
+        return pd.DataFrame(columns=["kecamatan", "slot", "rain_mm", "wind_kmh"])
+    return df.groupby(["kecamatan", "slot"], as_index=False).agg(rain_mm=("rain_mm", "max"),
+                                                                  wind_kmh=("wind_kmh", "max"))
+
+
+def active_warnings(session: Session, now: dt.datetime, ahead_hours: float = 1) -> list[m.WeatherWarning]:
+    """Warnings in force at `now` (or starting within the hour), newest first."""
+    now = as_utc(now)
+    return list(session.scalars(select(m.WeatherWarning).where(
+        m.WeatherWarning.effective <= now + dt.timedelta(hours=ahead_hours), m.WeatherWarning.expires >= now)
+        .order_by(m.WeatherWarning.effective.desc())))
+
+
+def discharge_trend(session: Session, settings: Settings, now: dt.datetime, days_back: int = 7,
+                    days_ahead: int = 7) -> pd.DataFrame:
+    """Daily river discharge per kecamatan river point, with the threshold flag."""
+    today = as_utc(now).astimezone(WIB).date()
+    rows = session.execute(select(m.RiverDischarge.point_code, m.RiverDischarge.day, m.RiverDischarge.discharge,
+                                  m.RiverDischarge.discharge_max)
+                           .where(m.RiverDischarge.day >= today - dt.timedelta(days=days_back),
+                                  m.RiverDischarge.day <= today + dt.timedelta(days=days_ahead))
+                           .order_by(m.RiverDischarge.point_code, m.RiverDischarge.day)).all()
+    df = pd.DataFrame(rows, columns=["kecamatan", "day", "discharge", "discharge_max"])
+    df["above"] = df["discharge"] > settings.river_discharge_threshold
+    return df

@@ -1,0 +1,48 @@
+"""Kejadian: incidents with severity and state, and what was done about each."""
+import pandas as pd
+import streamlit as st
+
+from ops.clock import fmt_wib
+from ops.incidents import SEVERITY_LABEL, STATE_LABEL
+from ui import components as c
+from ui import data
+
+now = c.page("Kejadian")
+names = data.kecamatan_names()
+
+
+@c.live_panel
+def incidents_panel():
+    inc = data.incident_table(data.moment_key(data.now()))
+    if inc.empty:
+        st.success("Belum ada kejadian tercatat sampai saat ini.")
+        return
+    open_ = inc[inc["state"] != "selesai"]
+    cols = st.columns(4)
+    c.kpi(cols[0], "Kejadian tercatat", c.number(len(inc)))
+    c.kpi(cols[1], "Masih terbuka", c.number(len(open_)), "Terbuka atau sedang ditangani")
+    c.kpi(cols[2], "Berat terbuka", c.number(int((open_["severity"] == "tinggi").sum())))
+    c.kpi(cols[3], "Selesai", c.number(int((inc["state"] == "selesai").sum())))
+    f1, f2 = st.columns(2)
+    sev = f1.multiselect("Tingkat", list(SEVERITY_LABEL), format_func=SEVERITY_LABEL.get, key="inc_sev")
+    state = f2.multiselect("Keadaan", list(STATE_LABEL), format_func=STATE_LABEL.get, key="inc_state")
+    view = inc[inc["severity"].isin(sev)] if sev else inc
+    view = view[view["state"].isin(state)] if state else view
+    st.dataframe(pd.DataFrame({
+        "Ref": view["ref"], "Waktu": view["occurred_at"].map(fmt_wib), "Tingkat": view["severity"].map(SEVERITY_LABEL),
+        "Keadaan": view["state"].map(STATE_LABEL), "Kategori": view["category"], "Kejadian": view["title"],
+        "Kecamatan": view["kecamatan_code"].map(names), "TPS": view["tps_code"].fillna("—"),
+        "Tindak lanjut terakhir": view["last_note"].fillna("—")}), hide_index=True, width="stretch")
+    st.markdown("**Kronologi**")
+    for i in view.itertuples():
+        with st.expander(f"{i.ref} · {SEVERITY_LABEL[i.severity]} · {STATE_LABEL[i.state]} — {i.title}"):
+            st.markdown(f"{fmt_wib(i.occurred_at)} · {c.plain(names.get(i.kecamatan_code, ''))} · "
+                        f"pelapor: {c.plain(i.reporter or '—')}")
+            if i.description:
+                st.markdown(c.plain(i.description))
+            for u in i.updates:
+                st.markdown(f"- **{fmt_wib(u['at'], False)}** {STATE_LABEL.get(u['state'], u['state'])} — "
+                            f"{c.plain(u['actor'] or '')}: {c.plain(u['note'] or '')}")
+
+
+incidents_panel()

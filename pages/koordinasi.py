@@ -1,0 +1,61 @@
+"""Koordinasi: which stakeholders were met in each kecamatan and desa, when and by whom."""
+import pandas as pd
+import streamlit as st
+
+from ops.clock import fmt_wib
+from ops.coordination import DESA_ROLES, KECAMATAN_ROLES, ROLE_LABEL
+from ui import components as c
+from ui import data
+
+now = c.page("Koordinasi")
+key = data.moment_key(now)
+kec = data.coordination_kecamatan(key)
+desa = data.coordination_desa(key)
+if kec.empty or desa.empty:
+    st.info("Belum ada data wilayah dan TPS untuk menilai koordinasi.")
+    st.stop()
+
+
+def when(v) -> str:
+    return fmt_wib(v) if v is not None and v == v else "—"
+
+
+cols = st.columns(4)
+c.kpi(cols[0], "Desa dengan TPS", c.number(len(desa)))
+c.kpi(cols[1], "Desa dikunjungi", c.number(int((desa["meetings"] > 0).sum())))
+c.kpi(cols[2], "Desa lengkap", c.number(int(desa["complete"].sum())),
+      "Kepala desa/lurah, PPS, tokoh agama dan tokoh masyarakat sudah ditemui")
+full_kec = int(kec[list(KECAMATAN_ROLES)].all(axis=1).sum())
+c.kpi(cols[3], "Kecamatan lengkap", f"{full_kec} / {len(kec)}", "PPK, Panwascam dan camat sudah ditemui")
+
+st.subheader("Per kecamatan")
+mark = {True: "✓", False: "—"}
+table = pd.DataFrame({"Kecamatan": kec["kecamatan"], **{ROLE_LABEL[r]: kec[r].map(mark) for r in KECAMATAN_ROLES},
+                      "Desa lengkap": kec["desa_lengkap"].astype(str) + " / " + kec["desa"].astype(str),
+                      "% desa lengkap": (kec["desa_lengkap"] / kec["desa"].where(kec["desa"] > 0) * 100).round(0),
+                      "Pertemuan": kec["pertemuan"], "Terakhir": kec["terakhir"].map(when)})
+st.dataframe(table.sort_values("% desa lengkap"), hide_index=True, width="stretch",
+             column_config={"% desa lengkap": st.column_config.ProgressColumn(min_value=0, max_value=100,
+                                                                               format="%d%%")})
+
+st.subheader("Per desa")
+names = data.kecamatan_names()
+pick = st.selectbox("Kecamatan", list(kec["kode"]), format_func=names.get, key="coord_kec")
+only_gap = st.toggle("Hanya desa yang belum lengkap", value=True, key="coord_gap")
+d = desa[desa["kecamatan_code"] == pick]
+d = d[~d["complete"]] if only_gap else d
+if d.empty:
+    st.success("Semua desa di kecamatan ini sudah lengkap.")
+else:
+    st.dataframe(pd.DataFrame({"Desa": d["desa"], **{ROLE_LABEL[r]: d[r].map(mark) for r in DESA_ROLES},
+                               "Pertemuan": d["meetings"], "Terakhir": d["last_at"].map(when),
+                               "Oleh": d["led_by"].fillna("—")}), hide_index=True, width="stretch")
+
+st.subheader("Kegiatan terbaru")
+acts = data.coordination_activities(key).head(40)
+desa_names = data.desa_names()
+st.dataframe(pd.DataFrame({
+    "Waktu": acts["occurred_at"].map(when), "Kecamatan": acts["kecamatan_code"].map(names),
+    "Desa": acts["desa_code"].map(desa_names).fillna("(tingkat kecamatan)"), "Kegiatan": acts["topic"],
+    "Ditemui": acts["roles_met"].map(lambda r: ", ".join(ROLE_LABEL.get(x, x) for x in r)),
+    "Oleh": acts["led_by"].fillna("—")}), hide_index=True, width="stretch")

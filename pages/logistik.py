@@ -1,0 +1,85 @@
+"""Logistik: the ballot-box pipeline out to the TPS and back, river legs judged go / hati-hati / tunda, late legs."""
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from ops.charts import FONT
+from ops.clock import fmt_wib
+from ops.logistics import LEG_STATES, STAGE_LABEL, VERDICT_COLOR, VERDICT_LABEL
+from ui import components as c
+from ui import data
+
+now = c.page("Logistik pemilu")
+STATE_COLOR = {"direncanakan": "#cfd8dc", "berangkat": "#ffb74d", "tiba": "#64b5f6", "diserahkan": "#2e7d32"}
+
+
+def when(v) -> str:
+    return fmt_wib(v) if v is not None and v == v else "—"
+
+
+@c.live_panel
+def pipeline_panel():
+    key = data.moment_key(data.now())
+    board = data.leg_board(key)
+    if board.empty:
+        st.info("Belum ada rencana distribusi logistik.")
+        return
+    c.sources("simulator" if data.settings().demo else "tps-status")
+    pipe = data.pipeline(board)
+    fig = go.Figure()
+    labels = [STAGE_LABEL[s] for s in pipe["stage"]]
+    for state in LEG_STATES:
+        fig.add_trace(go.Bar(y=labels, x=pipe[state], name=state.capitalize(), orientation="h",
+                             marker_color=STATE_COLOR[state], text=pipe[state].where(pipe[state] > 0),
+                             textposition="inside"))
+    fig.update_layout(barmode="stack", height=300, margin={"l": 0, "r": 10, "t": 10, "b": 0}, font={"family": FONT},
+                      legend={"orientation": "h", "y": -0.2}, xaxis_title="Jumlah leg", plot_bgcolor="white")
+    fig.update_yaxes(autorange="reversed")
+    left, right = st.columns([3, 2])
+    left.markdown("**Alur kotak suara per tahap** (keluar ke TPS, lalu kembali ke PPK)")
+    left.plotly_chart(fig, width="stretch", config={"displaylogo": False})
+    late = board[board["late"]]
+    moving = board[board["state"] == "berangkat"]
+    with right:
+        cols = st.columns(2)
+        c.kpi(cols[0], "Dalam perjalanan", c.number(len(moving)))
+        c.kpi(cols[1], "Terlambat", c.number(len(late)), "Lewat jadwal tiba (toleransi 15 menit) tanpa laporan tiba")
+        cols = st.columns(2)
+        c.kpi(cols[0], "Diserahkan", c.number(int((board["state"] == "diserahkan").sum())), f"dari {len(board)} leg")
+        c.kpi(cols[1], "Kotak suara", c.number(int(board[board["stage"] == "pps-tps"]["boxes"].sum())),
+              "Dibawa ke TPS")
+    if len(late) or len(moving):
+        st.markdown("**Dalam perjalanan dan terlambat**")
+        rows = pd.concat([late, moving]).drop_duplicates("id")
+        st.dataframe(pd.DataFrame({
+            "Tahap": rows["stage"].map(STAGE_LABEL), "Dari": rows["from_name"], "Ke": rows["to_name"],
+            "Moda": rows["mode"], "Keadaan": rows["state"], "Rencana tiba": rows["planned_arrive"].map(when),
+            "Perkiraan tiba": rows["eta"].map(when), "Terlambat": rows["late"].map({True: "ya", False: ""})}),
+            hide_index=True, width="stretch")
+
+    st.subheader("Jalur sungai: berangkat, hati-hati atau tunda")
+    river = data.river_legs(key)
+    chosen, _ = data.forecast(key, 24)
+    c.sources("bmkg-nowcast", "river", forecast=chosen)
+    if river.empty:
+        st.success("Tidak ada leg jalur sungai yang masih harus berangkat.")
+        return
+    counts = river["verdict"].value_counts()
+    cols = st.columns(3)
+    for col, v in zip(cols, VERDICT_LABEL):
+        c.kpi(col, VERDICT_LABEL[v], c.number(int(counts.get(v, 0))), "Leg jalur sungai yang belum tiba")
+    stage = st.selectbox("Tahap", sorted(river["stage"].unique(), key=list(STAGE_LABEL).index),
+                         format_func=STAGE_LABEL.get, key="river_stage")
+    view = river[river["stage"] == stage].sort_values(["verdict", "planned_depart"], ascending=[False, True])
+    st.dataframe(pd.DataFrame({
+        "Putusan": view["verdict"].map(VERDICT_LABEL), "Dari": view["from_name"], "Ke": view["to_name"],
+        "Kecamatan": view["kecamatan_code"].map(data.kecamatan_names()), "Berangkat": view["planned_depart"].map(when),
+        "Jendela dinilai": view["window"], "Alasan": view["reasons"].map("; ".join), "Kotak": view["boxes"]}),
+        hide_index=True, width="stretch",
+        column_config={"Putusan": st.column_config.TextColumn(help="Go: aman; hati-hati: berangkat dengan pengawalan "
+                                                              "dan pelampung; tunda: tunggu jendela cuaca berikutnya")})
+    st.caption("Jendela dinilai: 3 jam sebelum berangkat sampai 1 jam setelah perkiraan tiba. Ambang di konfigurasi: "
+               f"hujan lebat {data.settings().heavy_rain_mm:g} mm/3 jam, debit {data.settings().river_discharge_threshold:g} m³/s.")
+
+
+pipeline_panel()
