@@ -65,7 +65,7 @@ def tps_points(session: Session) -> pd.DataFrame:
                 desa.c.name.label("desa"), kec.c.name.label("kecamatan"))
          .join(desa, desa.c.code == m.Tps.desa_code).join(kec, kec.c.code == m.Tps.kecamatan_code)
          .order_by(m.Tps.code))
-    return pd.DataFrame(session.execute(q).mappings().all())
+    return pd.DataFrame(session.execute(q).mappings().all(), columns=[c.name for c in q.selected_columns])
 
 
 def boundaries(session: Session, level: str) -> list[dict]:

@@ -11,6 +11,7 @@ from ui import components as c
 from ui import data
 
 now = c.page("Cuaca & peringatan")
+c.require_tps()
 s = data.settings()
 names = data.kecamatan_names()
 

@@ -8,6 +8,7 @@ from ui import components as c
 from ui import data
 
 now = c.page("Koordinasi")
+c.require_tps()
 key = data.moment_key(now)
 kec = data.coordination_kecamatan(key)
 desa = data.coordination_desa(key)

@@ -10,6 +10,7 @@ from ui import components as c
 from ui import data
 
 now = c.page("Logistik pemilu")
+c.require_tps()
 STATE_COLOR = {"direncanakan": "#cfd8dc", "berangkat": "#ffb74d", "tiba": "#64b5f6", "diserahkan": "#2e7d32"}
 
 

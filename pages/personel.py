@@ -10,6 +10,7 @@ from ui import components as c
 from ui import data
 
 now = c.page("Personel & pola pengamanan")
+c.require_tps()
 s = data.settings()
 key = data.moment_key(now)
 table = data.tps_readiness(key)

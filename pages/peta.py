@@ -9,6 +9,7 @@ from ui import components as c
 from ui import data, tps_view
 
 now = c.page("Peta operasi")
+c.require_tps()
 s = data.settings()
 
 controls = st.columns([2, 3])

@@ -12,11 +12,8 @@ from ui import components as c
 from ui import data
 
 now = c.page("Ringkasan operasi")
+c.require_tps()
 tps = data.tps_summary()
-if tps["total"] == 0:
-    st.info("Belum ada data TPS. Impor daftar TPS (`python -m ops import tps FILE`) atau jalankan "
-            "`python -m ops init --demo` untuk operasi demo.")
-    st.stop()
 
 
 def delta(now_v: int, before_v: int) -> str | None:

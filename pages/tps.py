@@ -8,6 +8,7 @@ from ui import components as c
 from ui import data, tps_view
 
 now = c.page("TPS")
+c.require_tps()
 s = data.settings()
 key = data.moment_key(now)
 table = data.tps_readiness(key)

@@ -32,3 +32,116 @@ def test_page_on_a_database_without_schema_says_what_to_do(tmp_path, monkeypatch
     at = run_page("pages/ringkasan.py")
     assert not at.exception
     assert "python -m ops init" in at.error[0].value
+
+
+@pytest.fixture
+def demo_env(demo_sqlite, monkeypatch):
+    monkeypatch.setenv("OPS_DATABASE_URL", demo_sqlite)
+    return demo_sqlite
+
+
+def texts(at) -> str:
+    parts = [m.value for m in at.markdown] + [x.value for x in at.caption] + [x.value for x in at.subheader]
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("page, expected", [
+    ("pages/peta.py", "personel berposisi"),
+    ("pages/tps.py", "TPS sesuai saringan"),
+    ("pages/personel.py", "Pola pengamanan"),
+    ("pages/logistik.py", "Jalur sungai"),
+    ("pages/cuaca.py", "Hujan 72 jam"),
+    ("pages/kejadian.py", "Kronologi"),
+    ("pages/koordinasi.py", "Per kecamatan"),
+    ("pages/sumber_data.py", "Riwayat pengambilan"),
+])
+def test_every_page_renders_with_its_key_content(demo_env, page, expected):
+    at = run_page(page)
+    assert not at.exception, at.exception
+    assert not at.error
+    assert expected in texts(at)
+
+
+def test_ringkasan_headline_and_decisions(demo_env):
+    at = run_page("pages/ringkasan.py")
+    got = metrics(at)
+    assert got["PAM TPS ditugaskan"] == "250 / 250"
+    assert got["Kotak suara tiba di TPS"] == "667 / 667"
+    decisions = at.dataframe[1].value
+    assert len(decisions) and decisions.iloc[0]["Prioritas"] == "Segera"
+
+
+def test_tps_drill_down_from_kabupaten_to_one_tps_and_back(demo_env):
+    at = run_page("pages/tps.py")
+    kab = at.dataframe[0].value
+    assert len(kab) == 16 and kab["TPS"].sum() == 667
+    at.selectbox(key="drill_kec").set_value("16.10.05").run()  # Pemulutan
+    desa = at.dataframe[0].value
+    assert not at.exception and 0 < len(desa) < 241 and "Pemulutan" in texts(at)
+    at.selectbox(key="drill_desa").set_value("16.10.05.2015").run()  # Aurstanding
+    tps = at.dataframe[0].value
+    assert not at.exception and len(tps) >= 1 and "Pilih satu TPS" in texts(at)
+    at.selectbox(key="drill_tps").set_value("16.10.05.2015.001").run()
+    assert not at.exception
+    assert any(s.value.startswith("TPS ") for s in at.subheader)
+    assert "Riwayat status" in texts(at) and "Kesiapan dan alasannya" in texts(at)
+    at.selectbox(key="drill_kec").set_value(None).run()  # back to the kabupaten
+    assert len(at.dataframe[0].value) == 16
+
+
+def test_tps_filters_narrow_the_list(demo_env):
+    at = run_page("pages/tps.py")
+    at.multiselect(key="f_akses").select("sungai").run()
+    assert "86 TPS sesuai saringan" in texts(at)
+    at.multiselect(key="f_kerawanan").select("sangat_rawan").run()
+    n = int(texts(at).split(" TPS sesuai saringan")[0].split()[-1])
+    assert 0 <= n < 86
+
+
+def test_peta_switches_colouring_and_opens_a_tps(demo_env):
+    at = run_page("pages/peta.py")
+    for mode in ("Status", "Kesiapan"):
+        at.radio(key="peta_color").set_value(mode).run()
+        assert not at.exception
+    at.selectbox(key="peta_tps").set_value("16.10.05.2031.002").run()
+    assert not at.exception and "Status:" in texts(at) and "16.10.05.2031.002" in texts(at)
+
+
+def test_planner_runs_and_offers_the_plan_for_download(demo_env):
+    at = run_page("pages/personel.py")
+    assert "Jalankan perencana" in at.info[0].value
+    submit = [b for b in at.button if b.label == "Jalankan perencana"][0]
+    submit.click().run()
+    assert not at.exception
+    got = metrics(at)
+    assert got["Klaster"] == "125" and got["Kekurangan"] == "0"
+    assert len(at.get("download_button")) == 2
+
+
+def test_replay_shows_an_earlier_moment(demo_env):
+    at = run_page("pages/ringkasan.py")
+    assert metrics(at)["TPS dibuka"] != "0 / 667"
+    at.toggle(key="replay_on").set_value(True).run()
+    import datetime as dt
+    at.date_input(key="replay_day").set_value(dt.date(2024, 11, 27)).run()
+    at.time_input(key="replay_time").set_value(dt.time(6, 0)).run()
+    assert not at.exception
+    assert metrics(at)["TPS dibuka"] == "0 / 667"
+    assert "Tayangan ulang" in texts(at)
+
+
+ALL_PAGES = ["ringkasan", "peta", "tps", "personel", "logistik", "cuaca", "kejadian", "koordinasi", "sumber_data"]
+
+
+@pytest.mark.parametrize("page", ALL_PAGES)
+def test_every_page_on_an_empty_operation_says_what_to_do(tmp_path, monkeypatch, page):
+    from ops.bootstrap import init_database
+    from ops.config import get_settings, reset_settings
+
+    monkeypatch.setenv("OPS_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    reset_settings()
+    init_database(get_settings(), demo=False)
+    at = run_page(f"pages/{page}.py")
+    assert not at.exception, at.exception
+    if page not in ("kejadian", "sumber_data"):
+        assert "import tps" in at.info[0].value

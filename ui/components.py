@@ -48,6 +48,14 @@ def page(title: str) -> dt.datetime:
     return header(title)
 
 
+def require_tps() -> None:
+    """Pages about TPS say what to do, rather than draw empty panels, before any TPS is loaded."""
+    if data.tps_summary()["total"] == 0:
+        st.info("Belum ada data TPS. Impor daftar TPS (`python -m ops import tps FILE`) atau jalankan "
+                "`python -m ops init --demo` untuk operasi demo.")
+        st.stop()
+
+
 def header(title: str) -> dt.datetime:
     """Page title with the operation moment (WIB) and phase; returns the moment the page shows."""
     s = data.settings()

@@ -105,9 +105,24 @@ def _plain(fn):
 
 
 feed_states = cached(_feed_states)
-readiness = at_moment(readiness_ops.overview)
 _per_tps = at_moment(readiness_ops.per_tps)
-headline = at_moment(headline_of)
+
+
+def readiness(moment_iso: str) -> dict:
+    """Per tahapan: kabupaten and kecamatan roll-ups, from the cached per-TPS readiness of that minute."""
+    return _rollups(get_settings().database_url, moment_iso, _per_tps(moment_iso))
+
+
+@st.cache_data(ttl=get_settings().cache_ttl_seconds, show_spinner=False)
+def _rollups(url: str, moment_iso: str, _table) -> dict:
+    return readiness_ops.overview_of(_table, get_settings())
+
+
+def _headline(session, settings, moment) -> dict:
+    return headline_of(session, settings, moment, tps=_per_tps(moment_key(moment)))
+
+
+headline = at_moment(_headline)
 leg_board = at_moment(_plain(logistics.leg_board))
 river_legs = at_moment(logistics.river_legs)
 officer_board = at_moment(personnel.officer_board)
@@ -140,7 +155,8 @@ forecast = at_moment(_forecast)
 
 def tps_readiness(moment_iso: str) -> pd.DataFrame:
     """Per TPS readiness joined with where the TPS is (for the map, the drill-down and the decisions)."""
-    return tps_points().merge(_per_tps(moment_iso), on="code", how="left")
+    table = _per_tps(moment_iso).drop(columns=["kecamatan_code", "desa_code", "polsek_code"])
+    return tps_points().merge(table, on="code", how="left")
 
 
 def decision_list(moment: dt.datetime) -> pd.DataFrame:

@@ -30,7 +30,8 @@ def gather_facts(session: Session, settings: Settings, now: dt.datetime) -> dict
     now = as_utc(now)
     facts = {t.code: TpsFacts(t.code, t.kerawanan, t.akses, t.kecamatan_code, t.desa_code, t.polsek_code,
                               cluster_code=t.cluster_code)
-             for t in session.scalars(select(m.Tps))}
+             for t in session.execute(select(m.Tps.code, m.Tps.kerawanan, m.Tps.akses, m.Tps.kecamatan_code,
+                                             m.Tps.desa_code, m.Tps.polsek_code, m.Tps.cluster_code))}
     for row in _latest(session, (m.TpsStatusEvent.tps_code, m.TpsStatusEvent.status, m.TpsStatusEvent.occurred_at),
                        m.TpsStatusEvent.occurred_at, m.TpsStatusEvent.tps_code, now):
         f = facts.get(row.tps_code)
@@ -139,7 +140,8 @@ def per_tps(session: Session, settings: Settings, now: dt.datetime) -> pd.DataFr
     scored = _score(facts, settings, now)
     rows = []
     for code, f in facts.items():
-        row = {"code": code, "cluster": f.cluster_code or code, "status": f.status, "status_at": f.status_at, "personel_wajib": f.personnel_required,
+        row = {"code": code, "cluster": f.cluster_code or code, "kecamatan_code": f.kecamatan_code,
+               "desa_code": f.desa_code, "polsek_code": f.polsek_code, "status": f.status, "status_at": f.status_at, "personel_wajib": f.personnel_required,
                "personel_ditugaskan": f.personnel_assigned, "personel_di_lokasi": f.personnel_on_site,
                "perangkat_senyap": f.silent_devices, "logistik": f.logistik_state, "kejadian_terbuka": len(f.open_incidents)}
         for phase in PHASES:
@@ -148,26 +150,29 @@ def per_tps(session: Session, settings: Settings, now: dt.datetime) -> pd.DataFr
             row[f"alasan_{phase}"] = r.reasons
             row[f"komponen_{phase}"] = [{"komponen": c.name, "skor": c.score, "alasan": c.reason} for c in r.components]
         rows.append(row)
-    return pd.DataFrame(rows)
+    columns = ["code", "cluster", "kecamatan_code", "desa_code", "polsek_code", "status", "status_at",
+               "personel_wajib", "personel_ditugaskan", "personel_di_lokasi", "perangkat_senyap", "logistik",
+               "kejadian_terbuka"] + [f"{k}_{p}" for p in PHASES for k in ("skor", "alasan", "komponen")]
+    return pd.DataFrame(rows, columns=columns)
 
 
-def rollup(session: Session, settings: Settings, result: dict[str, Readiness], level: str) -> pd.DataFrame:
-    """Mean score, TPS ready and the commonest reasons per kecamatan, desa, polsek or kabupaten."""
-    col = {"kecamatan": m.Tps.kecamatan_code, "desa": m.Tps.desa_code, "polsek": m.Tps.polsek_code}.get(level)
-    keys = dict(session.execute(select(m.Tps.code, col)).all()) if col is not None else \
-        {c: settings.kabupaten_code for c in result}
-    groups: dict[str, list[Readiness]] = defaultdict(list)
-    for code, r in result.items():
-        groups[keys.get(code)].append(r)
+LEVEL_COLUMN = {"kecamatan": "kecamatan_code", "desa": "desa_code", "polsek": "polsek_code"}
+
+
+def rollup(table: pd.DataFrame, settings: Settings, phase: str, level: str) -> pd.DataFrame:
+    """Mean score, TPS ready and the commonest reasons per kecamatan, desa, polsek or kabupaten, from per_tps()."""
+    keys = table[LEVEL_COLUMN[level]] if level in LEVEL_COLUMN else pd.Series(settings.kabupaten_code, table.index)
     rows = []
-    for key, items in sorted(groups.items(), key=lambda kv: str(kv[0])):
-        due = [r for r in items if r.score is not None]
-        reasons = Counter(_reason_kind(x) for r in due for x in r.reasons)
-        rows.append({"kode": key, "tps": len(items),
-                     "skor": round(sum(r.score for r in due) / len(due), 3) if due else None,
-                     "siap": sum(r.score >= settings.readiness_ready_threshold for r in due),
+    for key, idx in sorted(table.groupby(keys.fillna("")).groups.items(), key=lambda kv: str(kv[0])):
+        part = table.loc[idx]
+        scores = part[f"skor_{phase}"].dropna()
+        due = part.loc[scores.index, f"alasan_{phase}"]
+        reasons = Counter(_reason_kind(x) for rs in due for x in rs)
+        rows.append({"kode": key or None, "tps": len(part),
+                     "skor": round(float(scores.mean()), 3) if len(scores) else None,
+                     "siap": int((scores >= settings.readiness_ready_threshold).sum()),
                      "alasan": [f"{n} TPS: {k}" for k, n in reasons.most_common(3)]})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["kode", "tps", "skor", "siap", "alasan"])
 
 
 def _reason_kind(reason: str) -> str:
@@ -178,11 +183,15 @@ def _reason_kind(reason: str) -> str:
 def overview(session: Session, settings: Settings, now: dt.datetime) -> dict[str, dict]:
     """Per tahapan: the kabupaten row (kode, tps, skor, siap, alasan; None when there are no TPS) and the kecamatan
     roll-up."""
+    return overview_of(per_tps(session, settings, now), settings)
+
+
+def overview_of(table: pd.DataFrame, settings: Settings) -> dict[str, dict]:
     out = {}
-    for phase, per_tps in compute(session, settings, now).items():
-        kab = rollup(session, settings, per_tps, "kabupaten")
+    for phase in PHASES:
+        kab = rollup(table, settings, phase, "kabupaten")
         out[phase] = {"kabupaten": kab.iloc[0].to_dict() if len(kab) else None,
-                      "kecamatan": rollup(session, settings, per_tps, "kecamatan")}
+                      "kecamatan": rollup(table, settings, phase, "kecamatan")}
     return out
 
 

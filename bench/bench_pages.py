@@ -1,0 +1,114 @@
+"""Page script times (Streamlit AppTest) at demo scale and at N× demo scale, beside a bare page that draws the same
+elements from precomputed data. Prints medians in seconds and the ratio page / bare.
+
+    .venv/bin/python bench/bench_pages.py [--scale 20] [--runs 3] [--pages ringkasan peta ...]
+
+Cold: the dashboard's query caches emptied before the run (what the first viewer of a minute waits for).
+Warm: the same page again within the cache TTL (what every other viewer waits for).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import pickle
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import streamlit as st  # noqa: E402
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from ops import config  # noqa: E402
+from ops.bootstrap import init_database  # noqa: E402
+from scale_demo import scale  # noqa: E402
+
+PAGES = ["ringkasan", "peta", "tps", "personel", "logistik", "cuaca", "kejadian", "koordinasi", "sumber_data"]
+
+
+def use(url: str) -> None:
+    os.environ["OPS_DATABASE_URL"] = url
+    config.reset_settings()
+
+
+def run(script: Path) -> tuple[float, AppTest]:
+    at = AppTest.from_file(str(script), default_timeout=600)
+    t = time.perf_counter()
+    at.run()
+    elapsed = time.perf_counter() - t
+    if at.exception:
+        raise SystemExit(f"{script.name}: {at.exception[0].message}")
+    return elapsed, at
+
+
+def capture(at: AppTest) -> list:
+    out = [("metric", (m.label, m.value)) for m in at.metric]
+    out += [("dataframe", d.value) for d in at.dataframe]
+    out += [("plotly", p.proto.spec) for p in at.get("plotly_chart")]
+    out += [("markdown", m.value) for m in at.markdown]
+    out += [("caption", c.value) for c in at.caption]
+    return out
+
+
+def measure(page: str, runs: int, tmp: Path) -> dict:
+    script = ROOT / "pages" / f"{page}.py"
+    cold, warm = [], []
+    at = None
+    for _ in range(runs):
+        st.cache_data.clear()
+        t, at = run(script)
+        cold.append(t)
+        t, at = run(script)
+        warm.append(t)
+    elements = tmp / f"{page}.pkl"
+    elements.write_bytes(pickle.dumps(capture(at)))
+    os.environ["BENCH_BARE_ELEMENTS"] = str(elements)
+    bare = [run(ROOT / "bench" / "bare_page.py")[0] for _ in range(runs)]
+    return {"cold": statistics.median(cold), "warm": statistics.median(warm), "bare": statistics.median(bare)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--scale", type=int, default=20)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--pages", nargs="*", default=PAGES)
+    a = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="posko-bench-"))
+    try:
+        demo = tmp / "demo.db"
+        use(f"sqlite:///{demo}")
+        t = time.perf_counter()
+        init_database(config.get_settings(), demo=True)
+        print(f"demo database built in {time.perf_counter() - t:.1f} s")
+        with sqlite3.connect(demo) as con:
+            con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        big = tmp / f"demo_x{a.scale}.db"
+        shutil.copy(demo, big)
+        scale(str(big), a.scale)
+        results = {}
+        for label, path in (("demo", demo), (f"x{a.scale}", big)):
+            use(f"sqlite:///{path}")
+            for page in a.pages:
+                results[(label, page)] = measure(page, a.runs, tmp)
+        print(f"\nmedian of {a.runs} runs, seconds; ratio = cold page / bare page")
+        print(f"{'page':<12}" + "".join(f"{h:>10}" for h in ("demo cold", "warm", "bare", "ratio",
+                                                             f"x{a.scale} cold", "warm", "bare", "ratio")))
+        for page in a.pages:
+            row = f"{page:<12}"
+            for label in ("demo", f"x{a.scale}"):
+                r = results[(label, page)]
+                row += f"{r['cold']:>10.2f}{r['warm']:>10.2f}{r['bare']:>10.2f}{r['cold'] / r['bare']:>10.1f}"
+            print(row)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

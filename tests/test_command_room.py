@@ -1,0 +1,153 @@
+"""The command room's logic on real databases: logistics and river verdicts, on-site check, planner and export,
+coordination, incidents, headline figures and decisions — and replay: the same questions asked of a past moment."""
+import datetime as dt
+import io
+
+import openpyxl
+import pytest
+
+from ops.clock import from_wib
+from ops.config import get_settings
+from ops.db import get_engine, session_scope
+from ops.decisions import decisions
+from ops.freshness import feed_states
+from ops.headline import headline
+from ops.incidents import incident_table
+from ops.logistics import judge_window, leg_board, pipeline, river_legs
+from ops.personnel import judge_on_site, officer_board
+from ops.planner import plan_tables, to_xlsx
+from ops.queries import tps_points
+from ops.coordination import desa_coverage, kecamatan_coverage
+from ops.readiness import overview, per_tps
+from ops.tps_detail import UnknownTps, tps_detail
+
+TEN = from_wib(dt.datetime(2024, 11, 27, 10, 0))
+SIX = from_wib(dt.datetime(2024, 11, 27, 6, 0))
+DAY_BEFORE = from_wib(dt.datetime(2024, 11, 26, 6, 0))
+
+
+@pytest.fixture
+def session(demo_db):
+    with session_scope(get_engine(demo_db)) as s:
+        yield s
+
+
+def test_headline_replays_the_morning_and_the_day_before(session):
+    s = get_settings()
+    ten, six, before = (headline(session, s, t) for t in (TEN, SIX, DAY_BEFORE))
+    assert ten["tps"] == six["tps"] == 667
+    assert six["tps_dibuka"] == 0 < ten["tps_dibuka"] <= 667  # nobody opens before 07:00
+    assert ten["kotak_tiba_tps"] == 667 and before["kotak_tiba_tps"] < 667  # boxes reach the TPS on H-1
+    assert ten["personel_di_lokasi"] <= ten["personel_wajib"] == 250
+    assert ten["kejadian_terbuka"] >= 1 and before["kejadian_terbuka"] <= ten["kejadian_terbuka"] + 1
+
+
+def test_per_tps_agrees_with_the_rollup(session):
+    s = get_settings()
+    table = per_tps(session, s, TEN)
+    kab = overview(session, s, TEN)["pemungutan"]["kabupaten"]
+    assert len(table) == 667
+    assert round(table["skor_pemungutan"].mean(), 3) == pytest.approx(kab["skor"], abs=0.001)
+    assert int((table["skor_pemungutan"] >= s.readiness_ready_threshold).sum()) == kab["siap"]
+    # every TPS below full marks says why
+    low = table[table["skor_pemungutan"] < 1]
+    assert len(low) and all(len(r) for r in low["alasan_pemungutan"])
+
+
+def test_leg_board_pipeline_moves_with_the_moment(session):
+    before, ten = leg_board(session, DAY_BEFORE), leg_board(session, TEN)
+    p_before, p_ten = pipeline(before).set_index("stage"), pipeline(ten).set_index("stage")
+    assert p_ten.loc["pps-tps", "diserahkan"] == 667
+    assert p_before.loc["pps-tps", "diserahkan"] < 667
+    assert p_ten.loc["tps-pps", "direncanakan"] == 667  # boxes come back after counting
+    assert (p_ten["legs"] == p_before["legs"]).all()
+
+
+@pytest.mark.parametrize("rain, wind, warned, q, expected", [
+    (0.0, 5, False, 300, "go"),
+    (6.0, 5, False, 300, "hati-hati"),
+    (0.0, 30, False, 300, "hati-hati"),
+    (0.0, 5, False, 450, "hati-hati"),
+    (12.0, 5, False, 300, "tunda"),
+    (0.0, 45, False, 300, "tunda"),
+    (0.0, 5, True, 300, "tunda"),
+    (None, None, False, None, "go"),
+])
+def test_river_verdict_rules(rain, wind, warned, q, expected):
+    v = judge_window(rain, wind, warned, q, get_settings())
+    assert v.verdict == expected and v.reasons
+
+
+def test_river_legs_are_judged_with_reasons(session):
+    legs = river_legs(session, get_settings(), TEN)
+    assert len(legs) and set(legs["mode"]) == {"sungai"}
+    assert set(legs["verdict"]) <= {"go", "hati-hati", "tunda"}
+    tunda = legs[legs["verdict"] == "tunda"]
+    # the demo's afternoon storm over the river kecamatan postpones the boats back from the TPS
+    assert len(tunda) and all(any("hujan" in r or "peringatan" in r for r in rs) for rs in tunda["reasons"])
+
+
+def test_on_site_needs_a_held_presence_not_one_point():
+    s = get_settings()
+    tps = [(-3.2, 104.65)]
+    now = TEN
+    near = [(now - dt.timedelta(minutes=m), -3.2001, 104.6501) for m in range(20, -1, -1)]
+    assert judge_on_site(near, tps, now, s) == "di_lokasi"
+    jitter = near[:-1] + [(now, -3.25, 104.70)]  # the newest fix jumps 7 km away
+    assert judge_on_site(jitter, tps, now, s) == "di_luar"
+    arrived = [(now - dt.timedelta(minutes=2), -3.2001, 104.6501), (now, -3.2001, 104.6501)]
+    assert judge_on_site(arrived, tps, now, s) == "di_luar"  # not held for the dwell time yet
+    old = [(now - dt.timedelta(minutes=s.traccar_silent_minutes + 1), -3.2001, 104.6501)]
+    assert judge_on_site(old, tps, now, s) == "senyap"
+
+
+def test_officer_board_and_detail_of_one_tps(session):
+    s = get_settings()
+    board = officer_board(session, s, TEN)
+    assert len(board) == 250 and (board["status"] == "di_lokasi").sum() > 200
+    code = board.iloc[0]["cluster"]
+    detail_code = next(iter(per_tps(session, s, TEN).query("cluster == @code")["code"]))
+    d = tps_detail(session, s, detail_code, TEN)
+    assert d["tps"]["code"] == detail_code and len(d["guards"]) == 2
+    assert not d["timeline"].empty and (d["timeline"]["occurred_at"].map(lambda t: t.replace(tzinfo=None))
+                                        <= TEN.replace(tzinfo=None)).all()
+    with pytest.raises(UnknownTps):
+        tps_detail(session, s, "16.10.99.9999.001", TEN)
+
+
+def test_planner_fills_gaps_with_bko_and_exports(session):
+    s = get_settings()
+    with_bko = plan_tables(session, s, s.road_speed_kmh, s.river_speed_kmh, True)
+    without = plan_tables(session, s, s.road_speed_kmh, s.river_speed_kmh, False)
+    assert with_bko["rencana"]["kurang"].sum() == 0
+    assert without["rencana"]["kurang"].sum() == 7  # the two short Polsek, without reinforcements
+    assert with_bko["per_polsek"]["bko_dipakai"].sum() == 7
+    assert set(with_bko["rencana"]["kode_tps"].str.split(", ").explode()) == set(per_tps(session, s, TEN)["code"])
+    book = openpyxl.load_workbook(io.BytesIO(to_xlsx(with_bko)))
+    assert book.sheetnames == ["rencana", "per_polsek", "cadangan"]
+    assert book["rencana"].max_row == len(with_bko["rencana"]) + 1
+    # slower boats make the river clusters span more minutes
+    slow = plan_tables(session, s, s.road_speed_kmh, 5, True)["rencana"]["rentang_menit"].max()
+    assert slow > with_bko["rencana"]["rentang_menit"].max()
+
+
+def test_coordination_coverage(session):
+    kec, desa = kecamatan_coverage(session, TEN), desa_coverage(session, TEN)
+    assert len(kec) == 16 and len(desa) == 241
+    assert 0 < desa["complete"].sum() < 241
+    early = desa_coverage(session, DAY_BEFORE - dt.timedelta(days=20))
+    assert early["meetings"].sum() < desa["meetings"].sum()
+
+
+def test_incidents_and_decisions(session):
+    s = get_settings()
+    inc = incident_table(session, TEN)
+    assert len(inc) == 3 and inc.iloc[0]["severity"] == "tinggi" and inc.iloc[0]["state"] != "selesai"
+    assert len(incident_table(session, SIX)) == 2
+    table = tps_points(session).merge(per_tps(session, s, TEN).drop(columns=["kecamatan_code", "desa_code",
+                                                                            "polsek_code"]), on="code")
+    items = decisions(TEN, table, {}, inc, river_legs(session, s, TEN), leg_board(session, TEN),
+                      feed_states(session, s), "pemungutan")
+    assert len(items) and items.iloc[0]["prioritas"] == 1
+    assert "Kejadian" in set(items["kategori"]) and "Logistik sungai" in set(items["kategori"])
+    assert list(items["prioritas"]) == sorted(items["prioritas"])
