@@ -5,6 +5,7 @@ from ui.runtime import ensure_scheduler
 
 st.set_page_config(page_title="Posko Pilkada", page_icon=":material/shield:", layout="wide")
 
+wall = st.Page("pages/dinding.py", title="Layar dinding", icon=":material/tv:", url_path="dinding")
 pages = {
     "Komando": [
         st.Page("pages/ringkasan.py", title="Ringkasan", icon=":material/dashboard:", url_path="ringkasan", default=True),
@@ -16,9 +17,14 @@ pages = {
         st.Page("pages/kejadian.py", title="Kejadian", icon=":material/report:", url_path="kejadian"),
         st.Page("pages/koordinasi.py", title="Koordinasi", icon=":material/handshake:", url_path="koordinasi"),
     ],
+    "Posko": [wall],
     "Data": [
         st.Page("pages/sumber_data.py", title="Sumber data", icon=":material/sensors:", url_path="sumber-data"),
     ],
 }
 ensure_scheduler()  # feeds run inside this server unless a worker holds the scheduler lease
-st.navigation(pages).run()
+if st.query_params.get("layar") == "dinding":
+    # The kiosk URL /?layar=dinding opens the wall as the only page, with no navigation.
+    st.navigation([st.Page("pages/dinding.py", title="Layar dinding", default=True)], position="hidden").run()
+else:
+    st.navigation(pages).run()

@@ -177,3 +177,41 @@ def discharge_lines(trend: pd.DataFrame, names: dict[str, str], threshold: float
     fig.update_xaxes(gridcolor="#eceff1")
     fig.update_yaxes(gridcolor="#eceff1")
     return fig
+
+
+def readiness_bars(kec: pd.DataFrame, names: dict[str, str], threshold: float, dark: bool = False,
+                   height: int = 520, font_size: int = 14) -> go.Figure:
+    """Readiness per kecamatan (0-100 %), lowest at the top, coloured against the ready threshold."""
+    df = kec.assign(nama=kec["kode"].map(names).fillna(kec["kode"]), pct=(kec["skor"].fillna(1.0) * 100).round(0))
+    df = df.sort_values("pct", ascending=False)
+    colors = ["#2e7d32" if v >= threshold * 100 else "#f9a825" if v >= 50 else "#c62828" for v in df["pct"]]
+    fg = "#eceff1" if dark else "#263238"
+    fig = go.Figure(go.Bar(y=df["nama"], x=df["pct"], orientation="h", marker_color=colors,
+                           text=[f"{v:.0f}%" for v in df["pct"]], textposition="outside",
+                           textfont={"size": font_size, "color": fg}, cliponaxis=False))
+    fig.add_vline(x=threshold * 100, line={"color": fg, "dash": "dot", "width": 1})
+    fig.update_layout(height=height, margin={"l": 0, "r": 40, "t": 10, "b": 0}, font={"family": FONT,
+                      "size": font_size, "color": fg}, paper_bgcolor="#0b1620" if dark else "white",
+                      plot_bgcolor="#0b1620" if dark else "white", showlegend=False)
+    fig.update_xaxes(range=[0, 105], showgrid=False, visible=False)
+    fig.update_yaxes(tickfont={"size": font_size, "color": fg}, automargin=True)
+    return fig
+
+
+def pipeline_bars(pipe: pd.DataFrame, stage_labels: dict[str, str], states: tuple[str, ...], colors: dict[str, str],
+                  dark: bool = False, height: int = 300, font_size: int = 12) -> go.Figure:
+    """Legs per stage, stacked by state: the ballot boxes' way out to the TPS and back."""
+    fg = "#eceff1" if dark else "#263238"
+    fig = go.Figure()
+    labels = [stage_labels[s] for s in pipe["stage"]]
+    for state in states:
+        fig.add_trace(go.Bar(y=labels, x=pipe[state], name=state.capitalize(), orientation="h",
+                             marker_color=colors[state], text=pipe[state].where(pipe[state] > 0),
+                             textposition="inside"))
+    fig.update_layout(barmode="stack", height=height, margin={"l": 0, "r": 10, "t": 10, "b": 0},
+                      font={"family": FONT, "size": font_size, "color": fg},
+                      legend={"orientation": "h", "y": -0.12, "font": {"size": font_size, "color": fg}},
+                      paper_bgcolor="#0b1620" if dark else "white", plot_bgcolor="#0b1620" if dark else "white")
+    fig.update_yaxes(autorange="reversed", tickfont={"size": font_size, "color": fg}, automargin=True)
+    fig.update_xaxes(showgrid=False, tickfont={"size": max(10, font_size - 4), "color": fg})
+    return fig

@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "config" / "ops.toml"
 
+WALL_VIEWS = ("ringkasan", "peta", "kecamatan", "logistik")
 FEED_NAMES = ("bmkg-forecast", "bmkg-nowcast", "openmeteo", "river", "traccar", "tps-status", "sirekap", "simulator")
 
 
@@ -91,8 +92,19 @@ class Settings(BaseSettings):
     # --- dashboard ---
     map_tiles: str = Field("", description="Tile URL template ({z}/{x}/{y}) for a basemap under the map. Empty: blank background with boundaries (works offline).")
     ui_refresh_seconds: int = Field(30, description="How often live panels refresh.", ge=5)
+    wall_views: list[str] = Field(["ringkasan", "peta", "kecamatan", "logistik"], description="Views the Posko wall screen rotates through, in order (ringkasan, peta, kecamatan, logistik).")
+    wall_scale: float = Field(1.0, description="Size of the wall's charts: 1 for a 1920x1080 screen, 2 for 4K without browser zoom (?skala= in the URL overrides).", gt=0)
+    wall_rotate_seconds: int = Field(20, description="Seconds each wall view stays on screen; data is re-read at every turn.", ge=3)
     cache_ttl_seconds: int = Field(20, description="How long the dashboard caches query results.", ge=0)
     run_scheduler_in_app: bool = Field(True, description="Run the scheduler inside the Streamlit server when no worker holds the lease.")
+
+    @field_validator("wall_views")
+    @classmethod
+    def _known_views(cls, v: list[str]) -> list[str]:
+        unknown = [x for x in v if x not in WALL_VIEWS]
+        if unknown or not v:
+            raise ValueError(f"unknown or no wall view(s) {unknown}; known: {', '.join(WALL_VIEWS)}")
+        return v
 
     @field_validator("feeds_enabled")
     @classmethod

@@ -16,6 +16,7 @@ from ops.freshness import feed_states
 from ops.weather import active_warnings, forecast_source, rain_slots
 
 LEG_STATES = ("direncanakan", "berangkat", "tiba", "diserahkan")  # direncanakan: nothing reported yet
+LEG_STATE_COLOR = {"direncanakan": "#90a4ae", "berangkat": "#ffb74d", "tiba": "#64b5f6", "diserahkan": "#2e7d32"}
 STAGE_LABEL = {"gudang-ppk": "Gudang KPU → PPK", "ppk-pps": "PPK → PPS", "pps-tps": "PPS → TPS",
                "tps-pps": "TPS → PPS", "pps-ppk": "PPS → PPK"}
 STAGES = tuple(STAGE_LABEL)

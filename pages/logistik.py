@@ -1,17 +1,15 @@
 """Logistik: the ballot-box pipeline out to the TPS and back, river legs judged go / hati-hati / tunda, late legs."""
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
-from ops.charts import FONT
+from ops.charts import pipeline_bars
 from ops.clock import fmt_wib
-from ops.logistics import LEG_STATES, STAGE_LABEL, VERDICT_COLOR, VERDICT_LABEL
+from ops.logistics import LEG_STATE_COLOR, LEG_STATES, STAGE_LABEL, VERDICT_LABEL
 from ui import components as c
 from ui import data
 
 now = c.page("Logistik pemilu")
 c.require_tps()
-STATE_COLOR = {"direncanakan": "#cfd8dc", "berangkat": "#ffb74d", "tiba": "#64b5f6", "diserahkan": "#2e7d32"}
 
 
 def when(v) -> str:
@@ -27,15 +25,7 @@ def pipeline_panel():
         return
     c.sources("simulator" if data.settings().demo else "tps-status")
     pipe = data.pipeline(board)
-    fig = go.Figure()
-    labels = [STAGE_LABEL[s] for s in pipe["stage"]]
-    for state in LEG_STATES:
-        fig.add_trace(go.Bar(y=labels, x=pipe[state], name=state.capitalize(), orientation="h",
-                             marker_color=STATE_COLOR[state], text=pipe[state].where(pipe[state] > 0),
-                             textposition="inside"))
-    fig.update_layout(barmode="stack", height=300, margin={"l": 0, "r": 10, "t": 10, "b": 0}, font={"family": FONT},
-                      legend={"orientation": "h", "y": -0.2}, xaxis_title="Jumlah leg", plot_bgcolor="white")
-    fig.update_yaxes(autorange="reversed")
+    fig = pipeline_bars(pipe, STAGE_LABEL, LEG_STATES, LEG_STATE_COLOR)
     left, right = st.columns([3, 2])
     left.markdown("**Alur kotak suara per tahap** (keluar ke TPS, lalu kembali ke PPK)")
     left.plotly_chart(fig, width="stretch", config={"displaylogo": False})

@@ -1,0 +1,151 @@
+"""The dashboard in real headless Chromium: every page renders without an exception (screenshots go to shots/, not
+committed), and the wall rotates through its views, never scrolls, and says so when the server goes away."""
+import os
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+SHOTS = ROOT / "shots"
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                reason=f"no Chromium at {CHROMIUM} (apt-get install chromium; scripts/test.sh does)")
+PAGES = [("/", "Ringkasan operasi"), ("/peta", "Peta operasi"), ("/tps", "TPS"), ("/personel", "Personel"),
+         ("/logistik", "Logistik pemilu"), ("/cuaca", "Cuaca & peringatan"), ("/kejadian", "Kejadian"),
+         ("/koordinasi", "Koordinasi"), ("/sumber-data", "Sumber data")]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, db: Path, port: int | None = None, **env):
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, "OPS_DATABASE_URL": f"sqlite:///{db}", **env}
+        self.proc = None
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port),
+             "--server.headless", "true"], cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL)
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(self.url + "/_stcore/health", timeout=1)
+                return self
+            except OSError:
+                time.sleep(0.5)
+        raise RuntimeError("streamlit did not start")
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def demo_file(demo_sqlite, tmp_path_factory) -> Path:
+    dst = tmp_path_factory.mktemp("browser") / "ops.db"
+    with sqlite3.connect(demo_sqlite.removeprefix("sqlite:///")) as src, sqlite3.connect(dst) as out:
+        src.backup(out)
+    return dst
+
+
+@pytest.fixture(scope="module")
+def server(demo_file):
+    srv = Server(demo_file, OPS_WALL_ROTATE_SECONDS="5").start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        yield b
+        b.close()
+
+
+def settle(page, timeout_ms: int = 90000) -> None:
+    page.wait_for_selector('[data-testid="stAppViewContainer"]', timeout=timeout_ms)
+    page.wait_for_timeout(1500)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms)
+    page.wait_for_timeout(500)
+
+
+def exceptions(page) -> list[str]:
+    return [e.inner_text()[:300] for e in page.query_selector_all('[data-testid="stException"]')]
+
+
+def test_every_page_renders_in_chromium(server, browser):
+    SHOTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 1600, "height": 1000})
+    for path, title in PAGES:
+        page.goto(server.url + path)
+        settle(page)
+        page.screenshot(path=str(SHOTS / f"{path.strip('/') or 'ringkasan'}.png"))
+        assert exceptions(page) == [], path
+        assert title in page.inner_text("body"), path
+    page.close()
+
+
+def wall_view(page) -> str | None:
+    return page.evaluate("() => { const e = document.getElementById('wall-rendered'); return e && e.dataset.view; }")
+
+
+@pytest.mark.parametrize("size, query", [((1920, 1080), ""), ((3840, 2160), "&skala=2")])
+def test_wall_rotates_through_views_without_scrolling(server, browser, size, query):
+    SHOTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    page.goto(server.url + "/?layar=dinding" + query)
+    settle(page)
+    seen = []
+    deadline = time.time() + 60
+    while time.time() < deadline and len(seen) < 4:  # the first view, then every rotation of the playlist
+        view = wall_view(page)
+        if view and (not seen or seen[-1] != view):
+            seen.append(view)
+            page.wait_for_timeout(1200)  # let the view's charts draw
+            page.screenshot(path=str(SHOTS / f"dinding_{size[0]}_{len(seen)}_{view}.png"))
+            assert exceptions(page) == []
+            fits = page.evaluate("() => { const m = document.querySelector('[data-testid=\"stMain\"]') || "
+                                 "document.scrollingElement; return m.scrollHeight <= m.clientHeight + 4; }")
+            assert fits, f"view {view} scrolls at {size}"
+        page.wait_for_timeout(500)
+    assert seen == ["ringkasan", "peta", "kecamatan", "logistik"], seen
+    assert "Navigasi" not in page.inner_text("body") and not page.query_selector('[data-testid="stSidebar"]:visible')
+    page.close()
+
+
+def test_wall_says_when_the_server_is_gone_and_recovers(demo_file, browser, tmp_path):
+    db = tmp_path / "ops.db"
+    shutil.copy(demo_file, db)
+    srv = Server(db, OPS_WALL_ROTATE_SECONDS="5", OPS_RUN_SCHEDULER_IN_APP="false").start()
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    try:
+        page.goto(srv.url + "/?layar=dinding")
+        settle(page)
+        srv.stop()
+        page.wait_for_selector("#wall-connection", timeout=30000)
+        assert "terputus" in page.inner_text("#wall-connection")
+        page.screenshot(path=str(SHOTS / "dinding_terputus.png"))
+        srv.start()  # same port: the watchdog sees the server again and reloads the wall
+        page.wait_for_function("() => !document.getElementById('wall-connection') && "
+                               "document.getElementById('wall-rendered')", timeout=90000)
+        assert exceptions(page) == []
+    finally:
+        page.close()
+        srv.stop()

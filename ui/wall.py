@@ -1,0 +1,168 @@
+"""The Posko wall: dark, large, no scrolling. Every panel carries its data's age; a stale source greys its panel out.
+
+All text placed into HTML here is escaped; the markup itself is fixed.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import html
+
+import streamlit as st
+import streamlit.components.v1 as components
+
+from ops.clock import fmt_age, fmt_long_wib, fmt_wib
+from ops.freshness import Freshness
+from ops.vocabulary import TAHAPAN_LABEL
+
+VIEW_TITLE = {"ringkasan": "Ringkasan", "peta": "Peta operasi", "kecamatan": "Kesiapan per kecamatan",
+              "logistik": "Logistik & jalur sungai"}
+
+CSS = """
+<style>
+  html, body, .stApp, [data-testid="stAppViewContainer"] { background: #0b1620 !important; color: #eceff1; }
+  [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stSidebar"], [data-testid="stDecoration"],
+  [data-testid="stSidebarCollapsedControl"], footer { display: none !important; }
+  [data-testid="stMainBlockContainer"], .block-container { padding: 0.6rem 1.4rem 0 1.4rem !important;
+      max-width: 100% !important; }
+  [data-testid="stAppViewContainer"] { overflow: hidden !important; }
+  .wall-top { display: flex; justify-content: space-between; align-items: flex-end; border-bottom: 2px solid #263645;
+      padding-bottom: 0.4vh; margin-bottom: 0.8vh; }
+  .wall-title { font-size: 2.2vw; font-weight: 700; line-height: 1.1; }
+  .wall-sub { font-size: 1.05vw; color: #90a4ae; }
+  .wall-clock { font-size: 2.6vw; font-weight: 700; text-align: right; line-height: 1.05; }
+  .wall-phase { display: inline-block; background: #ffd54f; color: #0b1620; font-weight: 700; padding: 0.1vw 0.6vw;
+      border-radius: 0.3vw; font-size: 1.15vw; }
+  .wall-view { font-size: 1.3vw; color: #b0bec5; }
+  .tile { background: #132230; border: 2px solid #24394c; border-radius: 0.6vw; padding: 1vh 0.9vw;
+      min-height: 19vh; }
+  .tile.short { min-height: 0; }
+  .tile.stale { border-color: #ff9800; background: repeating-linear-gradient(135deg, #1b2833, #1b2833 12px,
+      #202d38 12px, #202d38 24px); opacity: 0.75; }
+  .tile .label { font-size: 1.15vw; color: #b0bec5; }
+  .tile .value { font-size: 4.4vw; font-weight: 800; line-height: 1.1; }
+  .tile .value small { font-size: 2vw; color: #90a4ae; font-weight: 600; }
+  .tile .note { font-size: 0.95vw; color: #90a4ae; }
+  .good { color: #69f0ae; } .warn { color: #ffd740; } .bad { color: #ff5252; }
+  .age { font-size: 0.85vw; color: #78909c; }
+  .age.stale { color: #ff9800; font-weight: 700; }
+  .ticker { position: fixed; left: 1.4rem; right: 1.4rem; bottom: 0; background: #0b1620; z-index: 10;
+      border-top: 2px solid #263645; padding: 0.8vh 0 1.2vh 0; font-size: 1.3vw; white-space: nowrap; overflow: hidden; }
+  .ticker span { margin-right: 2.2vw; }
+  .ticker b { color: #ffd54f; }
+  .list { font-size: 1.2vw; line-height: 1.45; }
+  .list .row { display: flex; justify-content: space-between; border-bottom: 1px solid #1f3142; }
+  .banner { background: #e65100; color: white; font-size: 1.4vw; font-weight: 700; padding: 0.4vh 1vw;
+      border-radius: 0.4vw; margin-bottom: 0.6vh; }
+</style>
+"""
+
+# Watches the server from the browser: a failed health check shows a banner and, once the server answers again,
+# reloads the page so the wall recovers by itself; a wall whose content stopped changing says so as well.
+WATCHDOG = """
+<script>
+(function () {
+  const doc = window.parent.document;
+  let down = false;
+  function banner(text) {
+    let b = doc.getElementById("wall-connection");
+    if (!text) { if (b) b.remove(); return; }
+    if (!b) {
+      b = doc.createElement("div");
+      b.id = "wall-connection";
+      b.style.cssText = "position:fixed;top:0;left:0;right:0;z-index:99999;background:#b71c1c;color:#fff;" +
+        "font:700 2vw sans-serif;padding:1.2vh 2vw;text-align:center";
+      doc.body.appendChild(b);
+    }
+    b.textContent = text;
+  }
+  async function check() {
+    try {
+      const r = await fetch(window.parent.location.origin + "/_stcore/health", {cache: "no-store"});
+      if (!r.ok) throw new Error(r.status);
+      if (down) { window.parent.location.reload(); return; }
+      const stamp = doc.getElementById("wall-rendered");
+      const age = stamp ? (Date.now() / 1000 - Number(stamp.dataset.t)) : 0;
+      banner(age > __STALL__ ? "Tampilan tidak diperbarui sejak " + Math.round(age / 60) + " menit — memuat ulang" : null);
+      if (age > __STALL__ * 2) window.parent.location.reload();
+    } catch (e) {
+      down = true;
+      banner("Koneksi ke server Posko terputus — data di layar tidak diperbarui. Menyambung kembali…");
+    }
+  }
+  setInterval(check, 5000);
+})();
+</script>
+"""
+
+
+def style() -> None:
+    st.markdown(CSS, unsafe_allow_html=True)
+
+
+def watchdog(rotate_seconds: int) -> None:
+    components.html(WATCHDOG.replace("__STALL__", str(max(90, rotate_seconds * 4))), height=0)
+
+
+def top_bar(s, moment: dt.datetime, phase, view: str, index: int, total: int, replay: bool) -> None:
+    countdown = phase.countdown(moment) or ""
+    dots = " ".join("●" if i == index else "○" for i in range(total))
+    st.markdown(
+        f"<div class='wall-top'><div><div class='wall-title'>POSKO PAM PILKADA · {html.escape(s.polres_name.upper())}"
+        f"</div><div class='wall-sub'>{html.escape(s.operation_name)}</div>"
+        f"<div class='wall-view' data-view='{html.escape(view)}'>{html.escape(VIEW_TITLE[view])} &nbsp; {dots}</div>"
+        f"</div><div><div class='wall-clock'>{html.escape(fmt_long_wib(moment).split(' · ')[1])}</div>"
+        f"<div class='wall-sub' style='text-align:right'>{html.escape(fmt_long_wib(moment).split(' · ')[0])}"
+        f"{' · TAYANGAN ULANG' if replay else ''}</div>"
+        f"<div style='text-align:right'><span class='wall-phase'>{html.escape(phase.h_label)} · "
+        f"{html.escape(TAHAPAN_LABEL[phase.tahapan])}</span> <span class='wall-sub'>{html.escape(countdown)}</span>"
+        f"</div></div></div>", unsafe_allow_html=True)
+
+
+def stale_of(states: dict[str, Freshness], feeds: tuple[str, ...]) -> list[Freshness]:
+    return [states[f] for f in feeds if states[f].state in ("stale", "error", "never")]
+
+
+def age_line(states: dict[str, Freshness], feeds: tuple[str, ...]) -> str:
+    """'data 40 dtk lalu' — or, when a source is failing, which one and how old its data is, in orange."""
+    bad = stale_of(states, feeds)
+    if bad:
+        parts = [f"{f.feed}: {f.label.upper()}" + (f", data {fmt_age(f.age_seconds)} lalu" if f.age_seconds else "")
+                 for f in bad]
+        return f"<div class='age stale'>⚠ DATA LAMA — {html.escape('; '.join(parts))}</div>"
+    ages = [states[f].age_seconds for f in feeds if states[f].age_seconds is not None]
+    return f"<div class='age'>data {html.escape(fmt_age(max(ages)))} lalu</div>" if ages else ""
+
+
+def tile(label: str, value: str, of: str | None = None, note: str = "", tone: str = "", stale: bool = False,
+         age: str = "", short: bool = False) -> str:
+    return (f"<div class='tile{' stale' if stale else ''}{' short' if short else ''}'><div class='label'>{html.escape(label)}</div>"
+            f"<div class='value {tone}'>{html.escape(value)}"
+            + (f" <small>/ {html.escape(of)}</small>" if of else "") + "</div>"
+            f"<div class='note'>{html.escape(note)}</div>{age}</div>")
+
+
+def row_of_tiles(tiles: list[str]) -> None:
+    cols = st.columns(len(tiles))
+    for col, t in zip(cols, tiles):
+        col.markdown(t, unsafe_allow_html=True)
+
+
+def ticker(events, warnings: list[dict], names: dict[str, str]) -> None:
+    items = [f"<span><b>⚠ {html.escape(w['event'])}</b> {html.escape(', '.join(names.get(k, k) for k in w['kecamatan_codes'] or []))}"
+             f" s.d. {html.escape(fmt_wib(w['expires'], False))}</span>" for w in warnings]
+    items += [f"<span><b>{html.escape(fmt_wib(e.at, False))}</b> {html.escape(e.teks)} · {html.escape(e.lokasi)}</span>"
+              for e in events.head(8).itertuples()]
+    st.markdown(f"<div class='ticker'>{''.join(items) or '<span>Belum ada kejadian baru.</span>'}</div>",
+                unsafe_allow_html=True)
+
+
+def rendered_stamp(view: str) -> None:
+    """The watchdog reads this to know the wall is still being refreshed."""
+    st.markdown(f"<span id='wall-rendered' data-t='{dt.datetime.now().timestamp():.0f}' "
+                f"data-view='{html.escape(view)}'></span>", unsafe_allow_html=True)
+
+
+def listing(rows: list[tuple[str, str, str]]) -> str:
+    return "<div class='list'>" + "".join(
+        f"<div class='row'><span>{html.escape(a)}</span><span class='{tone}'>{html.escape(b)}</span></div>"
+        for a, b, tone in rows) + "</div>"
