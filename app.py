@@ -17,7 +17,8 @@ pages = {
         st.Page("pages/kejadian.py", title="Kejadian", icon=":material/report:", url_path="kejadian"),
         st.Page("pages/koordinasi.py", title="Koordinasi", icon=":material/handshake:", url_path="koordinasi"),
     ],
-    "Posko": [wall],
+    "Posko": [st.Page("pages/laporan.py", title="Laporan harian", icon=":material/description:", url_path="laporan"),
+              wall],
     "Data": [
         st.Page("pages/sumber_data.py", title="Sumber data", icon=":material/sensors:", url_path="sumber-data"),
     ],

@@ -23,6 +23,9 @@ def _parser() -> argparse.ArgumentParser:
     ck = sub.add_parser("clock", help="set the scenario clock (for drills and the demo) or return to real time")
     ck.add_argument("moment", help="operation moment in WIB (2024-11-27T10:00), or 'real'")
     ck.add_argument("--speed", type=float, default=1.0, help="operation seconds per real second")
+    br = sub.add_parser("briefing", help="write the daily briefing (PDF + HTML) now and archive it")
+    br.add_argument("--out", help="folder for the files (default: briefing_dir)")
+    br.add_argument("--at", help="operation moment to report, WIB (2024-11-27T06:00); default: the clock now")
     return p
 
 
@@ -114,5 +117,36 @@ def cmd_clock(args, settings) -> int:
     return 0
 
 
+def _moment(text: str | None):
+    import datetime as dt
+
+    from ops.clock import from_wib
+
+    if text is None:
+        return None
+    try:
+        return from_wib(dt.datetime.fromisoformat(text))
+    except ValueError:
+        raise SystemExit(f"error: {text!r} is not a moment like 2024-11-27T06:00 (WIB)") from None
+
+
+def cmd_briefing(args, settings) -> int:
+    from ops.briefing import BriefingError, make_briefing
+    from ops.db import get_engine, has_schema
+
+    if not has_schema(get_engine(settings.database_url)):
+        print("error: the database has no schema yet: run `python -m ops init` (or `init --demo`) first.",
+              file=sys.stderr)
+        return EXIT_FAIL
+    try:
+        result = make_briefing(settings, args.out, _moment(args.at), kind="manual", made_by="cli",
+                               progress=lambda step: print(f"  … {step}", file=sys.stderr))
+    except BriefingError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_FAIL
+    print(f"briefing {result.id}: {result.pdf}\n            {result.html}")
+    return 0
+
+
 COMMANDS = {"init": cmd_init, "status": cmd_status, "fetch": cmd_fetch, "worker": cmd_worker,
-            "clock": cmd_clock}
+            "clock": cmd_clock, "briefing": cmd_briefing}

@@ -89,6 +89,11 @@ class Settings(BaseSettings):
     river_wind_caution_kmh: float = Field(25.0, description="Forecast wind (km/h) that calls for care on a river leg.")
     river_wind_stop_kmh: float = Field(40.0, description="Forecast wind (km/h) that postpones a river leg.")
 
+    # --- briefing ---
+    briefing_dir: str = Field("data/briefings", description="Folder where daily briefings (PDF and HTML) are written and archived (relative to the project).")
+    briefing_time: dt.time = Field(dt.time(6, 0), description="Time of day (WIB) the scheduler writes the daily briefing.")
+    chromium_path: str = Field("", description="Chromium or Chrome used to draw the briefing's charts; empty searches PATH for chromium, chromium-browser, google-chrome.")
+
     # --- dashboard ---
     map_tiles: str = Field("", description="Tile URL template ({z}/{x}/{y}) for a basemap under the map. Empty: blank background with boundaries (works offline).")
     ui_refresh_seconds: int = Field(30, description="How often live panels refresh.", ge=5)

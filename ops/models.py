@@ -327,3 +327,26 @@ class SchedulerLease(Base):
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     holder: Mapped[str] = mapped_column(String(120))
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class Briefing(Base):
+    """One daily briefing made: where its files are and the headline figures it showed (the next one compares)."""
+    __tablename__ = "briefing"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    made_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    moment: Mapped[dt.datetime] = mapped_column(UTCDateTime)  # the operation moment it describes
+    kind: Mapped[str] = mapped_column(String(12))  # terjadwal (scheduled) or manual
+    made_by: Mapped[str] = mapped_column(String(80))
+    pdf_path: Mapped[str] = mapped_column(String(400))
+    html_path: Mapped[str] = mapped_column(String(400))
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class AppUser(Base):
+    __tablename__ = "app_user"
+    username: Mapped[str] = mapped_column(String(40), primary_key=True)
+    full_name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(12))  # viewer, operator, commander, admin
+    password_hash: Mapped[str] = mapped_column(String(100))  # bcrypt
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -96,7 +96,22 @@ def build_scheduler(settings: Settings) -> BackgroundScheduler:
         minutes = settings.feed_intervals.get(name, 60)
         sched.add_job(_job(name, settings), "interval", minutes=minutes, id=f"feed:{name}", name=f"feed {name}",
                       next_run_time=dt.datetime.now(WIB) + dt.timedelta(seconds=2), replace_existing=True)
+    # The morning briefing, in WIB whatever the server's zone; an hour's grace if the Posko PC was asleep at 06:00.
+    sched.add_job(_briefing_job(settings), "cron", hour=settings.briefing_time.hour,
+                  minute=settings.briefing_time.minute, timezone=WIB, id="briefing:daily",
+                  name="laporan harian", misfire_grace_time=3600, replace_existing=True)
     return sched
+
+
+def _briefing_job(settings: Settings):
+    def run() -> None:
+        from ops.briefing import BriefingError, make_briefing
+        try:
+            result = make_briefing(settings, kind="terjadwal", made_by="penjadwal")
+            log.info("daily briefing %s written: %s", result.id, result.pdf)
+        except BriefingError as e:
+            log.error("daily briefing not written: %s", e)
+    return run
 
 
 class LeasedScheduler:

@@ -32,6 +32,10 @@ def test_scheduler_jobs_have_ids_coalesce_and_one_instance(demo_copy):
     try:
         job = sched.get_job("feed:simulator")
         assert job is not None and job.coalesce and job.max_instances == 1 and job.misfire_grace_time == 120
+        daily = sched.get_job("briefing:daily")
+        fire = daily.trigger.get_next_fire_time(None, dt.datetime(2024, 11, 26, 23, 30, tzinfo=dt.timezone.utc))
+        assert fire.astimezone(dt.timezone.utc) == dt.datetime(2024, 11, 26, 23, 0, tzinfo=dt.timezone.utc) \
+            + dt.timedelta(days=1)  # 06:00 WIB is 23:00 UTC the day before
     finally:
         sched.shutdown(wait=False)
 

@@ -117,6 +117,12 @@ def plain(text) -> str:
     return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|<>$~" else ch for ch in str(text or ""))
 
 
+def current_user_name() -> str:
+    """Who is acting in this session (the login sets it); 'posko' before roles are configured."""
+    user = st.session_state.get("user")
+    return user["username"] if user else "posko"
+
+
 def number(n: int | float) -> str:
     """Indonesian thousands separator: 314.226."""
     return f"{n:,.0f}".replace(",", ".")

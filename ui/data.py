@@ -180,3 +180,16 @@ def pola() -> dict:
 
 
 pipeline = logistics.pipeline
+
+
+def _briefings(session) -> list[dict]:
+    from ops.briefing import archive
+    return [{"id": b.id, "moment": b.moment, "made_at": b.made_at, "kind": b.kind, "made_by": b.made_by,
+             "pdf_path": b.pdf_path, "html_path": b.html_path, "figures": b.figures} for b in archive(session)]
+
+
+briefings = cached(_briefings)
+
+
+def clear_briefings() -> None:
+    st.cache_data.clear()  # a new archive row must show at once; the other caches refill within a minute

@@ -1,0 +1,98 @@
+"""Laporan Harian Posko: gather the figures at a moment, draw the charts, write PDF and HTML, record in the archive.
+
+Files are written under temporary names and renamed only when both are complete, and the archive row is added in
+the same step: a failure leaves neither a half-written file nor an archive entry pointing at nothing.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from ops import models as m
+from ops.briefing.content import FIGURES, gather
+from ops.briefing.html_doc import render_html
+from ops.briefing.images import BriefingError, find_chromium, to_png
+from ops.briefing.pdf import render_pdf
+from ops.charts import operation_map, rain_heatmap, readiness_bars
+from ops.clock import WIB, as_utc, load_clock, utcnow
+from ops.config import PROJECT_ROOT, Settings
+from ops.db import get_engine, session_scope
+from ops.vocabulary import KESIAPAN_COLOR, KESIAPAN_LABEL, kesiapan_class
+
+__all__ = ["BriefingError", "BriefingResult", "make_briefing", "FIGURES"]
+
+
+@dataclass(frozen=True)
+class BriefingResult:
+    id: int
+    moment: dt.datetime
+    pdf: Path
+    html: Path
+
+
+def output_dir(settings: Settings, out: str | Path | None) -> Path:
+    path = Path(out or settings.briefing_dir)
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def _images(c, settings: Settings, progress) -> dict[str, bytes]:
+    phase = c.phase_label.split(" · ")[1]
+    progress("grafik kesiapan")
+    images = {"kesiapan": to_png(readiness_bars(c.readiness[phase]["kecamatan"], c.kecamatan_names,
+                                                settings.readiness_ready_threshold, height=520), settings, 1000, 520)}
+    progress("peta")
+    pts = c.tps.assign(kesiapan=c.tps[f"skor_{phase}"].map(lambda v: kesiapan_class(v, settings.readiness_ready_threshold)))
+    images["peta"] = to_png(operation_map(c.boundaries["kecamatan"], c.boundaries["desa"], pts, color_by="kesiapan",
+                                          colors=KESIAPAN_COLOR, labels=KESIAPAN_LABEL, height=900), settings, 800, 900)
+    if not c.rain.empty:
+        progress("grafik hujan")
+        images["hujan"] = to_png(rain_heatmap(c.rain, c.kecamatan_names, settings.heavy_rain_mm, height=520),
+                                 settings, 1100, 520)
+    return images
+
+
+def make_briefing(settings: Settings, out: str | Path | None = None, moment: dt.datetime | None = None,
+                  kind: str = "manual", made_by: str = "sistem",
+                  progress: Callable[[str], None] = lambda step: None) -> BriefingResult:
+    """Write the PDF and HTML for `moment` (default: the operation clock now) and record them in the archive."""
+    find_chromium(settings)  # fail before any work when the charts cannot be drawn
+    folder = output_dir(settings, out)
+    folder.mkdir(parents=True, exist_ok=True)
+    engine = get_engine(settings.database_url)
+    made_at = utcnow()
+    with session_scope(engine) as session:
+        moment = as_utc(moment) if moment else load_clock(session).now()
+        progress("mengumpulkan angka")
+        content = gather(session, settings, moment, made_at)
+    images = _images(content, settings, progress)
+    progress("menyusun PDF")
+    pdf = render_pdf(content, images)
+    progress("menyusun HTML")
+    page = render_html(content, images)
+    stem = f"laporan_harian_{moment.astimezone(WIB):%Y%m%d_%H%M}_{made_at:%H%M%S}"
+    pdf_path, html_path = folder / f"{stem}.pdf", folder / f"{stem}.html"
+    tmp_pdf, tmp_html = pdf_path.with_suffix(".pdf.part"), html_path.with_suffix(".html.part")
+    try:
+        tmp_pdf.write_bytes(pdf)
+        tmp_html.write_text(page, encoding="utf-8")
+        with session_scope(engine) as session:
+            row = m.Briefing(made_at=made_at, moment=moment, kind=kind, made_by=made_by, pdf_path=str(pdf_path),
+                             html_path=str(html_path), figures={k: int(content.figures[k]) for k, _ in FIGURES})
+            session.add(row)
+            session.flush()
+            os.replace(tmp_pdf, pdf_path)
+            os.replace(tmp_html, html_path)
+            result = BriefingResult(row.id, moment, pdf_path, html_path)
+    finally:
+        for tmp in (tmp_pdf, tmp_html):
+            tmp.unlink(missing_ok=True)
+    progress("selesai")
+    return result
+
+
+def archive(session) -> list[m.Briefing]:
+    from sqlalchemy import select
+    return list(session.scalars(select(m.Briefing).order_by(m.Briefing.made_at.desc())))
