@@ -20,7 +20,10 @@ pages = {
     "Posko": [st.Page("pages/laporan.py", title="Laporan harian", icon=":material/description:", url_path="laporan"),
               wall],
     "Data": [
+        st.Page("pages/entri.py", title="Entri operator", icon=":material/edit_note:", url_path="entri"),
+        st.Page("pages/data_tps.py", title="Data TPS & personel", icon=":material/fact_check:", url_path="data"),
         st.Page("pages/sumber_data.py", title="Sumber data", icon=":material/sensors:", url_path="sumber-data"),
+        st.Page("pages/admin.py", title="Pengguna & audit", icon=":material/admin_panel_settings:", url_path="admin"),
     ],
 }
 ensure_scheduler()  # feeds run inside this server unless a worker holds the scheduler lease

@@ -18,6 +18,7 @@ def init_database(settings: Settings, demo: bool = False) -> dict:
             from ops.demo.operation import build_demo
 
             report.update(build_demo(session, region, settings))
+            report["users"] = _demo_users(session)
         start = settings.clock_start or (settings.demo_clock_start if demo else None)
         clock = set_clock(session, from_wib(start) if start else None, settings.clock_speed)
         report["clock"] = clock.now().isoformat()
@@ -31,3 +32,19 @@ def _catch_up(settings: Settings) -> dict:
     from ops.feeds.simulator import catch_up
 
     return catch_up(settings)
+
+
+# Demo accounts only (documented in the README); a real operation adds its users with `python -m ops user`.
+DEMO_USERS = (("admin", "Admin Posko (demo)", "admin"), ("komandan", "Wakapolres (demo)", "commander"),
+              ("operator", "Operator Posko (demo)", "operator"), ("pemantau", "Layar Posko (demo)", "viewer"))
+
+
+def _demo_users(session) -> int:
+    from ops import auth
+
+    made = 0
+    for username, name, role in DEMO_USERS:
+        if session.get(auth.m.AppUser, username) is None:
+            auth.create_user(session, "init-demo", username, name, role, f"{username}-demo-2024")
+            made += 1
+    return made

@@ -26,6 +26,15 @@ def _parser() -> argparse.ArgumentParser:
     br = sub.add_parser("briefing", help="write the daily briefing (PDF + HTML) now and archive it")
     br.add_argument("--out", help="folder for the files (default: briefing_dir)")
     br.add_argument("--at", help="operation moment to report, WIB (2024-11-27T06:00); default: the clock now")
+    im = sub.add_parser("import", help="import the TPS list or the personnel roster (CSV or XLSX)")
+    im.add_argument("kind", choices=("tps", "personnel"))
+    im.add_argument("file")
+    im.add_argument("--by", default="cli", help="who is importing (recorded in the audit log)")
+    us = sub.add_parser("user", help="add a user or change one (password read from OPS_NEW_PASSWORD or asked)")
+    us.add_argument("username")
+    us.add_argument("--role", choices=("viewer", "operator", "commander", "admin"))
+    us.add_argument("--name", default="")
+    us.add_argument("--disable", action="store_true")
     return p
 
 
@@ -148,5 +157,67 @@ def cmd_briefing(args, settings) -> int:
     return 0
 
 
-COMMANDS = {"init": cmd_init, "status": cmd_status, "fetch": cmd_fetch, "worker": cmd_worker,
+def cmd_import(args, settings) -> int:
+    from pathlib import Path
+
+    from ops.db import get_engine, has_schema, session_scope
+    from ops.importers import FileProblem, ImportRejected
+    from ops.importers.personnel import import_personnel
+    from ops.importers.tps import import_tps
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"error: {path} does not exist", file=sys.stderr)
+        return EXIT_FAIL
+    engine = get_engine(settings.database_url)
+    if not has_schema(engine):
+        print("error: the database has no schema yet: run `python -m ops init` first.", file=sys.stderr)
+        return EXIT_FAIL
+    run = import_tps if args.kind == "tps" else import_personnel
+    try:
+        with session_scope(engine) as session:
+            report = run(session, settings, path.read_bytes(), path.name, args.by)
+    except FileProblem as e:
+        print(f"error: {path.name}: {e}. Nothing was changed.", file=sys.stderr)
+        return EXIT_FAIL
+    except ImportRejected as e:
+        print(f"error: {path.name}: {len(e.problems)} problem(s); nothing was changed.", file=sys.stderr)
+        for p in e.problems:
+            print(f"  {p}", file=sys.stderr)
+        return EXIT_FAIL
+    print(report)
+    return 0
+
+
+def cmd_user(args, settings) -> int:
+    import getpass
+    import os
+
+    from ops import auth
+    from ops.db import get_engine, session_scope, upgrade
+
+    engine = get_engine(settings.database_url)
+    upgrade(engine)
+    password = os.environ.get("OPS_NEW_PASSWORD")
+    try:
+        with session_scope(engine) as session:
+            exists = session.get(auth.m.AppUser, args.username.strip().lower()) is not None
+            if not exists:
+                if not args.role:
+                    print("error: a new user needs --role", file=sys.stderr)
+                    return EXIT_USAGE
+                password = password or getpass.getpass(f"password for {args.username}: ")
+                auth.create_user(session, "cli", args.username, args.name, args.role, password)
+                print(f"user {args.username.lower()} added as {args.role}")
+            else:
+                auth.update_user(session, "cli", args.username.strip().lower(), role=args.role,
+                                 active=False if args.disable else None, password=password)
+                print(f"user {args.username.lower()} updated")
+    except auth.AuthError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_FAIL
+    return 0
+
+
+COMMANDS = {"import": cmd_import, "user": cmd_user, "init": cmd_init, "status": cmd_status, "fetch": cmd_fetch, "worker": cmd_worker,
             "clock": cmd_clock, "briefing": cmd_briefing}

@@ -89,6 +89,11 @@ class Settings(BaseSettings):
     river_wind_caution_kmh: float = Field(25.0, description="Forecast wind (km/h) that calls for care on a river leg.")
     river_wind_stop_kmh: float = Field(40.0, description="Forecast wind (km/h) that postpones a river leg.")
 
+    # --- imports and access ---
+    import_max_bytes: int = Field(5_000_000, description="Largest import file accepted (bytes).", ge=1000)
+    import_max_rows: int = Field(50_000, description="Most data rows accepted in one import file.", ge=1)
+    import_desa_tolerance_m: float = Field(300.0, description="How far outside its desa boundary a TPS may lie in an import (metres): boundaries are approximate.", ge=0)
+
     # --- briefing ---
     briefing_dir: str = Field("data/briefings", description="Folder where daily briefings (PDF and HTML) are written and archived (relative to the project).")
     briefing_time: dt.time = Field(dt.time(6, 0), description="Time of day (WIB) the scheduler writes the daily briefing.")

@@ -111,3 +111,9 @@ def polsek_names(session: Session) -> dict[str, str]:
 def desa_names(session: Session) -> dict[str, str]:
     return dict(session.execute(select(m.Region.code, m.Region.name).where(
         m.Region.level.in_(("desa", "kelurahan")))).all())
+
+
+def verification_state(session: Session) -> pd.DataFrame:
+    rows = session.execute(select(m.Tps.code, m.Tps.verification, m.Tps.verified_by, m.Tps.verified_at,
+                                  m.Tps.distance_km)).mappings().all()
+    return pd.DataFrame(rows, columns=["code", "verification", "verified_by", "verified_at", "distance_km"])

@@ -59,6 +59,9 @@ def require_tps() -> None:
 def header(title: str) -> dt.datetime:
     """Page title with the operation moment (WIB) and phase; returns the moment the page shows."""
     s = data.settings()
+    from ui.auth import login_box
+
+    login_box()
     replay_control()
     now = data.now()
     phase = phase_at(now, s)

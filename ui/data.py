@@ -193,3 +193,34 @@ briefings = cached(_briefings)
 
 def clear_briefings() -> None:
     st.cache_data.clear()  # a new archive row must show at once; the other caches refill within a minute
+
+
+def _verification_list(session) -> pd.DataFrame:
+    pts = queries.tps_points(session)
+    extra = queries.verification_state(session)
+    return pts.merge(extra, on="code", how="left")
+
+
+verification_list = cached(_verification_list)
+
+
+def _audit(session, actor, entity) -> pd.DataFrame:
+    from ops.audit import audit_table
+    return audit_table(session, 500, actor, entity)
+
+
+def audit(actor: str | None, entity: str | None) -> pd.DataFrame:
+    with session_scope(engine()) as s:  # never cached: the log must show a change the moment it is made
+        return _audit(s, actor, entity)
+
+
+def _export(kind: str):
+    def run(session) -> pd.DataFrame:
+        from ops.importers import export
+        return export.tps_frame(session) if kind == "tps" else export.personnel_frame(session)
+    run.__name__ = f"export_{kind}"
+    return cached(run)
+
+
+export_tps = _export("tps")
+export_personnel = _export("personnel")

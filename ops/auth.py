@@ -1,0 +1,84 @@
+"""Users and roles. Passwords are hashed with bcrypt (never stored or logged in clear); each role includes the ones
+below it: viewer < operator < commander < admin."""
+from __future__ import annotations
+
+import re
+
+import bcrypt
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ops import models as m
+from ops.audit import record
+from ops.clock import utcnow
+
+ROLES = ("viewer", "operator", "commander", "admin")
+ROLE_LABEL = {"viewer": "Pemantau", "operator": "Operator Posko", "commander": "Komandan", "admin": "Admin"}
+# What each action needs; a role may do everything the roles before it may.
+NEEDS = {"read": "viewer", "entry": "operator", "verify": "operator", "plan": "commander", "import": "admin",
+         "users": "admin", "audit": "admin"}
+USERNAME = re.compile(r"^[a-z0-9_.-]{3,40}$")
+MIN_PASSWORD = 8
+
+
+class AuthError(ValueError):
+    pass
+
+
+def may(role: str | None, action: str) -> bool:
+    return role in ROLES and ROLES.index(role) >= ROLES.index(NEEDS[action])
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise AuthError(f"kata sandi minimal {MIN_PASSWORD} karakter")
+    if len(password.encode()) > 72:
+        raise AuthError("kata sandi maksimal 72 byte")  # bcrypt reads no further
+    return bcrypt.hashpw(password.encode(), bcrypt.gensalt()).decode()
+
+
+def authenticate(session: Session, username: str, password: str) -> m.AppUser | None:
+    user = session.get(m.AppUser, (username or "").strip().lower())
+    if user is None or not user.active:
+        bcrypt.checkpw(b"x", bcrypt.hashpw(b"y", bcrypt.gensalt(4)))  # similar time whether or not the user exists
+        return None
+    return user if bcrypt.checkpw(password.encode(), user.password_hash.encode()) else None
+
+
+def create_user(session: Session, actor: str, username: str, full_name: str, role: str, password: str) -> m.AppUser:
+    username = username.strip().lower()
+    if not USERNAME.match(username):
+        raise AuthError("nama pengguna 3–40 huruf kecil, angka, titik, garis bawah atau tanda hubung")
+    if role not in ROLES:
+        raise AuthError(f"peran {role!r} tidak dikenal; pilih {', '.join(ROLES)}")
+    if session.get(m.AppUser, username) is not None:
+        raise AuthError(f"pengguna {username} sudah ada")
+    user = m.AppUser(username=username, full_name=full_name.strip() or username, role=role,
+                     password_hash=hash_password(password), active=True, created_at=utcnow())
+    session.add(user)
+    record(session, actor, "tambah_pengguna", "pengguna", username, None,
+           {"full_name": user.full_name, "role": role, "active": True})
+    return user
+
+
+def update_user(session: Session, actor: str, username: str, role: str | None = None, active: bool | None = None,
+                password: str | None = None) -> m.AppUser:
+    user = session.get(m.AppUser, username)
+    if user is None:
+        raise AuthError(f"pengguna {username} tidak ada")
+    before = {"role": user.role, "active": user.active}
+    if role is not None:
+        if role not in ROLES:
+            raise AuthError(f"peran {role!r} tidak dikenal")
+        user.role = role
+    if active is not None:
+        user.active = active
+    if password:
+        user.password_hash = hash_password(password)
+    after = {"role": user.role, "active": user.active, **({"password": "diganti"} if password else {})}
+    record(session, actor, "ubah_pengguna", "pengguna", username, before, after)
+    return user
+
+
+def users(session: Session) -> list[m.AppUser]:
+    return list(session.scalars(select(m.AppUser).order_by(m.AppUser.username)))

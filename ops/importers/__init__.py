@@ -1,0 +1,111 @@
+"""Imports of the TPS list and the personnel roster: every row checked before anything changes; any bad row and
+nothing changes, with every bad row named (row, column, reason); otherwise one transaction, audited."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ops.importers.table import FileProblem, Table, read_table
+
+__all__ = ["Column", "FileProblem", "ImportRejected", "ImportReport", "Problem", "parse_rows", "read_table"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int | None  # row number in the file (header = 1); None for the file as a whole
+    column: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"baris {self.row}" if self.row else "berkas"
+        return f"{where}, kolom {self.column}: {self.reason}" if self.column else f"{where}: {self.reason}"
+
+
+class ImportRejected(ValueError):
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__(f"{len(problems)} masalah; tidak ada yang diubah:\n" + "\n".join(map(str, problems[:50]))
+                         + (f"\n… dan {len(problems) - 50} lagi" if len(problems) > 50 else ""))
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    rows: int
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    verified: int = 0
+    codes: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return (f"{self.kind}: {self.rows} baris — {self.created} baru, {self.updated} diubah, {self.unchanged} tetap"
+                + (f", {self.verified} status verifikasi dicatat" if self.verified else ""))
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    parse: Callable[[str], object]  # raises ValueError with the reason a person reads
+    required: bool = True
+    help: str = ""
+
+
+def parse_rows(table: Table, columns: list[Column], progress: Callable[[float], None] = lambda f: None
+               ) -> tuple[list[tuple[int, dict]], list[Problem]]:
+    """Each row's values parsed by its column; unknown and missing columns are problems of the file."""
+    known = {c.name for c in columns}
+    problems = [Problem(None, None, f"kolom wajib tidak ada: {c.name}" + (f" ({c.help})" if c.help else ""))
+                for c in columns if c.required and c.name not in table.columns]
+    unknown = [c for c in table.columns if c and c not in known]
+    if unknown:
+        problems.append(Problem(None, None, f"kolom tidak dikenal: {', '.join(unknown)}; kolom yang dikenal: "
+                                            f"{', '.join(c.name for c in columns)}"))
+    if problems:
+        return [], problems
+    out = []
+    n = len(table.rows)
+    for i, (row_no, values) in enumerate(table.rows):
+        record: dict = {}
+        before = len(problems)
+        if "__extra__" in values:
+            problems.append(Problem(row_no, None, f"lebih banyak nilai daripada kolom ({values['__extra__']})"))
+        for c in columns:
+            raw = (values.get(c.name) or "").strip()
+            if not raw and c.required:
+                problems.append(Problem(row_no, c.name, "kosong"))
+                continue
+            try:
+                record[c.name] = c.parse(raw) if raw else None
+            except ValueError as e:
+                problems.append(Problem(row_no, c.name, f"{raw!r}: {e}"))
+        record["__bad__"] = len(problems) > before  # later checks skip what cannot be checked
+        out.append((row_no, record))
+        if i % 500 == 0:
+            progress(i / n)
+    progress(1.0)
+    return out, problems
+
+
+def number(kind: type, low: float, high: float, unit: str = ""):
+    def parse(raw: str):
+        try:
+            v = kind(raw.replace(",", ".")) if kind is float else int(float(raw))
+        except ValueError:
+            raise ValueError("bukan angka") from None
+        if kind is int and float(raw.replace(",", ".")) != int(float(raw.replace(",", "."))):
+            raise ValueError("harus bilangan bulat")
+        if not low <= v <= high:
+            raise ValueError(f"di luar rentang {low:g}–{high:g}{unit}")
+        return v
+    return parse
+
+
+def choice(options: dict[str, str]):
+    """Accepts the code or its label, any case ('Sangat rawan', 'sangat_rawan')."""
+    def parse(raw: str):
+        key = raw.strip().lower().replace(" ", "_").replace("-", "_")
+        if key in options:
+            return options[key]
+        raise ValueError(f"pilih salah satu: {', '.join(sorted(set(options.values())))}")
+    return parse

@@ -1,0 +1,27 @@
+"""The TPS list and the roster in the import format: download, correct, import again."""
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ops import models as m
+
+
+def tps_frame(session: Session) -> pd.DataFrame:
+    rows = [{"kode_tps": t.code, "kode_desa": t.desa_code, "nomor": t.number, "alamat": t.address, "lat": t.lat,
+             "lon": t.lon, "dpt": t.dpt, "kerawanan": t.kerawanan, "akses": t.akses, "jarak_km": t.distance_km,
+             "waktu_tempuh_menit": t.travel_min, "kode_polsek": t.polsek_code or "",
+             "indikator": "; ".join(t.indikator or []), "verifikasi": t.verification}
+            for t in session.scalars(select(m.Tps).order_by(m.Tps.code))]
+    return pd.DataFrame(rows, columns=["kode_tps", "kode_desa", "nomor", "alamat", "lat", "lon", "dpt", "kerawanan",
+                                       "akses", "jarak_km", "waktu_tempuh_menit", "kode_polsek", "indikator",
+                                       "verifikasi"])
+
+
+def personnel_frame(session: Session) -> pd.DataFrame:
+    rows = [{"nrp": p.nrp, "nama": p.name, "pangkat": p.rank, "satuan": p.unit, "peran": p.role,
+             "kode_polsek": p.polsek_code or "", "bko": "ya" if p.bko else "tidak", "id_perangkat": p.device_id or ""}
+            for p in session.scalars(select(m.Personnel).order_by(m.Personnel.nrp))]
+    return pd.DataFrame(rows, columns=["nrp", "nama", "pangkat", "satuan", "peran", "kode_polsek", "bko",
+                                       "id_perangkat"])

@@ -1,0 +1,126 @@
+"""Import of the personnel roster.
+
+Columns: nrp, nama, pangkat, satuan, peran; optional: kode_polsek, bko (ya/tidak), id_perangkat (the Traccar device
+uniqueId of the officer's tracker).
+"""
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ops import models as m
+from ops.audit import record, snapshot
+from ops.config import Settings
+from ops.importers import Column, ImportRejected, ImportReport, Problem, choice, parse_rows
+from ops.importers.table import read_table
+
+FIELDS = ("name", "rank", "unit", "polsek_code", "role", "bko", "device_id")
+RANKS = ("BHARADA", "BHARATU", "BHARAKA", "BRIPDA", "BRIPTU", "BRIGPOL", "BRIPKA", "AIPDA", "AIPTU", "IPDA", "IPTU",
+         "AKP", "KOMPOL", "AKBP", "KOMBES")
+
+
+def _nrp(raw: str):
+    if not re.fullmatch(r"\d{8}", raw):
+        raise ValueError("NRP harus 8 angka (dari Excel? format kolom nrp sebagai Teks agar nol di depan tetap)")
+    return raw
+
+
+def _rank(raw: str):
+    up = raw.strip().upper()
+    if up not in RANKS:
+        raise ValueError(f"pangkat tidak dikenal; contoh: {', '.join(RANKS[3:8])}")
+    return up
+
+
+def _text(limit: int):
+    def parse(raw: str):
+        if len(raw) > limit:
+            raise ValueError(f"lebih dari {limit} karakter")
+        return raw
+    return parse
+
+
+COLUMNS = [
+    Column("nrp", _nrp),
+    Column("nama", _text(120)),
+    Column("pangkat", _rank),
+    Column("satuan", _text(80)),
+    Column("peran", _text(40), help="mis. PAM TPS, Kapolsek, Patroli"),
+    Column("kode_polsek", _text(20), required=False),
+    Column("bko", choice({"ya": True, "y": True, "1": True, "tidak": False, "t": False, "0": False}), required=False),
+    Column("id_perangkat", _text(40), required=False),
+]
+
+
+def import_personnel(session: Session, settings: Settings, data: bytes, filename: str, actor: str,
+                     progress: Callable[[float], None] = lambda f: None) -> ImportReport:
+    table = read_table(data, filename, settings.import_max_bytes, settings.import_max_rows)
+    rows, problems = parse_rows(table, COLUMNS, lambda f: progress(f * 0.6))
+    if not rows:
+        raise ImportRejected(problems)
+    polsek = set(session.scalars(select(m.Polsek.code)))
+    devices = dict(session.execute(select(m.Personnel.device_id, m.Personnel.nrp)
+                                   .where(m.Personnel.device_id.is_not(None))).all())
+    seen_nrp: dict[str, int] = {}
+    seen_dev: dict[str, int] = {}
+    in_file = {r.get("nrp") for _, r in rows}  # a tracker may move to another officer named in the same file
+    clean = []
+    for row_no, r in rows:
+        nrp = r.get("nrp")
+        if nrp is None:
+            continue
+        if nrp in seen_nrp:
+            problems.append(Problem(row_no, "nrp", f"{nrp} ganda (juga di baris {seen_nrp[nrp]})"))
+            continue
+        seen_nrp[nrp] = row_no
+        if r["__bad__"]:
+            continue
+        ps = r.get("kode_polsek")
+        if ps and ps not in polsek:
+            problems.append(Problem(row_no, "kode_polsek", f"Polsek {ps} tidak dikenal; yang ada: "
+                                                           f"{', '.join(sorted(polsek))}"))
+        dev = r.get("id_perangkat")
+        if dev:
+            if dev in seen_dev:
+                problems.append(Problem(row_no, "id_perangkat", f"{dev} juga dipakai di baris {seen_dev[dev]}"))
+            elif devices.get(dev, nrp) != nrp and devices[dev] not in in_file:
+                problems.append(Problem(row_no, "id_perangkat", f"{dev} sudah milik NRP {devices[dev]}"))
+            seen_dev[dev] = row_no
+        clean.append({"nrp": nrp, "name": r["nama"], "rank": r["pangkat"], "unit": r["satuan"], "polsek_code": ps,
+                      "role": r["peran"], "bko": bool(r.get("bko")), "device_id": dev})
+    if problems:
+        raise ImportRejected(sorted(problems, key=lambda p: (p.row or 0, p.column or "")))
+    report = ImportReport("Personel", len(clean))
+    existing = {p.nrp: p for p in session.scalars(select(m.Personnel).where(
+        m.Personnel.nrp.in_([c["nrp"] for c in clean])))}
+    befores = {nrp: snapshot(p, FIELDS) for nrp, p in existing.items()}
+    # Devices change hands inside one import: free them first so the unique constraint never sees a half state.
+    moving = {c["device_id"] for c in clean if c["device_id"]}
+    for p in session.scalars(select(m.Personnel).where(m.Personnel.device_id.in_(moving))):
+        if p.nrp in existing:
+            p.device_id = None
+    session.flush()
+    for rec in clean:
+        p = existing.get(rec["nrp"])
+        if p is None:
+            p = m.Personnel(**rec)
+            session.add(p)
+            record(session, actor, "impor_tambah", "personel", rec["nrp"], None, snapshot(p, FIELDS))
+            report.created += 1
+            continue
+        before = befores[rec["nrp"]]
+        for k, v in rec.items():
+            setattr(p, k, v)
+        after = snapshot(p, FIELDS)
+        if after != before:
+            record(session, actor, "impor_ubah", "personel", rec["nrp"], before, after)
+            report.updated += 1
+        else:
+            report.unchanged += 1
+    record(session, actor, "impor", "berkas_personel", filename[:60], None,
+           {"baris": len(clean), "baru": report.created, "diubah": report.updated})
+    progress(1.0)
+    return report
