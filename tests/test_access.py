@@ -1,0 +1,156 @@
+"""Who may do what: login with bcrypt-hashed passwords, every form with and without login and with each role, an
+audit entry for every write, and user text that never becomes HTML."""
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+from streamlit.testing.v1 import AppTest
+
+from ops import auth, entries
+from ops import models as m
+from ops.clock import from_wib
+from ops.config import get_settings
+from ops.db import get_engine, session_scope
+
+from conftest import ROOT
+
+TEN = from_wib(dt.datetime(2024, 11, 27, 10, 0))
+ROLES = {"viewer": "pemantau", "operator": "operator", "commander": "komandan", "admin": "admin"}
+
+
+def page(path: str, role: str | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "pages" / path), default_timeout=120)
+    if role:
+        at.session_state["user"] = {"username": ROLES[role], "full_name": ROLES[role], "role": role}
+    return at.run()
+
+
+def count(model, *where) -> int:
+    with session_scope(get_engine(get_settings().database_url)) as s:
+        return s.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def test_passwords_are_hashed_and_checked(demo_copy):
+    with session_scope(get_engine(demo_copy)) as s:
+        user = s.get(m.AppUser, "operator")
+        assert user.password_hash.startswith("$2") and "operator-demo-2024" not in user.password_hash
+        assert auth.authenticate(s, "operator", "operator-demo-2024").role == "operator"
+        assert auth.authenticate(s, "operator", "salah-sandi-123") is None
+        assert auth.authenticate(s, "tidak-ada", "operator-demo-2024") is None
+        auth.update_user(s, "admin", "operator", active=False)
+        assert auth.authenticate(s, "operator", "operator-demo-2024") is None
+        with pytest.raises(auth.AuthError, match="minimal 8"):
+            auth.create_user(s, "admin", "baru", "Baru", "viewer", "pendek")
+    assert count(m.AuditLog, m.AuditLog.entity == "pengguna", m.AuditLog.entity_id == "operator") >= 1
+
+
+@pytest.mark.parametrize("role, allowed", [("viewer", False), ("operator", True), ("commander", True),
+                                           ("admin", True)])
+def test_roles_per_action(role, allowed):
+    assert auth.may(role, "entry") is allowed
+    assert auth.may(role, "import") is (role == "admin")
+    assert auth.may(None, "read") is False and auth.may("viewer", "read")
+
+
+def test_login_form_signs_in_and_rejects_a_wrong_password(demo_copy):
+    at = page("entri.py")
+    assert "masuk lewat kolom" in at.info[0].value
+    at.sidebar.text_input(key="login_user").input("operator")
+    at.sidebar.text_input(key="login_password").input("keliru-sekali")
+    at.sidebar.button[0].click().run()
+    assert "salah" in at.sidebar.error[0].value and "user" not in at.session_state
+    at.sidebar.text_input(key="login_user").input("operator")
+    at.sidebar.text_input(key="login_password").input("operator-demo-2024")
+    at.sidebar.button[0].click().run()
+    assert at.session_state["user"]["role"] == "operator"
+    assert not at.info or "masuk lewat kolom" not in at.info[0].value
+
+
+@pytest.mark.parametrize("path", ["entri.py", "admin.py"])
+def test_write_pages_refuse_without_login_and_to_viewers(demo_copy, path):
+    assert "masuk lewat kolom" in page(path).info[0].value
+    at = page(path, "viewer")
+    assert "tidak dapat" in at.warning[0].value and not at.get("form")[1:]  # only the sidebar's login form, if any
+
+
+def test_operator_reports_a_tps_status_through_the_form(demo_copy):
+    at = page("entri.py", "operator")
+    assert not at.exception
+    at.selectbox(key="st_tps").set_value("16.10.05.2031.002")
+    at.selectbox(key="st_status").set_value("gangguan")
+    at.date_input(key="st_day").set_value(dt.date(2024, 11, 27))
+    at.time_input(key="st_time").set_value(dt.time(9, 55))
+    at.text_input(key="st_reporter").input("Ketua KPPS <b>Budi</b>")
+    at.button(key="FormSubmitter:f_status-Catat status").click().run()
+    assert not at.exception and "dicatat" in at.success[0].value
+    with session_scope(get_engine(get_settings().database_url)) as s:
+        ev = s.scalars(select(m.TpsStatusEvent).where(m.TpsStatusEvent.source == "operator")).one()
+        assert ev.tps_code == "16.10.05.2031.002" and ev.reporter == "Ketua KPPS <b>Budi</b>"
+        audit = s.scalars(select(m.AuditLog).where(m.AuditLog.action == "lapor_status")).one()
+        assert audit.actor == "operator" and audit.after["status"] == "gangguan"
+
+
+def test_form_errors_are_words_not_tracebacks(demo_copy):
+    at = page("entri.py", "operator")
+    at.button(key="FormSubmitter:f_status-Catat status").click().run()  # no TPS chosen
+    assert not at.exception and "Pilih TPS" in at.error[0].value
+    at.selectbox(key="st_tps").set_value("16.10.05.2031.002")
+    at.date_input(key="st_day").set_value(dt.date(2024, 12, 30))  # after the operation clock
+    at.button(key="FormSubmitter:f_status-Catat status").click().run()
+    assert not at.exception and "masa depan" in at.error[0].value
+    assert count(m.TpsStatusEvent, m.TpsStatusEvent.source == "operator") == 0
+
+
+def test_every_entry_appends_an_event_and_an_audit_row(demo_copy):
+    s_ = get_settings()
+    with session_scope(get_engine(s_.database_url)) as s:
+        audits = s.scalar(select(func.count()).select_from(m.AuditLog))
+        inc = entries.incident(s, "operator", TEN, "keributan", "sedang", "16.10.05", "Adu mulut di TPS", TEN,
+                               tps_code="16.10.05.2031.002", follow_up="Bhabinkamtibmas menuju lokasi")
+        entries.incident_update(s, "operator", TEN, inc.id, "selesai", "situasi kondusif", TEN)
+        leg = s.scalars(select(m.LogisticsLeg).where(m.LogisticsLeg.stage == "tps-pps")).first()
+        entries.handover(s, "operator", TEN, leg.id, "berangkat", TEN, None, "berangkat dengan pengawalan")
+        with pytest.raises(entries.EntryError, match="nama penerima"):
+            entries.handover(s, "operator", TEN, leg.id, "diserahkan", TEN, "", None)
+        entries.coordination(s, "operator", TEN, "16.10.05", "16.10.05.2031", ["kepala_desa", "tokoh_agama"],
+                             "Sambang desa", "Bhabinkamtibmas", None, TEN)
+        entries.kerawanan_change(s, "komandan", "16.10.05.2031.002", "rawan", "dua keributan dalam sehari",
+                                 ["riwayat keributan"])
+        entries.verify(s, "operator", "16.10.05.2031.002", "perlu_cek", "alamat berubah")
+        s.flush()
+        assert s.scalar(select(func.count()).select_from(m.AuditLog)) == audits + 6
+        change = s.scalars(select(m.AuditLog).where(m.AuditLog.action == "ubah_kerawanan")).one()
+        assert change.before["kerawanan"] == "sangat_rawan" != change.after["kerawanan"] and change.after["alasan"] == "dua keributan dalam sehari"
+
+
+def test_admin_page_lists_users_and_the_audit_log(demo_copy):
+    with session_scope(get_engine(demo_copy)) as s:
+        entries.verify(s, "operator", "16.10.05.2031.002", "terverifikasi", None)
+    at = page("admin.py", "admin")
+    assert not at.exception
+    users, log = at.dataframe[0].value, at.dataframe[1].value
+    assert set(users["Pengguna"]) == {"admin", "komandan", "operator", "pemantau"}
+    assert "verifikasi" in set(log["Tindakan"]) and "operator" in set(log["Pelaku"])
+    at.text_input(key="ua_user").input("piket1")
+    at.text_input(key="ua_full").input("Piket Posko 1")
+    at.selectbox(key="ua_role").set_value("operator")
+    at.text_input(key="ua_pw").input("piket-posko-01")
+    at.button(key="FormSubmitter:f_user_add-Tambah").click().run()
+    assert not at.exception
+    assert count(m.AppUser, m.AppUser.username == "piket1") == 1
+    assert count(m.AuditLog, m.AuditLog.action == "tambah_pengguna", m.AuditLog.actor == "admin") == 1
+
+
+@pytest.mark.parametrize("role", ["viewer", "operator", "admin"])
+def test_verification_form_only_for_operators_and_up(demo_copy, role):
+    at = page("data_tps.py", role)
+    assert not at.exception
+    assert "terverifikasi" in " ".join(m.value for m in at.markdown)
+    forms = [f for f in at.get("form") if getattr(f, "proto", None) and "f_verify" in str(f.proto)]
+    assert bool(forms) is (role != "viewer")
+
+
+def test_markup_in_user_text_is_shown_as_text(demo_copy):
+    from ui.components import plain
+    assert plain("<script>alert(1)</script> [tautan](http://x)") == \
+        "\\<script\\>alert\\(1\\)\\</script\\> \\[tautan\\]\\(http://x\\)"
