@@ -31,4 +31,4 @@ if st.query_params.get("layar") == "dinding":
     # The kiosk URL /?layar=dinding opens the wall as the only page, with no navigation.
     st.navigation([st.Page("pages/dinding.py", title="Layar dinding", default=True)], position="hidden").run()
 else:
-    st.navigation(pages).run()
+    st.navigation(pages, expanded=True).run()

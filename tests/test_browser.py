@@ -20,7 +20,8 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
                                 reason=f"no Chromium at {CHROMIUM} (apt-get install chromium; scripts/test.sh does)")
 PAGES = [("/", "Ringkasan operasi"), ("/peta", "Peta operasi"), ("/tps", "TPS"), ("/personel", "Personel"),
          ("/logistik", "Logistik pemilu"), ("/cuaca", "Cuaca & peringatan"), ("/kejadian", "Kejadian"),
-         ("/koordinasi", "Koordinasi"), ("/sumber-data", "Sumber data")]
+         ("/koordinasi", "Koordinasi"), ("/laporan", "Laporan harian Posko"), ("/entri", "Entri operator"),
+         ("/data", "Data TPS & personel"), ("/sumber-data", "Sumber data"), ("/admin", "Pengguna & audit")]
 
 
 def free_port() -> int:
