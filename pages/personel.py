@@ -40,6 +40,7 @@ with tab_need:
         out = pd.DataFrame({by: pd.Series(names).reindex(g.size().index).fillna("—"), "Klaster": g.size(),
                             "TPS": table.groupby(col).size(), "Wajib": g["personel_wajib"].sum(),
                             "Ditugaskan": g["personel_ditugaskan"].sum(), "Di lokasi": g["personel_di_lokasi"].sum()})
+    out.index.name = "Kode"
     out["Kurang"] = (out["Wajib"] - out["Ditugaskan"]).clip(lower=0)
     out["Lebih"] = (out["Ditugaskan"] - out["Wajib"]).clip(lower=0)
     cols = st.columns(4)

@@ -16,7 +16,9 @@ from ops.config import get_settings, reset_settings
 from ops.db import get_engine, session_scope
 from ops.headline import headline
 
-from conftest import ROOT
+from conftest import CHROMIUM_SKIP, ROOT
+
+needs_chromium = pytest.mark.skipif(CHROMIUM_SKIP is not None, reason=str(CHROMIUM_SKIP))
 
 
 def cli(*args, env=None):
@@ -35,6 +37,7 @@ def one(folder, suffix):
     return files[0]
 
 
+@needs_chromium
 def test_briefing_at_six_in_the_morning(demo_copy, tmp_path):
     out = tmp_path / "laporan"
     r = cli("briefing", "--out", str(out), "--at", "2024-11-27T06:00")
@@ -60,6 +63,7 @@ def test_briefing_at_six_in_the_morning(demo_copy, tmp_path):
     assert page.count("data:image/png;base64,") == 3 and "06:00 WIB" in page
 
 
+@needs_chromium
 def test_replayed_moment_shows_that_moments_figures_and_compares_with_the_last_briefing(demo_copy, tmp_path):
     assert cli("briefing", "--out", str(tmp_path / "a"), "--at", "2024-11-27T06:00").returncode == 0
     r = cli("briefing", "--out", str(tmp_path / "b"), "--at", "2024-11-27T10:00")
@@ -83,6 +87,7 @@ def test_without_a_browser_nothing_is_written(demo_copy, tmp_path):
         assert session.scalar(select(func.count()).select_from(m.Briefing)) == 0
 
 
+@needs_chromium
 def test_archive_page_makes_one_on_demand(demo_copy, tmp_path, monkeypatch):
     from streamlit.testing.v1 import AppTest
 

@@ -12,12 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import CHROMIUM_SKIP, ROOT, find_chromium
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM = find_chromium()
 SHOTS = ROOT / "shots"
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                reason=f"no Chromium at {CHROMIUM} (apt-get install chromium; scripts/test.sh does)")
+pytestmark = pytest.mark.skipif(CHROMIUM_SKIP is not None, reason=str(CHROMIUM_SKIP))
 PAGES = [("/", "Ringkasan operasi"), ("/peta", "Peta operasi"), ("/tps", "TPS"), ("/personel", "Personel"),
          ("/logistik", "Logistik pemilu"), ("/cuaca", "Cuaca & peringatan"), ("/kejadian", "Kejadian"),
          ("/koordinasi", "Koordinasi"), ("/laporan", "Laporan harian Posko"), ("/entri", "Entri operator"),
