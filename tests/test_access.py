@@ -154,3 +154,46 @@ def test_markup_in_user_text_is_shown_as_text(demo_copy):
     from ui.components import plain
     assert plain("<script>alert(1)</script> [tautan](http://x)") == \
         "\\<script\\>alert\\(1\\)\\</script\\> \\[tautan\\]\\(http://x\\)"
+
+
+def test_each_entry_form_records_through_the_page(demo_copy):
+    at = page("entri.py", "operator")
+    day, clock = dt.date(2024, 11, 27), dt.time(9, 50)
+    models = (m.Incident, m.LogisticsEvent, m.CoordinationActivity)
+    before = {model: count(model) for model in models}
+
+    def stamp(prefix):
+        at.date_input(key=f"{prefix}_day").set_value(day)
+        at.time_input(key=f"{prefix}_time").set_value(clock)
+
+    at.selectbox(key="in_sev").set_value("tinggi")
+    at.selectbox(key="in_kec").set_value("16.10.05")
+    at.text_input(key="in_title").input("Massa berkumpul di depan TPS")
+    stamp("in")
+    at.button(key="FormSubmitter:f_incident-Catat kejadian").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    at.selectbox(key="lg_stage").set_value("tps-pps").run()
+    at.selectbox(key="lg_kec").set_value("16.10.05").run()
+    with session_scope(get_engine(get_settings().database_url)) as s:
+        leg_id = s.scalars(select(m.LogisticsLeg.id).where(m.LogisticsLeg.stage == "tps-pps",
+                                                           m.LogisticsLeg.kecamatan_code == "16.10.05")).first()
+    at.selectbox(key="lg_leg").set_value(leg_id)
+    at.selectbox(key="lg_state").set_value("berangkat")
+    stamp("lg")
+    at.button(key="FormSubmitter:f_leg-Catat").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    at.selectbox(key="co_kec").set_value("16.10.05").run()
+    at.multiselect(key="co_roles").select("camat")
+    at.text_input(key="co_topic").input("Rapat pengamanan penghitungan")
+    at.text_input(key="co_led").input("Kapolsek Pemulutan")
+    stamp("co")
+    at.button(key="FormSubmitter:f_coord-Catat koordinasi").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    at.selectbox(key="kr_tps").set_value("16.10.05.2031.002")
+    at.selectbox(key="kr_new").set_value("rawan")
+    at.text_area(key="kr_reason").input("situasi sudah kondusif setelah mediasi")
+    at.button(key="FormSubmitter:f_kerawanan-Ubah kerawanan").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    actions = {"catat_kejadian", "serah_terima", "catat_koordinasi", "ubah_kerawanan"}
+    assert count(m.AuditLog, m.AuditLog.actor == "operator", m.AuditLog.action.in_(actions)) == 4
+    assert {model: count(model) - before[model] for model in models} == {model: 1 for model in models}
