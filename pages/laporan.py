@@ -7,6 +7,7 @@ import streamlit as st
 
 from ops.briefing import BriefingError, FIGURES, make_briefing
 from ops.clock import WIB, fmt_wib
+from ui import auth
 from ui import components as c
 from ui import data
 
@@ -19,7 +20,11 @@ with st.container(border=True):
     st.markdown("**Buat laporan sekarang**")
     replay = st.session_state.get("replay_at") is not None
     st.write(f"Keadaan yang dilaporkan: **{fmt_wib(now)}**" + (" (tayangan ulang)" if replay else " (waktu operasi)"))
-    if st.button("Buat laporan", type="primary", key="make_briefing"):
+    user = auth.current()
+    allowed = bool(user and auth.may(user["role"], "entry"))
+    if not allowed:
+        st.caption("Masuk sebagai Operator Posko atau di atasnya untuk membuat laporan; arsip di bawah terbuka.")
+    if st.button("Buat laporan", type="primary", key="make_briefing", disabled=not allowed):
         with st.status("Menyusun laporan…", expanded=True) as status:
             try:
                 result = make_briefing(s, moment=now, kind="manual", made_by=c.current_user_name(),

@@ -95,7 +95,13 @@ def test_archive_page_makes_one_on_demand(demo_copy, tmp_path, monkeypatch):
     reset_settings()
     at = AppTest.from_file(str(ROOT / "pages" / "laporan.py"), default_timeout=240).run()
     assert not at.exception and "Belum ada laporan" in at.info[0].value
+    assert at.button(key="make_briefing").disabled  # making one is a write: operators and up
+    at.session_state["user"] = {"username": "operator", "full_name": "Operator", "role": "operator"}
+    at.run()
     at.button(key="make_briefing").click().run()
     assert not at.exception and not at.error
     assert len(at.get("download_button")) == 2
     assert len(list((tmp_path / "arsip").glob("*.pdf"))) == 1
+    with session_scope(get_engine(get_settings().database_url)) as session:
+        row = session.scalars(select(m.AuditLog).where(m.AuditLog.action == "buat_laporan")).one()
+        assert row.actor == "operator"

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Callable
 
 from ops import models as m
+from ops.audit import record
 from ops.briefing.content import FIGURES, gather
 from ops.briefing.html_doc import render_html
 from ops.briefing.images import BriefingError, find_chromium, to_png
@@ -83,6 +84,8 @@ def make_briefing(settings: Settings, out: str | Path | None = None, moment: dt.
                              html_path=str(html_path), figures={k: int(content.figures[k]) for k, _ in FIGURES})
             session.add(row)
             session.flush()
+            record(session, made_by, "buat_laporan", "laporan", str(row.id), None,
+                   {"keadaan_per": moment, "jenis": kind, "pdf": pdf_path.name})
             os.replace(tmp_pdf, pdf_path)
             os.replace(tmp_html, html_path)
             result = BriefingResult(row.id, moment, pdf_path, html_path)
