@@ -22,7 +22,6 @@ STAGE_LABEL = {"gudang-ppk": "Gudang KPU → PPK", "ppk-pps": "PPK → PPS", "pp
 STAGES = tuple(STAGE_LABEL)
 LATE_GRACE = dt.timedelta(minutes=15)
 VERDICT_LABEL = {"go": "Go", "hati-hati": "Hati-hati", "tunda": "Tunda"}
-VERDICT_COLOR = {"go": "#2e7d32", "hati-hati": "#f9a825", "tunda": "#c62828"}
 
 
 def leg_board(session: Session, now: dt.datetime) -> pd.DataFrame:

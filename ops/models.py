@@ -17,7 +17,6 @@ NAMING = {"ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_nam
 KERAWANAN = ("kurang_rawan", "rawan", "sangat_rawan")
 AKSES = ("darat", "sungai")
 VERIFIKASI = ("belum", "terverifikasi", "perlu_cek")
-TAHAPAN = ("sebelum", "pemungutan", "sesudah")
 UTCDateTime = DateTime(timezone=True)
 
 

@@ -12,7 +12,6 @@ from ops import config as ops_config
 from ops import db as ops_db
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
 FEEDS = ROOT / "tests" / "payloads"
 PG_ADMIN_URL = os.environ.get("OPS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 

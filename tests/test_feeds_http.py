@@ -16,10 +16,9 @@ from ops.feeds.runner import FeedFailed, run_feed
 from ops.freshness import judge
 from ops.freshness import feed_states
 
-from conftest import SHARED
+from conftest import ROOT
 
-SAMPLES = SHARED / "feeds" / "samples"
-CAPTURES = SHARED / "feeds" / "captures"
+SAMPLES = CAPTURES = ROOT / "tests" / "payloads"  # real captures and Ogan Ilir samples, see SOURCES.md there
 
 
 @pytest.fixture(autouse=True)

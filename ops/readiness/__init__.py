@@ -115,11 +115,6 @@ def _personnel(session, settings: Settings, facts: dict[str, TpsFacts], now: dt.
             f.personnel_on_site, f.silent_devices = on_site, silent_n
 
 
-def compute(session: Session, settings: Settings, now: dt.datetime) -> dict[str, dict[str, Readiness]]:
-    """{tahapan: {tps code: Readiness}} at `now`."""
-    return _score(gather_facts(session, settings, as_utc(now)), settings, as_utc(now))
-
-
 def _score(facts: dict[str, TpsFacts], settings: Settings, now: dt.datetime) -> dict[str, dict[str, Readiness]]:
     opening = wib_at(settings.voting_day, settings.tps_open)
     closing = wib_at(settings.voting_day, settings.tps_close)
