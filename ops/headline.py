@@ -19,10 +19,12 @@ def _reached(status: pd.Series, state: str) -> int:
     return int(status.map(lambda s: STATUS_RANK.get(s, -1) if isinstance(s, str) else -1).ge(STATUS_RANK[state]).sum())
 
 
-def headline(session: Session, settings: Settings, now: dt.datetime, tps: pd.DataFrame | None = None) -> dict:
+def headline(session: Session, settings: Settings, now: dt.datetime, tps: pd.DataFrame | None = None,
+             legs: pd.DataFrame | None = None) -> dict:
+    """`tps` (readiness.per_tps) and `legs` (logistics.leg_board) at the same moment may be passed when already known."""
     now = as_utc(now)
     tps = per_tps(session, settings, now) if tps is None else tps
-    legs = leg_board(session, now)
+    legs = leg_board(session, now) if legs is None else legs
     inc = incident_table(session, now)
     delivered = legs[(legs["stage"] == "pps-tps")] if not legs.empty else legs
     returned = legs[(legs["stage"] == "pps-ppk")] if not legs.empty else legs

@@ -21,6 +21,12 @@ STAGE_LABEL = {"gudang-ppk": "Gudang KPU → PPK", "ppk-pps": "PPK → PPS", "pp
                "tps-pps": "TPS → PPS", "pps-ppk": "PPS → PPK"}
 STAGES = tuple(STAGE_LABEL)
 LATE_GRACE = dt.timedelta(minutes=15)
+
+
+def _utc(values: pd.Series) -> pd.Series:
+    """Stored times as UTC timestamps (SQLite hands them back without a zone)."""
+    out = pd.to_datetime(values)
+    return out.dt.tz_localize("UTC") if out.dt.tz is None else out.dt.tz_convert("UTC")
 VERDICT_LABEL = {"go": "Go", "hati-hati": "Hati-hati", "tunda": "Tunda"}
 
 
@@ -43,22 +49,22 @@ def leg_board(session: Session, now: dt.datetime) -> pd.DataFrame:
     departed = dict(session.execute(select(m.LogisticsEvent.leg_id, func.min(m.LogisticsEvent.occurred_at))
                                     .where(m.LogisticsEvent.state == "berangkat", m.LogisticsEvent.occurred_at <= now)
                                     .group_by(m.LogisticsEvent.leg_id)).all())
-    states, state_at, actors, etas, late = [], [], [], [], []
-    for leg in legs.itertuples():
-        ev = latest.get(leg.id)
-        state = ev.state if ev else "direncanakan"
-        depart, arrive = as_utc(leg.planned_depart), as_utc(leg.planned_arrive)
-        if leg.id in departed:
-            eta = as_utc(departed[leg.id]) + (arrive - depart)
-        else:
-            eta = max(arrive, now + (arrive - depart)) if now > depart else arrive
-        done = state in ("tiba", "diserahkan")
-        states.append(state)
-        state_at.append(as_utc(ev.occurred_at) if ev else None)
-        actors.append(ev.actor if ev else None)
-        etas.append(None if done else eta)
-        late.append(not done and (now > arrive + LATE_GRACE or (state == "direncanakan" and now > depart + LATE_GRACE)))
-    legs["state"], legs["state_at"], legs["actor"], legs["eta"], legs["late"] = states, state_at, actors, etas, late
+    # Vectorised: at 20x the demo (36,000 legs) a row loop took seconds.
+    ev = pd.DataFrame([(r.leg_id, r.state, r.occurred_at, r.actor) for r in latest.values()],
+                      columns=["id", "state", "state_at", "actor"])
+    legs = legs.merge(ev, on="id", how="left")
+    legs["state"] = legs["state"].fillna("direncanakan")
+    legs["state_at"] = _utc(legs["state_at"])
+    depart, arrive = _utc(legs["planned_depart"]), _utc(legs["planned_arrive"])
+    duration = arrive - depart
+    gone = _utc(legs["id"].map(departed))
+    now_ts = pd.Timestamp(now)
+    waiting = (arrive.where(arrive > now_ts + duration, now_ts + duration)).where(now_ts > depart, arrive)
+    eta = (gone + duration).where(gone.notna(), waiting)
+    done = legs["state"].isin(["tiba", "diserahkan"])
+    legs["eta"] = eta.where(~done)
+    legs["late"] = ~done & ((now_ts > arrive + LATE_GRACE)
+                            | ((legs["state"] == "direncanakan") & (now_ts > depart + LATE_GRACE)))
     return legs
 
 
@@ -118,16 +124,17 @@ def river_legs(session: Session, settings: Settings, now: dt.datetime, board: pd
     warnings = active_warnings(session, now, ahead_hours=72)
     discharge = {(p, d): q for p, d, q in session.execute(select(
         m.RiverDischarge.point_code, m.RiverDischarge.day, m.RiverDischarge.discharge))}
+    by_kec = {k: g for k, g in slots.groupby("kecamatan")}
+    by_area = {k: g for k, g in slots.groupby("area")} if source == "bmkg" else {}
+    empty = slots.iloc[0:0]
     verdicts, reasons, windows = [], [], []
     for leg in legs.itertuples():
         w_start = max(now, as_utc(leg.planned_depart) - dt.timedelta(hours=3))
-        w_end = max(as_utc(leg.planned_arrive), as_utc(leg.eta) if leg.eta is not None else now, w_start) \
-            + dt.timedelta(hours=1)
-        area = slots[(slots["kecamatan"] == leg.kecamatan_code) & (slots["slot"] + pd.Timedelta(hours=3) > w_start)
-                     & (slots["slot"] < w_end)]
-        if source == "bmkg" and leg.desa_code:
-            own = area[area["area"] == leg.desa_code]
-            area = own if not own.empty else area
+        eta = leg.eta if isinstance(leg.eta, pd.Timestamp) and not pd.isna(leg.eta) else now
+        w_end = max(as_utc(leg.planned_arrive), as_utc(eta), w_start) + dt.timedelta(hours=1)
+        # BMKG forecasts the leg's own desa when it has one; else the heaviest of its kecamatan.
+        area = by_area.get(leg.desa_code) if leg.desa_code in by_area else by_kec.get(leg.kecamatan_code, empty)
+        area = area[(area["slot"] + pd.Timedelta(hours=3) > w_start) & (area["slot"] < w_end)]
         warned = any(leg.kecamatan_code in (w.kecamatan_codes or []) and as_utc(w.effective) < w_end
                      and as_utc(w.expires) > w_start for w in warnings)
         day = w_start.astimezone(WIB).date()

@@ -16,9 +16,9 @@ from ops.feeds.runner import FeedFailed, run_feed
 from ops.freshness import judge
 from ops.freshness import feed_states
 
-from conftest import ROOT
+from conftest import FEEDS
 
-SAMPLES = CAPTURES = ROOT / "tests" / "payloads"  # real captures and Ogan Ilir samples, see SOURCES.md there
+SAMPLES = CAPTURES = FEEDS  # real captures and Ogan Ilir samples, see tests/payloads/SOURCES.md
 
 
 @pytest.fixture(autouse=True)

@@ -119,12 +119,17 @@ def _rollups(url: str, moment_iso: str, _table) -> dict:
 
 
 def _headline(session, settings, moment) -> dict:
-    return headline_of(session, settings, moment, tps=_per_tps(moment_key(moment)))
+    key = moment_key(moment)
+    return headline_of(session, settings, moment, tps=_per_tps(key), legs=leg_board(key))
 
 
 headline = at_moment(_headline)
 leg_board = at_moment(_plain(logistics.leg_board))
-river_legs = at_moment(logistics.river_legs)
+def _river_legs(session, settings, moment) -> pd.DataFrame:
+    return logistics.river_legs(session, settings, moment, leg_board(moment_key(moment)))
+
+
+river_legs = at_moment(_river_legs)
 officer_board = at_moment(personnel.officer_board)
 incident_table = at_moment(_plain(incidents.incident_table))
 coordination_kecamatan = at_moment(_plain(coordination.kecamatan_coverage))
