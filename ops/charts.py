@@ -124,8 +124,9 @@ def position_trace(officers: pd.DataFrame, dark: bool = False) -> go.Scatter:
     text = (have["pangkat"] + " " + have["nama"] + "<br>" + have["cluster"].fillna("") + "<br>posisi "
             + have["age_min"].map(lambda a: f"{a:.0f} mnt lalu") + " · " + have["status"])
     return go.Scatter(x=have["lon"], y=have["lat"], mode="markers", name=f"Personel ({len(have)})",
-                      marker={"symbol": "diamond", "size": 8, "color": have["status"].map(color).fillna("#757575"),
-                              "line": {"width": 0.8, "color": "#ffffff" if not dark else "#000000"}},
+                      marker={"symbol": "diamond", "size": 6, "opacity": 0.75,
+                              "color": have["status"].map(color).fillna("#757575"),
+                              "line": {"width": 0.5, "color": "#ffffff" if not dark else "#000000"}},
                       text=text, hovertemplate="%{text}<extra></extra>")
 
 
