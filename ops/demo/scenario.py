@@ -73,14 +73,15 @@ class Officer:
 
 def officer_plan(seed: int, o: Officer, voting_day: dt.date) -> dict:
     r = rng_for(seed, "officer", o.nrp)
-    depart = wib_at(voting_day, dt.time(5, 0)) + dt.timedelta(minutes=r.uniform(0, 60))
+    # PAM TPS leave their Polsek before dawn so as to stand at the TPS by about 06:00; a few are late.
+    depart = wib_at(voting_day, dt.time(4, 15)) + dt.timedelta(minutes=r.uniform(0, 60))
     late = r.random() < 0.05
     arrive = depart + dt.timedelta(minutes=r.uniform(20, 75) + (r.uniform(90, 180) if late else 0))
     silent_from = None
     if r.random() < 0.04:  # a tracker that dies: battery or no signal
         silent_from = wib_at(voting_day, dt.time(8, 0)) + dt.timedelta(minutes=r.uniform(0, 180))
     return {"depart": depart, "arrive": arrive, "silent_from": silent_from,
-            "start": wib_at(voting_day, dt.time(4, 30)), "end": wib_at(voting_day + dt.timedelta(days=1), dt.time(2))}
+            "start": wib_at(voting_day, dt.time(4, 0)), "end": wib_at(voting_day + dt.timedelta(days=1), dt.time(2))}
 
 
 def _jitter(seed: int, nrp: str, at: dt.datetime, metres: float) -> tuple[float, float]:

@@ -107,7 +107,9 @@ def officers(session) -> list[sc.Officer]:
 
 
 def _positions(session, ctx, seed, since, now) -> int:
-    times = sc.position_times(max(since, now - HISTORY), now)
+    # A poller sees the last hour; catching up also writes voting day from 04:00 so that its morning replays.
+    day_start = wib_at(ctx.settings.voting_day, dt.time(4, 0))
+    times = sc.position_times(max(since, min(now - HISTORY, day_start)), now)
     if not times:
         return 0
     devices, positions = [], []
