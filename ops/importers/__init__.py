@@ -109,3 +109,11 @@ def choice(options: dict[str, str]):
             return options[key]
         raise ValueError(f"pilih salah satu: {', '.join(sorted(set(options.values())))}")
     return parse
+
+
+def text(limit: int):
+    def parse(raw: str):
+        if len(raw) > limit:
+            raise ValueError(f"lebih dari {limit} karakter")
+        return raw
+    return parse

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from ops import models as m
 from ops.audit import record, snapshot
 from ops.config import Settings
-from ops.importers import Column, ImportRejected, ImportReport, Problem, choice, parse_rows
+from ops.importers import Column, ImportRejected, ImportReport, Problem, choice, text, parse_rows
 from ops.importers.table import read_table
 
 FIELDS = ("name", "rank", "unit", "polsek_code", "role", "bko", "device_id")
@@ -35,23 +35,15 @@ def _rank(raw: str):
     return up
 
 
-def _text(limit: int):
-    def parse(raw: str):
-        if len(raw) > limit:
-            raise ValueError(f"lebih dari {limit} karakter")
-        return raw
-    return parse
-
-
 COLUMNS = [
     Column("nrp", _nrp),
-    Column("nama", _text(120)),
+    Column("nama", text(120)),
     Column("pangkat", _rank),
-    Column("satuan", _text(80)),
-    Column("peran", _text(40), help="mis. PAM TPS, Kapolsek, Patroli"),
-    Column("kode_polsek", _text(20), required=False),
+    Column("satuan", text(80)),
+    Column("peran", text(40), help="mis. PAM TPS, Kapolsek, Patroli"),
+    Column("kode_polsek", text(20), required=False),
     Column("bko", choice({"ya": True, "y": True, "1": True, "tidak": False, "t": False, "0": False}), required=False),
-    Column("id_perangkat", _text(40), required=False),
+    Column("id_perangkat", text(40), required=False),
 ]
 
 

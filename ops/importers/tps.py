@@ -16,7 +16,7 @@ from ops import models as m
 from ops.audit import record, snapshot
 from ops.clock import utcnow
 from ops.config import Settings
-from ops.importers import Column, ImportRejected, ImportReport, Problem, choice, number, parse_rows
+from ops.importers import Column, ImportRejected, ImportReport, Problem, choice, text, number, parse_rows
 from ops.importers.table import read_table
 from ops.region import region_from_db
 
@@ -25,14 +25,6 @@ AKSES = {"darat": "darat", "sungai": "sungai", "jalur_sungai": "sungai"}
 VERIFIKASI = {"belum": "belum", "terverifikasi": "terverifikasi", "perlu_cek": "perlu_cek", "perlu_cek_ulang": "perlu_cek"}
 FIELDS = ("desa_code", "kecamatan_code", "number", "address", "lat", "lon", "dpt", "kerawanan", "indikator", "akses",
           "polsek_code", "distance_km", "travel_min", "verification")
-
-
-def _text(limit: int):
-    def parse(raw: str):
-        if len(raw) > limit:
-            raise ValueError(f"lebih dari {limit} karakter")
-        return raw
-    return parse
 
 
 def _code(parts: int):
@@ -49,7 +41,7 @@ COLUMNS = [
     Column("kode_tps", _code(5), help="kode desa + nomor TPS 3 digit, mis. 16.10.04.2001.003"),
     Column("kode_desa", _code(4), help="kode Kemendagri desa/kelurahan"),
     Column("nomor", number(int, 1, 999)),
-    Column("alamat", _text(200)),
+    Column("alamat", text(200)),
     Column("lat", number(float, -180, 180)),  # a lat/lon swap is named by the desa check below
     Column("lon", number(float, -180, 180)),
     Column("dpt", number(int, 1, 1000, " pemilih")),
@@ -57,7 +49,7 @@ COLUMNS = [
     Column("akses", choice(AKSES)),
     Column("jarak_km", number(float, 0, 300, " km"), help="jarak tempuh dari Polsek"),
     Column("waktu_tempuh_menit", number(float, 0, 1440, " menit"), required=False),
-    Column("kode_polsek", _text(20), required=False),
+    Column("kode_polsek", text(20), required=False),
     Column("indikator", lambda raw: [x.strip() for x in raw.split(";") if x.strip()], required=False),
     Column("verifikasi", choice(VERIFIKASI), required=False),
 ]
