@@ -3,6 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from ops.phase import phase_at
+from ops.readiness import reason_kind
 from ops.vocabulary import KERAWANAN_LABEL, TAHAPAN_LABEL, TPS_STATUS_SHORT
 from ui import components as c
 from ui import data, tps_view
@@ -71,7 +72,7 @@ def level_table(df: pd.DataFrame, by: str, name_col: str, level_key: str, table_
         "Bermasalah": g["bermasalah"].sum().astype(int),
         "Skor": g[score].mean().mul(100).round(0),
         "Alasan utama": g[f"alasan_{phase}"].apply(lambda a: "; ".join(
-            pd.Series([x.split(": ")[0].split("(")[0].strip() for r in a for x in r]).value_counts().head(2).index))})
+            pd.Series([reason_kind(x) for r in a for x in r]).value_counts().head(2).index))})
     out["% siap"] = (out["Siap"] / out["TPS"] * 100).round(0)
     out = out.sort_values(["Skor", "Wilayah"])
     codes = list(out.index)

@@ -162,7 +162,7 @@ def rollup(table: pd.DataFrame, settings: Settings, phase: str, level: str) -> p
         part = table.loc[idx]
         scores = part[f"skor_{phase}"].dropna()
         due = part.loc[scores.index, f"alasan_{phase}"]
-        reasons = Counter(_reason_kind(x) for rs in due for x in rs)
+        reasons = Counter(reason_kind(x) for rs in due for x in rs)
         rows.append({"kode": key or None, "tps": len(part),
                      "skor": round(float(scores.mean()), 3) if len(scores) else None,
                      "siap": int((scores >= settings.readiness_ready_threshold).sum()),
@@ -170,8 +170,12 @@ def rollup(table: pd.DataFrame, settings: Settings, phase: str, level: str) -> p
     return pd.DataFrame(rows, columns=["kode", "tps", "skor", "siap", "alasan"])
 
 
-def _reason_kind(reason: str) -> str:
-    """Group reasons that differ only in times or counts ('dijadwalkan tiba 26 Nov 16:05')."""
+def reason_kind(reason: str) -> str:
+    """Group reasons that differ only in times or counts ('dijadwalkan tiba 26 Nov 16:05'); a river route keeps which
+    risks it runs ('jalur sungai berisiko: hujan lebat, debit sungai di atas ambang')."""
+    if reason.startswith("jalur sungai: "):
+        risks = [r.split(" diprakirakan")[0].strip() for r in reason.split(": ", 1)[1].split("; ")]
+        return "jalur sungai berisiko: " + ", ".join(risks)
     return reason.split(": ")[0] if ": " in reason else reason.split("(")[0].strip()
 
 
