@@ -122,7 +122,7 @@ def test_traccar_needs_the_token_and_ignores_resent_and_unknown_fixes(demo_copy,
                {"id": 3, "uniqueId": "NOT-OURS", "name": "x"}]
     positions = json.loads((SAMPLES / "traccar_api_positions.json").read_text())
     positions.append(dict(positions[0]))  # the same fix resent
-    positions.append(dict(positions[1], id=150, fixTime="2024-11-27T01:50:00.000+00:00"))  # older, out of order
+    positions.append(dict(positions[1], id=150, fixTime="2024-11-27T01:52:30.000+00:00"))  # older, out of order
     positions[2] = dict(positions[2], deviceId=3)
     auth = {"Authorization": "Bearer rahasia"}
     httpserver.expect_request("/api/devices", headers=auth).respond_with_json(devices)
