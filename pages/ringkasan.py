@@ -21,6 +21,12 @@ def delta(now_v: int, before_v: int) -> str | None:
     return f"{d:+d} dlm 24 jam" if d else None
 
 
+def stale(feed: str) -> str | None:
+    """A tile built on a source that is not current says so where the change would be."""
+    f = data.feed_states()[feed]
+    return None if f.state == "ok" else f"⚠ data {feed} {f.label.lower()}"
+
+
 @c.live_panel
 def headline_tiles():
     moment = data.now()
@@ -31,12 +37,14 @@ def headline_tiles():
     c.kpi(cols[0], "TPS dijaga sesuai pola", f"{c.number(h['tps_dijaga'])} / {c.number(h['tps'])}",
           "TPS dengan personel ditugaskan sesuai pola pengamanan", delta(h["tps_dijaga"], y["tps_dijaga"]))
     c.kpi(cols[1], "TPS dibuka", f"{c.number(h['tps_dibuka'])} / {c.number(h['tps'])}",
-          "TPS yang dilaporkan dibuka (atau tahap sesudahnya)", delta(h["tps_dibuka"], y["tps_dibuka"]))
+          "TPS yang dilaporkan dibuka (atau tahap sesudahnya)",
+          stale("tps-status") or delta(h["tps_dibuka"], y["tps_dibuka"]), "off" if stale("tps-status") else "normal")
     c.kpi(cols[2], "Penghitungan / selesai", f"{c.number(h['tps_penghitungan'])} / {c.number(h['tps_selesai'])}",
           "TPS yang mulai menghitung suara / selesai menghitung")
     c.kpi(cols[3], "Personel di lokasi", f"{c.number(h['personel_di_lokasi'])} / {c.number(h['personel_wajib'])}",
           "Posisi GPS dalam radius TPS selama waktu tunggu / kebutuhan pola",
-          delta(h["personel_di_lokasi"], y["personel_di_lokasi"]))
+          stale("traccar") or delta(h["personel_di_lokasi"], y["personel_di_lokasi"]),
+          "off" if stale("traccar") else "normal")
     c.kpi(cols[4], "Kejadian terbuka", c.number(h["kejadian_terbuka"]),
           f"{h['kejadian_tinggi']} berat; {h['tps_gangguan']} TPS melaporkan gangguan",
           delta(h["kejadian_terbuka"], y["kejadian_terbuka"]), "inverse")

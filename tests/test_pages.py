@@ -145,3 +145,21 @@ def test_every_page_on_an_empty_operation_says_what_to_do(tmp_path, monkeypatch,
     assert not at.exception, at.exception
     if page not in ("kejadian", "sumber_data"):
         assert "import tps" in at.info[0].value
+
+
+def test_a_tile_on_a_stale_source_says_so(demo_copy):
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from ops import models as m
+    from ops.db import get_engine, session_scope
+
+    with session_scope(get_engine(demo_copy)) as s:  # the tracker feed last succeeded an hour ago
+        for run in s.scalars(select(m.FeedRun).where(m.FeedRun.feed == "traccar")):
+            run.started_at -= dt.timedelta(hours=1)
+            run.finished_at -= dt.timedelta(hours=1)
+    at = run_page("pages/ringkasan.py")
+    tile = next(x for x in at.metric if x.label == "Personel di lokasi")
+    assert "traccar kedaluwarsa" in tile.proto.delta
+    assert "traccar · Kedaluwarsa" in " ".join(x.value for x in at.markdown)
