@@ -18,7 +18,7 @@ tps = data.tps_summary()
 
 def delta(now_v: int, before_v: int) -> str | None:
     d = now_v - before_v
-    return f"{d:+d} dlm 24 jam" if d else None
+    return f"{d:+d} sejak kemarin" if d else None
 
 
 def stale(feed: str) -> str | None:
@@ -31,7 +31,9 @@ def stale(feed: str) -> str | None:
 def headline_tiles():
     moment = data.now()
     h = data.headline(data.moment_key(moment))
-    y = data.headline(data.moment_key(moment - dt.timedelta(hours=24)))
+    # The reference is yesterday at the same full hour: computed once an hour rather than every minute.
+    ref = (moment - dt.timedelta(hours=24)).replace(minute=0, second=0, microsecond=0)
+    y = data.headline(data.moment_key(ref))
     c.sources("tps-status", "traccar", "bmkg-nowcast")
     cols = st.columns(5)
     c.kpi(cols[0], "TPS dijaga sesuai pola", f"{c.number(h['tps_dijaga'])} / {c.number(h['tps'])}",
@@ -61,7 +63,7 @@ def headline_tiles():
     c.kpi(cols[4], "PAM TPS ditugaskan",
           f"{c.number(pers['pam_tps_assigned'])} / {c.number(pers['pam_tps_required'])}",
           "Ditugaskan / kebutuhan menurut pola pengamanan")
-    st.caption("Perubahan dibanding 24 jam sebelumnya (dihitung dari riwayat kejadian).")
+    st.caption(f"Perubahan dibanding kemarin, {fmt_wib(ref)} (dihitung ulang dari riwayat kejadian).")
 
 
 headline_tiles()
