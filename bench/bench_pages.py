@@ -58,7 +58,7 @@ def capture(at: AppTest) -> list:
 
 
 def measure(page: str, runs: int, tmp: Path) -> dict:
-    script = ROOT / "pages" / f"{page}.py"
+    script = ROOT / "views" / f"{page}.py"
     cold, warm = [], []
     at = None
     for _ in range(runs):

@@ -19,7 +19,7 @@ ROLES = {"viewer": "pemantau", "operator": "operator", "commander": "komandan", 
 
 
 def page(path: str, role: str | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "pages" / path), default_timeout=120)
+    at = AppTest.from_file(str(ROOT / "views" / path), default_timeout=120)
     if role:
         at.session_state["user"] = {"username": ROLES[role], "full_name": ROLES[role], "role": role}
     return at.run()

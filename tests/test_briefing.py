@@ -93,7 +93,7 @@ def test_archive_page_makes_one_on_demand(demo_copy, tmp_path, monkeypatch):
 
     monkeypatch.setenv("OPS_BRIEFING_DIR", str(tmp_path / "arsip"))
     reset_settings()
-    at = AppTest.from_file(str(ROOT / "pages" / "laporan.py"), default_timeout=240).run()
+    at = AppTest.from_file(str(ROOT / "views" / "laporan.py"), default_timeout=240).run()
     assert not at.exception and "Belum ada laporan" in at.info[0].value
     assert at.button(key="make_briefing").disabled  # making one is a write: operators and up
     at.session_state["user"] = {"username": "operator", "full_name": "Operator", "role": "operator"}

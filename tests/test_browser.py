@@ -149,3 +149,19 @@ def test_wall_says_when_the_server_is_gone_and_recovers(demo_file, browser, tmp_
     finally:
         page.close()
         srv.stop()
+
+
+def test_a_bookmarked_page_on_a_fresh_server_gets_the_apps_navigation(demo_file, browser, tmp_path):
+    db = tmp_path / "ops.db"
+    shutil.copy(demo_file, db)
+    srv = Server(db, OPS_RUN_SCHEDULER_IN_APP="false").start()
+    page = browser.new_page(viewport={"width": 1600, "height": 1000})
+    try:
+        page.goto(srv.url + "/tps")  # the first request this server sees
+        settle(page)
+        nav = page.inner_text('[data-testid="stSidebarNav"]')
+        assert "Komando" in nav and "Peta operasi" in nav, nav[:200]
+        assert exceptions(page) == [] and "TPS sesuai saringan" in page.inner_text("body")
+    finally:
+        page.close()
+        srv.stop()

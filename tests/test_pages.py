@@ -18,7 +18,7 @@ def metrics(at) -> dict:
 
 def test_ringkasan_shows_real_figures(demo_sqlite, monkeypatch):
     monkeypatch.setenv("OPS_DATABASE_URL", demo_sqlite)
-    at = run_page("pages/ringkasan.py")
+    at = run_page("views/ringkasan.py")
     assert not at.exception
     got = metrics(at)
     assert got["TPS"] == "667"
@@ -29,7 +29,7 @@ def test_ringkasan_shows_real_figures(demo_sqlite, monkeypatch):
 
 def test_page_on_a_database_without_schema_says_what_to_do(tmp_path, monkeypatch):
     monkeypatch.setenv("OPS_DATABASE_URL", f"sqlite:///{tmp_path / 'none.db'}")
-    at = run_page("pages/ringkasan.py")
+    at = run_page("views/ringkasan.py")
     assert not at.exception
     assert "python -m ops init" in at.error[0].value
 
@@ -46,14 +46,14 @@ def texts(at) -> str:
 
 
 @pytest.mark.parametrize("page, expected", [
-    ("pages/peta.py", "personel berposisi"),
-    ("pages/tps.py", "TPS sesuai saringan"),
-    ("pages/personel.py", "Pola pengamanan"),
-    ("pages/logistik.py", "Jalur sungai"),
-    ("pages/cuaca.py", "Hujan 72 jam"),
-    ("pages/kejadian.py", "Kronologi"),
-    ("pages/koordinasi.py", "Per kecamatan"),
-    ("pages/sumber_data.py", "Riwayat pengambilan"),
+    ("views/peta.py", "personel berposisi"),
+    ("views/tps.py", "TPS sesuai saringan"),
+    ("views/personel.py", "Pola pengamanan"),
+    ("views/logistik.py", "Jalur sungai"),
+    ("views/cuaca.py", "Hujan 72 jam"),
+    ("views/kejadian.py", "Kronologi"),
+    ("views/koordinasi.py", "Per kecamatan"),
+    ("views/sumber_data.py", "Riwayat pengambilan"),
 ])
 def test_every_page_renders_with_its_key_content(demo_env, page, expected):
     at = run_page(page)
@@ -63,7 +63,7 @@ def test_every_page_renders_with_its_key_content(demo_env, page, expected):
 
 
 def test_ringkasan_headline_and_decisions(demo_env):
-    at = run_page("pages/ringkasan.py")
+    at = run_page("views/ringkasan.py")
     got = metrics(at)
     assert got["PAM TPS ditugaskan"] == "250 / 250"
     assert got["Kotak suara tiba di TPS"] == "667 / 667"
@@ -72,7 +72,7 @@ def test_ringkasan_headline_and_decisions(demo_env):
 
 
 def test_tps_drill_down_from_kabupaten_to_one_tps_and_back(demo_env):
-    at = run_page("pages/tps.py")
+    at = run_page("views/tps.py")
     kab = at.dataframe[0].value
     assert len(kab) == 16 and kab["TPS"].sum() == 667
     at.selectbox(key="drill_kec").set_value("16.10.05").run()  # Pemulutan
@@ -90,7 +90,7 @@ def test_tps_drill_down_from_kabupaten_to_one_tps_and_back(demo_env):
 
 
 def test_tps_filters_narrow_the_list(demo_env):
-    at = run_page("pages/tps.py")
+    at = run_page("views/tps.py")
     at.multiselect(key="f_akses").select("sungai").run()
     assert "86 TPS sesuai saringan" in texts(at)
     at.multiselect(key="f_kerawanan").select("sangat_rawan").run()
@@ -99,7 +99,7 @@ def test_tps_filters_narrow_the_list(demo_env):
 
 
 def test_peta_switches_colouring_and_opens_a_tps(demo_env):
-    at = run_page("pages/peta.py")
+    at = run_page("views/peta.py")
     for mode in ("Status", "Kesiapan"):
         at.radio(key="peta_color").set_value(mode).run()
         assert not at.exception
@@ -108,7 +108,7 @@ def test_peta_switches_colouring_and_opens_a_tps(demo_env):
 
 
 def test_planner_runs_and_offers_the_plan_for_download(demo_env):
-    at = run_page("pages/personel.py")
+    at = run_page("views/personel.py")
     assert "Jalankan perencana" in at.info[0].value
     submit = [b for b in at.button if b.label == "Jalankan perencana"][0]
     submit.click().run()
@@ -119,7 +119,7 @@ def test_planner_runs_and_offers_the_plan_for_download(demo_env):
 
 
 def test_replay_shows_an_earlier_moment(demo_env):
-    at = run_page("pages/ringkasan.py")
+    at = run_page("views/ringkasan.py")
     assert metrics(at)["TPS dibuka"] != "0 / 667"
     at.toggle(key="replay_on").set_value(True).run()
     import datetime as dt
@@ -141,7 +141,7 @@ def test_every_page_on_an_empty_operation_says_what_to_do(tmp_path, monkeypatch,
     monkeypatch.setenv("OPS_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
     reset_settings()
     init_database(get_settings(), demo=False)
-    at = run_page(f"pages/{page}.py")
+    at = run_page(f"views/{page}.py")
     assert not at.exception, at.exception
     if page not in ("kejadian", "sumber_data"):
         assert "import tps" in at.info[0].value
@@ -159,7 +159,7 @@ def test_a_tile_on_a_stale_source_says_so(demo_copy):
         for run in s.scalars(select(m.FeedRun).where(m.FeedRun.feed == "traccar")):
             run.started_at -= dt.timedelta(hours=1)
             run.finished_at -= dt.timedelta(hours=1)
-    at = run_page("pages/ringkasan.py")
+    at = run_page("views/ringkasan.py")
     tile = next(x for x in at.metric if x.label == "Personel di lokasi")
     assert "traccar kedaluwarsa" in tile.proto.delta
     assert "traccar · Kedaluwarsa" in " ".join(x.value for x in at.markdown)

@@ -82,7 +82,7 @@ def operation_map_panel():
             tps_view.card(code, moment)
             if st.button("Buka riwayat lengkap di halaman TPS", key="peta_open"):
                 st.session_state["tps_focus"] = code
-                st.switch_page("pages/tps.py")
+                st.switch_page("views/tps.py")
 
 
 operation_map_panel()
