@@ -52,15 +52,21 @@ def full(code: str, moment: dt.datetime) -> None:
     t = d["tps"]
     r = _row(code, moment)
     st.subheader(f"TPS {t['number']:03d} {t['desa']}, {t['kecamatan']}")
-    cols = st.columns(6)
-    c.kpi(cols[0], "Kerawanan", KERAWANAN_LABEL[t["kerawanan"]], "; ".join(t["indikator"]) or None)
-    c.kpi(cols[1], "DPT", c.number(t["dpt"]))
-    c.kpi(cols[2], "Akses", "Sungai" if t["akses"] == "sungai" else "Darat",
-          f"{t['distance_km']} km, {t['travel_min']:.0f} menit dari Polsek" if t["distance_km"] else None)
-    c.kpi(cols[3], "Polsek", (t["polsek"] or "—").replace("Polsek ", ""))
-    c.kpi(cols[4], "Klaster PAM", t["cluster"] or "—", f"{len(d['cluster_tps'])} TPS dalam klaster")
-    c.kpi(cols[5], "Verifikasi", t["verification"].replace("_", " "),
-          f"oleh {t['verified_by']} {fmt_wib(t['verified_at'])}" if t["verified_at"] else None)
+    facts = [("Kerawanan", KERAWANAN_LABEL[t["kerawanan"]], "; ".join(t["indikator"]) or "—"),
+             ("DPT", c.number(t["dpt"]), f"{t['linmas']} Linmas"),
+             ("Akses", "Sungai" if t["akses"] == "sungai" else "Darat",
+              f"{t['distance_km']} km, {t['travel_min']:.0f} menit dari Polsek" if t["distance_km"] else "—"),
+             ("Polsek", t["polsek"] or "—", ""),
+             ("Klaster PAM", t["cluster"] or "—", f"{len(d['cluster_tps'])} TPS dalam klaster"),
+             ("Verifikasi", t["verification"].replace("_", " "),
+              f"oleh {t['verified_by']} {fmt_wib(t['verified_at'])}" if t["verified_at"] else "")]
+    for col, (label, value, note) in zip(st.columns(6), facts):
+        # Text values, unlike figures, would be cut short in a metric tile.
+        box = col.container(border=True)
+        box.caption(label)
+        box.markdown(f"**{c.plain(value)}**")
+        if note:
+            box.caption(c.plain(note))
     st.caption(f"`{code}` · {c.plain(t['address'])} · {t['lat']:.5f}, {t['lon']:.5f}")
 
     st.markdown("#### Kesiapan dan alasannya")
@@ -122,8 +128,8 @@ def full(code: str, moment: dt.datetime) -> None:
         if w.empty:
             st.write("Belum ada prakiraan untuk wilayah TPS ini.")
         else:
-            st.dataframe(pd.DataFrame({"Slot": w["slot"].map(fmt_wib), "Hujan (mm/3 jam)": w["rain_mm"],
-                                       "Angin (km/jam)": w["wind_kmh"], "Cuaca": w["desc"].fillna("")}),
+            st.dataframe(pd.DataFrame({"Slot": w["slot"].map(fmt_wib), "Hujan (mm/3 jam)": w["rain_mm"].round(1),
+                                       "Angin (km/jam)": w["wind_kmh"].round(0), "Cuaca": w["desc"].fillna("")}),
                          hide_index=True, width="stretch")
         st.markdown("#### Pemangku kepentingan")
         sh = d["stakeholders"]
