@@ -125,6 +125,8 @@ def _headline(session, settings, moment) -> dict:
 
 headline = at_moment(_headline)
 leg_board = at_moment(_plain(logistics.leg_board))
+
+
 def _river_legs(session, settings, moment) -> pd.DataFrame:
     return logistics.river_legs(session, settings, moment, leg_board(moment_key(moment)))
 
@@ -169,6 +171,8 @@ def decision_list(moment: dt.datetime) -> pd.DataFrame:
     legs = leg_board(key)
     return decisions.decisions(moment, tps_readiness(key), kecamatan_names(), incident_table(key), river_legs(key),
                                legs, feed_states(), phase_at(moment, get_settings()).tahapan)
+
+
 recent_runs = cached(queries.recent_feed_runs)
 kecamatan_names = cached(queries.kecamatan_names)
 
