@@ -18,7 +18,7 @@ from ops.personnel import judge_on_site, officer_board
 from ops.planner import plan_tables, to_xlsx
 from ops.queries import tps_points
 from ops.coordination import desa_coverage, kecamatan_coverage
-from ops.readiness import overview, per_tps
+from ops.readiness import overview, per_tps, with_points
 from ops.tps_detail import UnknownTps, tps_detail
 
 TEN = from_wib(dt.datetime(2024, 11, 27, 10, 0))
@@ -144,8 +144,7 @@ def test_incidents_and_decisions(session):
     inc = incident_table(session, TEN)
     assert len(inc) == 3 and inc.iloc[0]["severity"] == "tinggi" and inc.iloc[0]["state"] != "selesai"
     assert len(incident_table(session, SIX)) == 2
-    table = tps_points(session).merge(per_tps(session, s, TEN).drop(columns=["kecamatan_code", "desa_code",
-                                                                            "polsek_code"]), on="code")
+    table = with_points(tps_points(session), per_tps(session, s, TEN))
     items = decisions(TEN, table, {}, inc, river_legs(session, s, TEN), leg_board(session, TEN),
                       feed_states(session, s), "pemungutan")
     assert len(items) and items.iloc[0]["prioritas"] == 1

@@ -162,8 +162,7 @@ forecast = at_moment(_forecast)
 
 def tps_readiness(moment_iso: str) -> pd.DataFrame:
     """Per TPS readiness joined with where the TPS is (for the map, the drill-down and the decisions)."""
-    table = _per_tps(moment_iso).drop(columns=["kecamatan_code", "desa_code", "polsek_code"])
-    return tps_points().merge(table, on="code", how="left")
+    return readiness_ops.with_points(tps_points(), _per_tps(moment_iso))
 
 
 def decision_list(moment: dt.datetime) -> pd.DataFrame:

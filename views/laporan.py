@@ -45,14 +45,14 @@ table = pd.DataFrame([{"No": r["id"], "Keadaan per": fmt_wib(r["moment"]), "Dibu
                        "Jenis": r["kind"], "Oleh": r["made_by"],
                        **{label: r["figures"].get(k) for k, label in FIGURES[:5]}} for r in rows])
 st.dataframe(table, hide_index=True, width="stretch")
-for r in rows[:15]:
-    cols = st.columns([3, 1, 1])
-    cols[0].markdown(f"**No. {r['id']}** · keadaan per {fmt_wib(r['moment'])} · {c.plain(r['kind'])}")
-    for col, key, mime, label in ((cols[1], "pdf_path", "application/pdf", "PDF"),
-                                  (cols[2], "html_path", "text/html", "HTML")):
-        path = Path(r[key])
-        if path.exists():
-            col.download_button(label, path.read_bytes(), path.name, mime, key=f"dl_{key}_{r['id']}",
-                                icon=":material/download:")
-        else:
-            col.caption(f"{label}: berkas tidak ada lagi")
+# Only the chosen briefing's files are read: each is a megabyte or two, and every rerun would read them all again.
+by_id = {r["id"]: r for r in rows}
+pick = st.selectbox("Unduh laporan", list(by_id), key="dl_pick", format_func=lambda i: (
+    f"No. {i} · keadaan per {fmt_wib(by_id[i]['moment'])} · {by_id[i]['kind']}"))
+cols = st.columns(2)
+for col, key, mime, label in ((cols[0], "pdf_path", "application/pdf", "PDF"), (cols[1], "html_path", "text/html", "HTML")):
+    path = Path(by_id[pick][key])
+    if path.exists():
+        col.download_button(label, path.read_bytes(), path.name, mime, key=f"dl_{key}", icon=":material/download:")
+    else:
+        col.caption(f"{label}: berkas tidak ada lagi")

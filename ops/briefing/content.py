@@ -19,7 +19,7 @@ from ops.headline import headline
 from ops.incidents import incident_table
 from ops.logistics import STAGE_LABEL, leg_board, pipeline, river_legs
 from ops.phase import phase_at
-from ops.readiness import overview_of, per_tps
+from ops.readiness import overview_of, per_tps, with_points
 from ops.weather import active_warnings, discharge_trend, forecast_source, kecamatan_timeline
 
 FIGURES = [  # (key, label) of the headline figures compared with the previous briefing
@@ -76,8 +76,7 @@ def gather(session: Session, settings: Settings, moment: dt.datetime, made_at: d
         previous = headline(session, settings, moment - dt.timedelta(hours=24))
         previous_label = f"24 jam sebelumnya ({fmt_wib(moment - dt.timedelta(hours=24))})"
     names = queries.kecamatan_names(session)
-    points = queries.tps_points(session).merge(table.drop(columns=["kecamatan_code", "desa_code", "polsek_code"]),
-                                                 on="code", how="left")
+    points = with_points(queries.tps_points(session), table)
     polsek = queries.polsek_names(session)
     clusters = table.drop_duplicates("cluster")
     personnel = clusters.groupby("polsek_code", as_index=False).agg(

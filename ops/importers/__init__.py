@@ -23,7 +23,8 @@ class Problem:
 
 class ImportRejected(ValueError):
     def __init__(self, problems: list[Problem]):
-        self.problems = problems
+        self.problems = sorted(problems, key=lambda p: (p.row or 0, p.column or ""))  # as the file reads, top down
+        problems = self.problems
         super().__init__(f"{len(problems)} masalah; tidak ada yang diubah:\n" + "\n".join(map(str, problems[:50]))
                          + (f"\n… dan {len(problems) - 50} lagi" if len(problems) > 50 else ""))
 
@@ -85,6 +86,24 @@ def parse_rows(table: Table, columns: list[Column], progress: Callable[[float], 
             progress(i / n)
     progress(1.0)
     return out, problems
+
+
+def read_rows(settings, data: bytes, filename: str, columns: list[Column], progress: Callable[[float], None]
+              ) -> tuple[list[tuple[int, dict]], list[Problem]]:
+    """Read the file and parse every row by its column; a file with no usable row is rejected at once."""
+    table = read_table(data, filename, settings.import_max_bytes, settings.import_max_rows)
+    rows, problems = parse_rows(table, columns, progress)
+    if not rows:
+        raise ImportRejected(problems)
+    return rows, problems
+
+
+def record_file(session, actor: str, entity: str, filename: str, report: ImportReport) -> None:
+    """The audit entry for the file as a whole, beside the one per changed record."""
+    from ops.audit import record
+
+    record(session, actor, "impor", entity, filename[:60], None,
+           {"baris": report.rows, "baru": report.created, "diubah": report.updated})
 
 
 def number(kind: type, low: float, high: float, unit: str = ""):

@@ -14,8 +14,7 @@ from sqlalchemy.orm import Session
 from ops import models as m
 from ops.audit import record, snapshot
 from ops.config import Settings
-from ops.importers import Column, ImportRejected, ImportReport, Problem, choice, text, parse_rows
-from ops.importers.table import read_table
+from ops.importers import Column, ImportRejected, ImportReport, Problem, choice, read_rows, record_file, text
 
 FIELDS = ("name", "rank", "unit", "polsek_code", "role", "bko", "device_id")
 RANKS = ("BHARADA", "BHARATU", "BHARAKA", "BRIPDA", "BRIPTU", "BRIGPOL", "BRIPKA", "AIPDA", "AIPTU", "IPDA", "IPTU",
@@ -49,10 +48,7 @@ COLUMNS = [
 
 def import_personnel(session: Session, settings: Settings, data: bytes, filename: str, actor: str,
                      progress: Callable[[float], None] = lambda f: None) -> ImportReport:
-    table = read_table(data, filename, settings.import_max_bytes, settings.import_max_rows)
-    rows, problems = parse_rows(table, COLUMNS, lambda f: progress(f * 0.6))
-    if not rows:
-        raise ImportRejected(problems)
+    rows, problems = read_rows(settings, data, filename, COLUMNS, lambda f: progress(f * 0.6))
     polsek = set(session.scalars(select(m.Polsek.code)))
     devices = dict(session.execute(select(m.Personnel.device_id, m.Personnel.nrp)
                                    .where(m.Personnel.device_id.is_not(None))).all())
@@ -84,7 +80,7 @@ def import_personnel(session: Session, settings: Settings, data: bytes, filename
         clean.append({"nrp": nrp, "name": r["nama"], "rank": r["pangkat"], "unit": r["satuan"], "polsek_code": ps,
                       "role": r["peran"], "bko": bool(r.get("bko")), "device_id": dev})
     if problems:
-        raise ImportRejected(sorted(problems, key=lambda p: (p.row or 0, p.column or "")))
+        raise ImportRejected(problems)
     report = ImportReport("Personel", len(clean))
     existing = {p.nrp: p for p in session.scalars(select(m.Personnel).where(
         m.Personnel.nrp.in_([c["nrp"] for c in clean])))}
@@ -112,7 +108,6 @@ def import_personnel(session: Session, settings: Settings, data: bytes, filename
             report.updated += 1
         else:
             report.unchanged += 1
-    record(session, actor, "impor", "berkas_personel", filename[:60], None,
-           {"baris": len(clean), "baru": report.created, "diubah": report.updated})
+    record_file(session, actor, "berkas_personel", filename, report)
     progress(1.0)
     return report

@@ -16,8 +16,8 @@ from ops import models as m
 from ops.audit import record, snapshot
 from ops.clock import utcnow
 from ops.config import Settings
-from ops.importers import Column, ImportRejected, ImportReport, Problem, choice, text, number, parse_rows
-from ops.importers.table import read_table
+from ops.importers import (Column, ImportRejected, ImportReport, Problem, choice, number, read_rows, record_file,
+                           text)
 from ops.region import region_from_db
 
 KERAWANAN = {"kurang_rawan": "kurang_rawan", "rawan": "rawan", "sangat_rawan": "sangat_rawan"}
@@ -58,10 +58,7 @@ COLUMNS = [
 def import_tps(session: Session, settings: Settings, data: bytes, filename: str, actor: str,
                progress: Callable[[float], None] = lambda f: None) -> ImportReport:
     """Validate every row, then upsert all in the caller's transaction; raises ImportRejected naming every bad row."""
-    table = read_table(data, filename, settings.import_max_bytes, settings.import_max_rows)
-    rows, problems = parse_rows(table, COLUMNS, lambda f: progress(f * 0.5))
-    if not rows:
-        raise ImportRejected(problems)
+    rows, problems = read_rows(settings, data, filename, COLUMNS, lambda f: progress(f * 0.5))
     region = region_from_db(session)
     polsek = {p for p in session.scalars(select(m.Polsek.code))}
     covers = dict(session.execute(select(m.PolsekKecamatan.kecamatan_code, m.PolsekKecamatan.polsek_code)).all())
@@ -112,7 +109,7 @@ def import_tps(session: Session, settings: Settings, data: bytes, filename: str,
                       else round(r["jarak_km"] / speed * 60, 1),
                       "verification": r.get("verifikasi")})
     if problems:
-        raise ImportRejected(sorted(problems, key=lambda p: (p.row or 0, p.column or "")))
+        raise ImportRejected(problems)
     report = ImportReport("TPS", len(clean))
     existing = {t.code: t for t in session.scalars(select(m.Tps).where(m.Tps.code.in_([c["code"] for c in clean])))}
     now = utcnow()
@@ -142,7 +139,6 @@ def import_tps(session: Session, settings: Settings, data: bytes, filename: str,
             report.unchanged += 1
         if i % 500 == 0:
             progress(0.9 + 0.1 * i / len(clean))
-    record(session, actor, "impor", "berkas_tps", filename[:60], None, {"baris": len(clean), "baru": report.created,
-                                                                        "diubah": report.updated})
+    record_file(session, actor, "berkas_tps", filename, report)
     progress(1.0)
     return report

@@ -151,6 +151,11 @@ def per_tps(session: Session, settings: Settings, now: dt.datetime) -> pd.DataFr
     return pd.DataFrame(rows, columns=columns)
 
 
+def with_points(points: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+    """queries.tps_points joined with per_tps(): where each TPS is and how ready it is (map, drill-down, decisions)."""
+    return points.merge(table.drop(columns=["kecamatan_code", "desa_code", "polsek_code"]), on="code", how="left")
+
+
 LEVEL_COLUMN = {"kecamatan": "kecamatan_code", "desa": "desa_code", "polsek": "polsek_code"}
 
 
