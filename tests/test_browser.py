@@ -79,8 +79,13 @@ def browser():
         b.close()
 
 
-def settle(page, timeout_ms: int = 90000) -> None:
+def settle(page, until_text: str | None = None, until_selector: str | None = None, timeout_ms: int = 90000) -> None:
+    """Wait until the page's script has drawn what the test looks for, then until Streamlit says it is idle."""
     page.wait_for_selector('[data-testid="stAppViewContainer"]', timeout=timeout_ms)
+    if until_text:  # the status widget can be absent before a run starts as well as after it ends
+        page.wait_for_function("t => document.body.innerText.includes(t)", arg=until_text, timeout=timeout_ms)
+    if until_selector:
+        page.wait_for_selector(until_selector, state="attached", timeout=timeout_ms)
     page.wait_for_timeout(1500)
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms)
     page.wait_for_timeout(500)
@@ -95,7 +100,7 @@ def test_every_page_renders_in_chromium(server, browser):
     page = browser.new_page(viewport={"width": 1600, "height": 1000})
     for path, title in PAGES:
         page.goto(server.url + path)
-        settle(page)
+        settle(page, until_selector=f"h1:has-text(\"{title}\")")
         page.screenshot(path=str(SHOTS / f"{path.strip('/') or 'ringkasan'}.png"))
         assert exceptions(page) == [], path
         assert title in page.inner_text("body"), path
@@ -111,7 +116,7 @@ def test_wall_rotates_through_views_without_scrolling(server, browser, size, que
     SHOTS.mkdir(exist_ok=True)
     page = browser.new_page(viewport={"width": size[0], "height": size[1]})
     page.goto(server.url + "/?layar=dinding" + query)
-    settle(page)
+    settle(page, until_selector="#wall-rendered")
     seen = []
     deadline = time.time() + 60
     while time.time() < deadline and len(seen) < 4:  # the first view, then every rotation of the playlist
@@ -137,7 +142,8 @@ def test_wall_says_when_the_server_is_gone_and_recovers(demo_file, browser, tmp_
     page = browser.new_page(viewport={"width": 1920, "height": 1080})
     try:
         page.goto(srv.url + "/?layar=dinding")
-        settle(page)
+        settle(page, until_selector="#wall-rendered")
+        page.wait_for_timeout(6000)  # the watchdog has checked the server at least once
         srv.stop()
         page.wait_for_selector("#wall-connection", timeout=30000)
         assert "terputus" in page.inner_text("#wall-connection")
@@ -158,7 +164,7 @@ def test_a_bookmarked_page_on_a_fresh_server_gets_the_apps_navigation(demo_file,
     page = browser.new_page(viewport={"width": 1600, "height": 1000})
     try:
         page.goto(srv.url + "/tps")  # the first request this server sees
-        settle(page)
+        settle(page, until_text="TPS sesuai saringan")
         nav = page.inner_text('[data-testid="stSidebarNav"]')
         assert "Komando" in nav and "Peta operasi" in nav, nav[:200]
         assert exceptions(page) == [] and "TPS sesuai saringan" in page.inner_text("body")
