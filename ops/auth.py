@@ -45,6 +45,19 @@ def authenticate(session: Session, username: str, password: str) -> m.AppUser | 
     return user if bcrypt.checkpw(password.encode(), user.password_hash.encode()) else None
 
 
+def authorize(session: Session, username: str | None, action: str) -> m.AppUser:
+    """The user as the database knows them now, allowed to do `action`; AuthError when unknown, disabled or not allowed.
+
+    Called by every write: a session keeps only who logged in, never what they were allowed to do at the time."""
+    user = session.get(m.AppUser, (username or "").strip().lower()) if username else None
+    if user is None or not user.active:
+        raise AuthError("akun tidak aktif lagi: masuk kembali atau hubungi admin")
+    if not may(user.role, action):
+        raise AuthError(f"peran {ROLE_LABEL[user.role]} tidak dapat melakukan ini; perlu peran "
+                        f"{ROLE_LABEL[NEEDS[action]]} atau di atasnya")
+    return user
+
+
 def create_user(session: Session, actor: str, username: str, full_name: str, role: str, password: str) -> m.AppUser:
     username = username.strip().lower()
     if not USERNAME.match(username):

@@ -203,6 +203,8 @@ class Incident(Base):
     description: Mapped[str | None] = mapped_column(Text)
     source: Mapped[str] = mapped_column(String(40))
     reporter: Mapped[str | None] = mapped_column(String(120))
+    # The form's one-time key: the same submission saved twice (double click, retry after an error) is one incident.
+    entry_key: Mapped[str | None] = mapped_column(String(40), unique=True)
 
 
 class IncidentUpdate(Base):
@@ -214,6 +216,7 @@ class IncidentUpdate(Base):
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     actor: Mapped[str | None] = mapped_column(String(120))
     note: Mapped[str | None] = mapped_column(Text)
+    entry_key: Mapped[str | None] = mapped_column(String(40), unique=True)
 
 
 class CoordinationActivity(Base):
@@ -228,6 +231,7 @@ class CoordinationActivity(Base):
     led_by: Mapped[str | None] = mapped_column(String(120))
     notes: Mapped[str | None] = mapped_column(Text)
     source: Mapped[str] = mapped_column(String(40))
+    entry_key: Mapped[str | None] = mapped_column(String(40), unique=True)
 
 
 class FeedRun(Base):
@@ -239,6 +243,8 @@ class FeedRun(Base):
     ok: Mapped[bool] = mapped_column(Boolean, default=False)
     rows: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
+    # Requests of this run that failed while others answered (a BMKG desa with HTTP 500): the run is partial.
+    failed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     error: Mapped[str | None] = mapped_column(Text)
     __table_args__ = (Index("ix_feed_run_feed_started", "feed", "started_at"),)
 
@@ -326,6 +332,8 @@ class SchedulerLease(Base):
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     holder: Mapped[str] = mapped_column(String(120))
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # A new token each time the lease changes hands: a job's writes commit only while its token is current (fencing).
+    token: Mapped[str] = mapped_column(String(40), default="", server_default="")
 
 
 class Briefing(Base):
@@ -349,3 +357,34 @@ class AppUser(Base):
     password_hash: Mapped[str] = mapped_column(String(100))  # bcrypt
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # When role, active flag or password last changed: a session that began before a password change ends.
+    changed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class LoginAttempt(Base):
+    """Every login try, kept for throttling and lockout (per user and per browser session) and for the audit."""
+    __tablename__ = "login_attempt"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    username: Mapped[str] = mapped_column(String(80))
+    session_key: Mapped[str] = mapped_column(String(64))
+    ok: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str | None] = mapped_column(String(40))
+    __table_args__ = (Index("ix_login_attempt_user_at", "username", "at"),
+                      Index("ix_login_attempt_session_at", "session_key", "at"))
+
+
+class Job(Base):
+    """Work the dashboard asks of the worker (a briefing made from a page): queued here, run by the lease holder."""
+    __tablename__ = "job"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    requested_by: Mapped[str] = mapped_column(String(80))
+    requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    state: Mapped[str] = mapped_column(String(12), index=True)  # antri, berjalan, selesai, gagal
+    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    progress: Mapped[str | None] = mapped_column(String(200))
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)

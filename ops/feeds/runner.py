@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 import requests
 from sqlalchemy import select
@@ -57,7 +58,10 @@ class RunResult:
     notes: list[str]
 
 
-def run_feed(name: str, settings: Settings, http: requests.Session | None = None) -> RunResult:
+def run_feed(name: str, settings: Settings, http: requests.Session | None = None,
+             fence: Callable[[object], None] | None = None) -> RunResult:
+    """`fence(session)` runs inside the store transaction just before it commits; when it raises (the scheduler lost its
+    lease meanwhile), nothing of the run is stored and the run is recorded as failed."""
     feed = get_feed(name)
     engine = get_engine(settings.database_url)
     with session_scope(engine) as s:
@@ -71,6 +75,8 @@ def run_feed(name: str, settings: Settings, http: requests.Session | None = None
         parsed = feed.parse(payload, ctx)
         with session_scope(engine) as s:
             rows = feed.store(s, parsed, ctx)
+            if fence is not None:
+                fence(s)
             run = s.get(m.FeedRun, run_id)
             run.finished_at, run.ok, run.rows, run.rejected = utcnow(), True, rows, len(parsed.rejects)
             run.error = "; ".join(parsed.rejects[:20]) or None
