@@ -9,6 +9,7 @@ wall = st.Page("views/dinding.py", title="Layar dinding", icon=":material/tv:", 
 pages = {
     "Komando": [
         st.Page("views/ringkasan.py", title="Ringkasan", icon=":material/dashboard:", url_path="ringkasan", default=True),
+        st.Page("views/perhatian.py", title="Perhatian", icon=":material/notification_important:", url_path="perhatian"),
         st.Page("views/peta.py", title="Peta operasi", icon=":material/map:", url_path="peta"),
         st.Page("views/tps.py", title="TPS", icon=":material/how_to_vote:", url_path="tps"),
         st.Page("views/personel.py", title="Personel & pola", icon=":material/groups:", url_path="personel"),

@@ -1,7 +1,7 @@
 """`init`: create or upgrade the schema, load the region, and (with --demo) build the demo operation."""
 from __future__ import annotations
 
-from ops.clock import from_wib, set_clock
+from ops.clock import from_wib, load_clock, set_clock
 from ops.config import Settings
 from ops.db import get_engine, session_scope, upgrade
 from ops.region import load_region, read_region
@@ -20,7 +20,10 @@ def init_database(settings: Settings, demo: bool = False) -> dict:
             report.update(build_demo(session, region, settings))
             report["users"] = _demo_users(session)
         start = settings.clock_start or (settings.demo_clock_start if demo else None)
-        clock = set_clock(session, from_wib(start) if start else None, settings.clock_speed)
+        if start:
+            clock = set_clock(session, from_wib(start), settings.clock_speed)
+        else:  # a plain `init` (an upgrade, a region reload) leaves the operation clock where it is
+            clock = load_clock(session)
         report["clock"] = clock.now().isoformat()
     if demo:
         report.update(_catch_up(settings))

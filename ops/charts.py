@@ -216,3 +216,46 @@ def pipeline_bars(pipe: pd.DataFrame, stage_labels: dict[str, str], states: tupl
     fig.update_yaxes(autorange="reversed", tickfont={"size": font_size, "color": fg}, automargin=True)
     fig.update_xaxes(showgrid=False, tickfont={"size": max(10, font_size - 4), "color": fg})
     return fig
+
+
+KIND_COLORS = ("#c62828", "#ef6c00", "#f9a825", "#6a1b9a", "#1565c0", "#00838f", "#78909c")
+
+
+def problem_bars(tps: pd.DataFrame, names: dict[str, str], phase: str, threshold: float, dark: bool = False,
+                 height: int = 520, font_size: int = 13, top: int = 6) -> go.Figure:
+    """Problem TPS per kecamatan (score below the ready threshold), stacked by kind of problem: where it is not ready
+    and why, instead of bars of averages that all look alike."""
+    from ops.readiness.issues import label as issue_label
+
+    scores = tps[f"skor_{phase}"]
+    problem = tps[scores.notna() & (scores < threshold)]
+    rows = [(kec, i["kind"]) for kec, issues in zip(problem["kecamatan_code"], problem[f"masalah_{phase}"])
+            for i in {i["kind"]: i for i in issues}.values()]
+    counts = pd.DataFrame(rows, columns=["kec", "kind"])
+    kinds = list(counts["kind"].value_counts().index)
+    main, other = kinds[:top], set(kinds[top:])
+    counts["kind"] = counts["kind"].where(~counts["kind"].isin(other), "lainnya")
+    grid = counts.pivot_table(index="kec", columns="kind", aggfunc="size", fill_value=0)
+    all_kec = sorted(set(tps["kecamatan_code"]))
+    grid = grid.reindex(all_kec, fill_value=0)
+    order = problem.groupby("kecamatan_code").size().reindex(all_kec, fill_value=0).sort_values()
+    fg = "#eceff1" if dark else "#263238"
+    fig = go.Figure()
+    for color, kind in zip(KIND_COLORS, main + (["lainnya"] if other else [])):
+        if kind not in grid.columns:
+            continue
+        fig.add_trace(go.Bar(y=[names.get(k, k) for k in order.index], x=grid.loc[order.index, kind],
+                             name=issue_label(kind) if kind != "lainnya" else "lainnya", orientation="h",
+                             marker_color=color))
+    ends = grid.sum(axis=1).reindex(order.index)
+    fig.add_trace(go.Scatter(y=[names.get(k, k) for k in order.index], x=ends.values, mode="text",
+                             text=[f" {v} TPS" if v else " siap semua" for v in order.values], textposition="middle right",
+                             textfont={"size": font_size - 1, "color": fg}, showlegend=False, hoverinfo="skip"))
+    fig.update_layout(barmode="stack", height=height, margin={"l": 0, "r": 70, "t": 10, "b": 0},
+                      font={"family": FONT, "size": font_size, "color": fg},
+                      legend={"orientation": "h", "y": -0.08, "font": {"size": font_size - 1, "color": fg}},
+                      paper_bgcolor="#0b1620" if dark else "white", plot_bgcolor="#0b1620" if dark else "white",
+                      xaxis_title="TPS bermasalah")
+    fig.update_xaxes(gridcolor="#37474f" if dark else "#eceff1", tickfont={"color": fg})
+    fig.update_yaxes(tickfont={"size": font_size, "color": fg}, automargin=True)
+    return fig

@@ -26,6 +26,11 @@ def _parser() -> argparse.ArgumentParser:
     br = sub.add_parser("briefing", help="write the daily briefing (PDF + HTML) now and archive it")
     br.add_argument("--out", help="folder for the files (default: briefing_dir)")
     br.add_argument("--at", help="operation moment to report, WIB (2024-11-27T06:00); default: the clock now")
+    al = sub.add_parser("alerts", help="Perhatian: what needs attention now (or at a past moment)")
+    al.add_argument("--json", action="store_true", help="a JSON list on stdout")
+    al.add_argument("--at", help="operation moment, WIB (2024-11-26T18:00); default: the clock now")
+    al.add_argument("--all", action="store_true", help="also the items already finished (selesai)")
+    sub.add_parser("notify", help="sync Perhatian and deliver the messages due to Telegram and the webhook, once")
     im = sub.add_parser("import", help="import the TPS list or the personnel roster (CSV or XLSX)")
     im.add_argument("kind", choices=("tps", "personnel"))
     im.add_argument("file")
@@ -219,5 +224,57 @@ def cmd_user(args, settings) -> int:
     return 0
 
 
-COMMANDS = {"import": cmd_import, "user": cmd_user, "init": cmd_init, "status": cmd_status, "fetch": cmd_fetch, "worker": cmd_worker,
+def cmd_alerts(args, settings) -> int:
+    from ops import perhatian
+    from ops.clock import fmt_long_wib, load_clock
+    from ops.db import get_engine, has_schema, session_scope
+    from ops.perhatian.model import SEVERITY_LABEL, STATE_LABEL
+
+    engine = get_engine(settings.database_url)
+    if not has_schema(engine):
+        print("error: the database has no schema yet: run `python -m ops init` (or `init --demo`) first.",
+              file=sys.stderr)
+        return EXIT_FAIL
+    with session_scope(engine) as session:
+        moment = _moment(args.at) or load_clock(session).now()
+        items, sit = perhatian.current(session, settings, moment)
+        if not args.all:
+            items = [i for i in items if i.state != "selesai"]
+        out = perhatian.as_json(items, moment, sit.names)
+    if args.json:
+        json.dump(out, sys.stdout, ensure_ascii=False, indent=1, default=str)
+        print()
+        return 0
+    print(f"Perhatian — {fmt_long_wib(moment)}: {len(out)} hal")
+    for d in out:
+        print(f"[{SEVERITY_LABEL[d['severity']].upper():6s}] {d['place']['name']} — {d['title']}")
+        print(f"         ➜ {d['action']} ({STATE_LABEL[d['state']].lower()}, {d['age']})")
+    return 0
+
+
+def cmd_notify(args, settings) -> int:
+    from ops import perhatian
+    from ops.db import get_engine, has_schema
+    from ops.perhatian.notify import deliver_due
+    from ops.perhatian.store import channels
+
+    engine = get_engine(settings.database_url)
+    if not has_schema(engine):
+        print("error: the database has no schema yet: run `python -m ops init` first.", file=sys.stderr)
+        return EXIT_FAIL
+    synced = perhatian.sync_now(settings)
+    report = deliver_due(engine, settings)
+    sent = ", ".join(f"{k} {v}" for k, v in report.sent.items()) or "tidak ada"
+    print(f"perhatian: {synced}; terkirim: {sent}; menunggu di outbox: {report.waiting}"
+          + ("" if channels(settings) else " (tidak ada saluran: isi telegram_bot_token/telegram_chat_id atau "
+                                           "webhook_url)"))
+    if not report.ok:
+        for channel, error in report.failed.items():
+            print(f"error: {channel}: {error} — pesan tetap di outbox dan dikirim pada putaran berikut",
+                  file=sys.stderr)
+        return EXIT_FAIL
+    return 0
+
+
+COMMANDS = {"alerts": cmd_alerts, "notify": cmd_notify, "import": cmd_import, "user": cmd_user, "init": cmd_init, "status": cmd_status, "fetch": cmd_fetch, "worker": cmd_worker,
             "clock": cmd_clock, "briefing": cmd_briefing}

@@ -50,6 +50,13 @@ def fmt_wib(moment: dt.datetime | None, with_date: bool = True) -> str:
     return f"{m.day} {BULAN[m.month - 1][:3]} {m.year} {m:%H:%M} WIB"
 
 
+def fmt_when(value: dt.datetime | str | None, with_date: bool = True) -> str:
+    """fmt_wib for a moment that may have travelled as ISO text (facts kept as JSON)."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return fmt_wib(value, with_date)
+
+
 def fmt_long_wib(moment: dt.datetime) -> str:
     m = wib(moment)
     return f"{HARI[m.weekday()]}, {m.day} {BULAN[m.month - 1]} {m.year} · {m:%H:%M} WIB"

@@ -19,6 +19,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "config" / "ops.toml"
 
 WALL_VIEWS = ("ringkasan", "peta", "kecamatan", "logistik")
+SEVERITIES = ("kritis", "tinggi", "sedang", "info")  # Perhatian severity levels, most urgent first
 FEED_NAMES = ("bmkg-forecast", "bmkg-nowcast", "openmeteo", "river", "traccar", "tps-status", "sirekap", "simulator")
 
 
@@ -39,6 +40,7 @@ class Settings(BaseSettings):
     voting_day: dt.date = Field(dt.date(2024, 11, 27), description="Voting day, H (WIB).")
     tps_open: dt.time = Field(dt.time(7, 0), description="TPS opening time on voting day (WIB).")
     tps_close: dt.time = Field(dt.time(13, 0), description="TPS closing time on voting day (WIB); counting follows.")
+    counting_end: dt.time = Field(dt.time(18, 0), description="When counting is expected to be over on voting day (WIB): rain and thunder are scored for voting-day readiness until then.")
     pola_file: str = Field("config/pola.toml", description="TOML file with the pola pengamanan per kerawanan.")
 
     # --- database ---
@@ -84,10 +86,31 @@ class Settings(BaseSettings):
         "sesudah": {"kotak_kembali": 0.4, "diterima_ppk": 0.4, "rekap": 0.2},
     }, description="Weight of each readiness component per tahapan (components not yet due are left out).")
     readiness_ready_threshold: float = Field(0.8, description="A TPS counts as ready when its score reaches this (0-1).", ge=0, le=1)
+    readiness_target_share: float = Field(0.95, description="Share of TPS that should be ready: at or above it the readiness tile is green, within 15 points amber, below that red.", gt=0, le=1)
     heavy_rain_mm: float = Field(10.0, description="Forecast rain in one 3-hour slot (mm) that makes a river route risky and postpones a boat (tunda).")
     river_rain_caution_mm: float = Field(5.0, description="Forecast rain in one 3-hour slot (mm) that calls for care (hati-hati) on a river leg.")
     river_wind_caution_kmh: float = Field(25.0, description="Forecast wind (km/h) that calls for care on a river leg.")
     river_wind_stop_kmh: float = Field(40.0, description="Forecast wind (km/h) that postpones a river leg.")
+
+    # --- perhatian (command by exception) ---
+    perhatian_open_by: dt.time = Field(dt.time(7, 30), description="A TPS not reported open by this time on voting day (WIB) needs attention.")
+    perhatian_counting_by: dt.time = Field(dt.time(13, 30), description="A TPS whose counting has not been reported started by this time (WIB) needs attention.")
+    perhatian_boxes_at_ppk_hours: float = Field(23.0, description="Hours after TPS closing by which the ballot boxes of every TPS must be received at the PPK (23: H+1 12:00).", gt=0)
+    perhatian_river_lookahead_hours: float = Field(12.0, description="River legs leaving within this many hours are judged for Perhatian (a boat is postponed before it is loaded).", ge=0)
+    perhatian_incident_followup_minutes: int = Field(30, description="An open high (tinggi) incident with no follow-up for this many minutes becomes kritis.", ge=1)
+    perhatian_night_start: dt.time = Field(dt.time(18, 0), description="Start of the night watch (WIB): ballot boxes at a TPS with no guard on site from then need attention.")
+    perhatian_night_end: dt.time = Field(dt.time(6, 0), description="End of the night watch (WIB).")
+    perhatian_group_over: int = Field(5, description="More items of one kind than this in one kecamatan are shown as one kecamatan item (with its TPS listed).", ge=1)
+    perhatian_escalate_minutes: dict[str, int] = Field({"kritis": 5, "tinggi": 15, "sedang": 60}, description="Minutes an item may stay new (not taken) before it is escalated and sent again, per severity; a severity not listed is never escalated.")
+
+    # --- notifications ---
+    telegram_bot_token: str = Field("", description="Telegram bot token; empty disables the Telegram channel.")
+    telegram_chat_id: str = Field("", description="Telegram chat (group) id that receives Perhatian items.")
+    telegram_api_url: str = Field("https://api.telegram.org", description="Telegram Bot API base; /bot<token>/sendMessage is added.")
+    webhook_url: str = Field("", description="URL that receives Perhatian items as signed JSON (POST); empty disables the webhook channel.")
+    webhook_secret: str = Field("", description="Secret for the webhook's HMAC-SHA256 signature (header X-Posko-Signature).")
+    notify_min_severity: str = Field("tinggi", description="Lowest severity sent to the channels (kritis, tinggi, sedang, info).")
+    notify_rate_per_minute: int = Field(20, description="Most messages sent per channel per minute (Telegram allows about 20 a minute to a group).", ge=1)
 
     # --- imports and access ---
     import_max_bytes: int = Field(5_000_000, description="Largest import file accepted (bytes).", ge=1000)
@@ -114,6 +137,13 @@ class Settings(BaseSettings):
         unknown = [x for x in v if x not in WALL_VIEWS]
         if unknown or not v:
             raise ValueError(f"unknown or no wall view(s) {unknown}; known: {', '.join(WALL_VIEWS)}")
+        return v
+
+    @field_validator("notify_min_severity")
+    @classmethod
+    def _known_severity(cls, v: str) -> str:
+        if v not in SEVERITIES:
+            raise ValueError(f"unknown severity {v!r}; known: {', '.join(SEVERITIES)}")
         return v
 
     @field_validator("feeds_enabled")

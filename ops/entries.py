@@ -11,6 +11,7 @@ from ops import models as m
 from ops.audit import record
 from ops.clock import as_utc, utcnow
 from ops.coordination import ROLE_LABEL
+from ops.incidents import open_from_reports
 from ops.vocabulary import TPS_STATUS
 
 SEVERITIES = ("rendah", "sedang", "tinggi")
@@ -57,6 +58,8 @@ def tps_status(session: Session, actor: str, now: dt.datetime, tps_code: str, st
                           note=_text(note, "catatan", 1000))
     session.add(ev)
     session.flush()
+    open_from_reports(session, [{"tps_code": tps_code, "status": status, "occurred_at": ev.occurred_at,
+                                 "reporter": ev.reporter, "note": ev.note}], SOURCE)
     record(session, actor, "lapor_status", "tps", tps_code, None,
            {"status": status, "waktu": ev.occurred_at, "pelapor": ev.reporter, "catatan": ev.note})
     return ev

@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session
 
 from ops import models as m
 from ops.clock import as_utc
+from ops.logistics import STAGE_LABEL
+from ops.places import load_names
 from ops.vocabulary import TPS_STATUS
 
 # Routine status steps would drown the list: only these reach it.
@@ -18,7 +20,7 @@ NOTEWORTHY_STATUS = ("gangguan", "selesai", "kotak_diterima_ppk")
 def newest_events(session: Session, now: dt.datetime, limit: int = 15, hours: float = 24) -> pd.DataFrame:
     now = as_utc(now)
     since = now - dt.timedelta(hours=hours)
-    names = dict(session.execute(select(m.Region.code, m.Region.name)).all())
+    names = load_names(session)
     rows = []
     for code, status, at, reporter, kec in session.execute(
             select(m.TpsStatusEvent.tps_code, m.TpsStatusEvent.status, m.TpsStatusEvent.occurred_at,
@@ -26,23 +28,26 @@ def newest_events(session: Session, now: dt.datetime, limit: int = 15, hours: fl
             .where(m.TpsStatusEvent.occurred_at <= now, m.TpsStatusEvent.occurred_at > since,
                    m.TpsStatusEvent.status.in_(NOTEWORTHY_STATUS))
             .order_by(m.TpsStatusEvent.occurred_at.desc()).limit(limit)):
-        rows.append({"at": as_utc(at), "jenis": "Status TPS", "teks": f"TPS {code}: {TPS_STATUS.get(status, status)}",
-                     "lokasi": names.get(kec, ""), "penting": status == "gangguan"})
+        rows.append({"at": as_utc(at), "jenis": "Status TPS",
+                     "teks": f"{names.tps_short(code)}: {TPS_STATUS.get(status, status)}",
+                     "lokasi": names.kecamatan(kec), "penting": status == "gangguan"})
     for inc in session.scalars(select(m.Incident).where(m.Incident.occurred_at <= now, m.Incident.occurred_at > since)
                                .order_by(m.Incident.occurred_at.desc()).limit(limit)):
-        rows.append({"at": as_utc(inc.occurred_at), "jenis": "Kejadian", "teks": f"{inc.title} ({inc.severity})",
-                     "lokasi": names.get(inc.kecamatan_code, ""), "penting": inc.severity != "rendah"})
+        where = names.tps_short(inc.tps_code) + ": " if inc.tps_code else ""
+        rows.append({"at": as_utc(inc.occurred_at), "jenis": "Kejadian", "teks": f"{where}{inc.title} ({inc.severity})",
+                     "lokasi": names.kecamatan(inc.kecamatan_code), "penting": inc.severity != "rendah"})
     for w in session.scalars(select(m.WeatherWarning).where(m.WeatherWarning.sent <= now, m.WeatherWarning.sent > since)
                              .order_by(m.WeatherWarning.sent.desc()).limit(limit)):
         rows.append({"at": as_utc(w.sent), "jenis": "Peringatan BMKG", "teks": w.headline or w.event,
-                     "lokasi": ", ".join(names.get(k, k) for k in (w.kecamatan_codes or [])), "penting": True})
+                     "lokasi": ", ".join(names.kecamatan(k) for k in (w.kecamatan_codes or [])), "penting": True})
     for state, at, to_name, stage, kec in session.execute(
             select(m.LogisticsEvent.state, m.LogisticsEvent.occurred_at, m.LogisticsLeg.to_name, m.LogisticsLeg.stage,
                    m.LogisticsLeg.kecamatan_code).join(m.LogisticsLeg, m.LogisticsLeg.id == m.LogisticsEvent.leg_id)
             .where(m.LogisticsEvent.occurred_at <= now, m.LogisticsEvent.occurred_at > since,
                    m.LogisticsEvent.state == "diserahkan")
             .order_by(m.LogisticsEvent.occurred_at.desc()).limit(limit)):
-        rows.append({"at": as_utc(at), "jenis": "Logistik", "teks": f"Kotak suara diserahkan di {to_name} ({stage})",
-                     "lokasi": names.get(kec, ""), "penting": False})
+        rows.append({"at": as_utc(at), "jenis": "Logistik",
+                     "teks": f"Kotak suara diserahkan di {to_name} ({STAGE_LABEL.get(stage, stage)})",
+                     "lokasi": names.kecamatan(kec), "penting": False})
     df = pd.DataFrame(rows, columns=["at", "jenis", "teks", "lokasi", "penting"])
     return df.sort_values("at", ascending=False).head(limit).reset_index(drop=True)

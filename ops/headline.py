@@ -1,49 +1,146 @@
-"""The headline figures of the operation at a moment, the same for Ringkasan, the wall and the briefing."""
+"""The headline figures of the operation at a moment, and the measures built on them: each with its reference (of
+what total, against which target) and a tone that means something (baik / waspada / buruk), the same for Ringkasan,
+the wall and the briefing."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from ops.clock import as_utc
+from ops.clock import as_utc, fmt_wib
 from ops.config import Settings
 from ops.incidents import incident_table
 from ops.logistics import leg_board
-from ops.readiness import per_tps
+from ops.phase import phase_at
+from ops.readiness import operation_times, per_tps
 from ops.readiness.model import STATUS_RANK
 from ops.weather import active_warnings
 
 
-def _reached(status: pd.Series, state: str) -> int:
-    return int(status.map(lambda s: STATUS_RANK.get(s, -1) if isinstance(s, str) else -1).ge(STATUS_RANK[state]).sum())
+def _reached(status: pd.Series, state: str) -> pd.Series:
+    return status.map(lambda s: STATUS_RANK.get(s, -1) if isinstance(s, str) else -1).ge(STATUS_RANK[state])
 
 
 def headline(session: Session, settings: Settings, now: dt.datetime, tps: pd.DataFrame | None = None,
-             legs: pd.DataFrame | None = None) -> dict:
-    """`tps` (readiness.per_tps) and `legs` (logistics.leg_board) at the same moment may be passed when already known."""
+             legs: pd.DataFrame | None = None, river: pd.DataFrame | None = None) -> dict:
+    """Counts at `now`. `tps` (readiness.per_tps), `legs` (logistics.leg_board) and `river` (logistics.river_legs)
+    for the same moment may be passed when already known."""
     now = as_utc(now)
     tps = per_tps(session, settings, now) if tps is None else tps
     legs = leg_board(session, now) if legs is None else legs
     inc = incident_table(session, now)
-    delivered = legs[(legs["stage"] == "pps-tps")] if not legs.empty else legs
-    returned = legs[(legs["stage"] == "pps-ppk")] if not legs.empty else legs
-    return {
+    phase = phase_at(now, settings).tahapan
+    scores = tps[f"skor_{phase}"].dropna()
+    clusters = tps.drop_duplicates("cluster")  # the TPS of one guard cluster share their guards
+    boxes_at_tps = tps["logistik"].eq("diserahkan") | _reached(tps["status"], "siap")
+    out = {
         "tps": len(tps),
-        "tps_dijaga": int((tps["personel_ditugaskan"] >= tps["personel_wajib"]).sum()),
-        "tps_dibuka": _reached(tps["status"], "dibuka"),
-        "tps_penghitungan": _reached(tps["status"], "penghitungan"),
-        "tps_selesai": _reached(tps["status"], "selesai"),
-        "tps_gangguan": int((tps["status"] == "gangguan").sum()),
-        # Guards are counted per cluster: the TPS of one cluster share them.
-        "personel_wajib": int(tps.drop_duplicates("cluster")["personel_wajib"].sum()),
-        "personel_di_lokasi": int(tps.drop_duplicates("cluster")["personel_di_lokasi"].sum()),
-        "kotak_tiba_tps": int(delivered["state"].eq("diserahkan").sum()) if len(delivered) else 0,
-        "kotak_tps_total": len(delivered),
-        "kotak_kembali_ppk": int(returned["state"].eq("diserahkan").sum()) if len(returned) else 0,
-        "kotak_kembali_total": len(returned),
+        "tahapan": phase,
+        "tps_dinilai": len(scores),
+        "tps_siap": int((scores >= settings.readiness_ready_threshold).sum()),
+        "tps_dibuka": int(_reached(tps["status"], "dibuka").sum()),
+        "tps_penghitungan": int(_reached(tps["status"], "penghitungan").sum()),
+        "tps_selesai": int(_reached(tps["status"], "selesai").sum()),
+        "tps_gangguan": int(tps["gangguan_at"].notna().sum()),
+        "personel_wajib": int(clusters["personel_wajib"].sum()),
+        "personel_ditugaskan": int(clusters[["personel_ditugaskan", "personel_wajib"]].min(axis=1).sum()),
+        "personel_di_lokasi": int(clusters[["personel_di_lokasi", "personel_wajib"]].min(axis=1).sum()),
+        "kotak_di_tps": int(boxes_at_tps.sum()),
+        "kotak_di_ppk": int(_reached(tps["status"], "kotak_diterima_ppk").sum()),
         "logistik_terlambat": int(legs["late"].sum()) if len(legs) else 0,
         "kejadian_terbuka": int((inc["state"] != "selesai").sum()) if len(inc) else 0,
         "kejadian_tinggi": int(((inc["state"] != "selesai") & (inc["severity"] == "tinggi")).sum()) if len(inc) else 0,
         "peringatan_aktif": len(active_warnings(session, now, ahead_hours=0)),
+        "sungai_tunda": 0, "sungai_hati_hati": 0,
     }
+    if river is not None and len(river):
+        soon = river["window_open"] | (pd.to_datetime(river["planned_depart"], utc=True)
+                                       <= pd.Timestamp(now + dt.timedelta(hours=settings.perhatian_river_lookahead_hours)))
+        out["sungai_tunda"] = int((soon & (river["verdict"] == "tunda")).sum())
+        out["sungai_hati_hati"] = int((soon & (river["verdict"] == "hati-hati")).sum())
+    return out
+
+
+@dataclass(frozen=True)
+class Measure:
+    key: str
+    label: str
+    value: str
+    of: str | None  # the reference total ("/ 667")
+    tone: str  # baik | waspada | buruk | netral (not due, or nothing to judge)
+    note: str  # what is counted and against which target
+    feeds: tuple[str, ...] = ()  # sources the figure is built on (a stale one marks the tile)
+
+
+def _share_tone(done: int, total: int, good: float, warn: float) -> str:
+    if not total:
+        return "netral"
+    share = done / total
+    return "baik" if share >= good else "waspada" if share >= warn else "buruk"
+
+
+def _n(v: int) -> str:
+    return f"{v:,.0f}".replace(",", ".")
+
+
+def measures(h: dict, settings: Settings, now: dt.datetime) -> list[Measure]:
+    """The Ringkasan and wall tiles, in order: readiness, guards on site, TPS opened, incidents, ballot boxes, river
+    boats, counting. Before a measure is due it says so instead of showing a zero that reads as failure."""
+    now = as_utc(now)
+    t = operation_times(settings)
+    target = settings.readiness_target_share
+    phase_word = {"sebelum": "sebelum pemungutan", "pemungutan": "hari pemungutan", "sesudah": "sesudah pemungutan"}
+    out = []
+    if h["tps_dinilai"]:
+        out.append(Measure("tps_siap", f"TPS siap · {phase_word[h['tahapan']]}", _n(h["tps_siap"]), _n(h["tps"]),
+                           _share_tone(h["tps_siap"], h["tps"], target, target - 0.15),
+                           f"{h['tps_siap'] / h['tps']:.0%} · target {target:.0%} (skor ≥ "
+                           f"{settings.readiness_ready_threshold:.0%})", ("tps-status", "traccar")))
+    else:
+        out.append(Measure("tps_siap", "TPS siap", "—", None, "netral", "tahapan ini belum dinilai"))
+    guards_due = t.opening - dt.timedelta(hours=1)
+    if guards_due <= now < t.counting_end + dt.timedelta(hours=6):
+        out.append(Measure("personel_di_lokasi", "Personel PAM di lokasi", _n(h["personel_di_lokasi"]),
+                           _n(h["personel_wajib"]),
+                           _share_tone(h["personel_di_lokasi"], h["personel_wajib"], 0.95, 0.85),
+                           f"wajib menurut pola {_n(h['personel_wajib'])}, ditugaskan {_n(h['personel_ditugaskan'])}",
+                           ("traccar",)))
+    else:
+        out.append(Measure("personel_ditugaskan", "Personel PAM ditugaskan", _n(h["personel_ditugaskan"]),
+                           _n(h["personel_wajib"]), _share_tone(h["personel_ditugaskan"], h["personel_wajib"], 1.0, 0.9),
+                           f"wajib menurut pola; di lokasi dihitung mulai {fmt_wib(guards_due, False)} hari H"))
+    if now >= t.opening:
+        out.append(Measure("tps_dibuka", "TPS dibuka", _n(h["tps_dibuka"]), _n(h["tps"]),
+                           _share_tone(h["tps_dibuka"], h["tps"], 1.0, 0.99),
+                           f"{h['tps'] - h['tps_dibuka']} belum dilaporkan · {h['tps_gangguan']} lapor gangguan",
+                           ("tps-status",)))
+    else:
+        out.append(Measure("tps_dibuka", "TPS dibuka", "—", _n(h["tps"]), "netral",
+                           f"dibuka {fmt_wib(t.opening, False)} hari H"))
+    out.append(Measure("kejadian_terbuka", "Kejadian terbuka", _n(h["kejadian_terbuka"]), None,
+                       "buruk" if h["kejadian_tinggi"] else "waspada" if h["kejadian_terbuka"] else "baik",
+                       f"{h['kejadian_tinggi']} tingkat tinggi"))
+    if now < t.closing:
+        out.append(Measure("kotak_di_tps", "Kotak suara di TPS", _n(h["kotak_di_tps"]), _n(h["tps"]),
+                           _share_tone(h["kotak_di_tps"], h["tps"], 1.0, 0.95) if now >= t.day_start - dt.timedelta(
+                               hours=12) else "netral",
+                           f"{h['logistik_terlambat']} pengiriman terlambat"))
+    else:
+        out.append(Measure("kotak_di_ppk", "Kotak suara kembali di PPK", _n(h["kotak_di_ppk"]), _n(h["tps"]),
+                           _share_tone(h["kotak_di_ppk"], h["tps"], 1.0, 0.9) if now >= t.closing + dt.timedelta(
+                               hours=settings.perhatian_boxes_at_ppk_hours) else "netral",
+                           f"per TPS · {h['logistik_terlambat']} pengiriman terlambat"))
+    out.append(Measure("sungai", "Perahu: tunda / hati-hati", f"{h['sungai_tunda']} / {h['sungai_hati_hati']}", None,
+                       "buruk" if h["sungai_tunda"] else "waspada" if h["sungai_hati_hati"] else "baik",
+                       f"perjalanan sungai {settings.perhatian_river_lookahead_hours:.0f} jam ke depan",
+                       ("bmkg-forecast", "river")))
+    if now >= t.closing:
+        out.append(Measure("tps_selesai", "Penghitungan selesai", _n(h["tps_selesai"]), _n(h["tps"]),
+                           _share_tone(h["tps_selesai"], h["tps"], 1.0, 0.9) if now >= t.counting_end else "netral",
+                           f"{h['tps_penghitungan']} TPS sudah mulai menghitung", ("tps-status",)))
+    else:
+        out.append(Measure("peringatan_aktif", "Peringatan dini BMKG", _n(h["peringatan_aktif"]), None,
+                           "buruk" if h["peringatan_aktif"] else "baik", "berlaku sekarang", ("bmkg-nowcast",)))
+    return out

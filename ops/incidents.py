@@ -47,3 +47,61 @@ def incident_table(session: Session, now: dt.datetime, since: dt.datetime | None
     df["_sev"] = df["severity"].map(SEVERITY_ORDER)
     df = df.sort_values(["_open", "_sev", "occurred_at"], ascending=[True, True, False])
     return df.drop(columns=["_open", "_sev"]).reset_index(drop=True)
+
+
+JOIN_WINDOW = dt.timedelta(hours=12)  # a second report from the same TPS within this span is the same trouble
+
+
+def new_ref(at: dt.datetime, identity: str | None = None) -> str:
+    """A reference people can read out on the radio, unique without counting rows: KJD-20241127-7F3A2C. With an
+    `identity` (a report's TPS and time) the same report always gets the same reference."""
+    import hashlib
+    import secrets
+
+    tail = hashlib.sha256(identity.encode()).hexdigest()[:6] if identity else secrets.token_hex(3)
+    return f"KJD-{as_utc(at).astimezone(dt.timezone(dt.timedelta(hours=7))):%Y%m%d}-{tail.upper()}"
+
+
+def report_ref(tps_code: str, at: dt.datetime) -> str:
+    """The reference of the incident a KPPS gangguan report opens."""
+    return new_ref(at, f"{tps_code}|{as_utc(at).isoformat()}")
+
+
+def open_from_reports(session: Session, reports: list[dict], source: str) -> int:
+    """KPPS status reports of 'gangguan' become incidents: each opens one at its TPS, or joins the incident already
+    open there (reported within JOIN_WINDOW), so the Posko keeps one list of incidents, not two that disagree.
+    `reports` are the new status reports just stored (tps_code, status, occurred_at, reporter, note)."""
+    made = 0
+    for r in sorted((r for r in reports if r["status"] == "gangguan"), key=lambda r: r["occurred_at"]):
+        at = as_utc(r["occurred_at"])
+        tps = session.get(m.Tps, r["tps_code"])
+        if tps is None:
+            continue
+        recent = list(session.scalars(select(m.Incident).where(
+            m.Incident.tps_code == tps.code, m.Incident.occurred_at <= at, m.Incident.occurred_at >= at - JOIN_WINDOW)
+            .order_by(m.Incident.occurred_at.desc())))
+        open_one = next((i for i in recent if _state_at(session, i.id, at) != "selesai"), None)
+        note = (r.get("note") or "").strip()
+        if open_one is not None:
+            session.add(m.IncidentUpdate(incident_id=open_one.id, state="terbuka", occurred_at=at, recorded_at=at,
+                                         actor=r.get("reporter") or "KPPS",
+                                         note="laporan gangguan KPPS" + (f": {note}" if note else "")))
+            continue
+        inc = m.Incident(ref=report_ref(tps.code, at), occurred_at=at, recorded_at=at, category="gangguan pemungutan",
+                         severity="tinggi" if tps.kerawanan == "sangat_rawan" else "sedang",
+                         kecamatan_code=tps.kecamatan_code, desa_code=tps.desa_code, tps_code=tps.code,
+                         title=("Gangguan dilaporkan KPPS: " + note if note else "Gangguan dilaporkan KPPS")[:200],
+                         source=source, reporter=r.get("reporter"))
+        session.add(inc)
+        session.flush()
+        session.add(m.IncidentUpdate(incident_id=inc.id, state="terbuka", occurred_at=at, recorded_at=at,
+                                     actor=r.get("reporter") or "KPPS", note="laporan status TPS: gangguan"))
+        made += 1
+    return made
+
+
+def _state_at(session: Session, incident_id: int, at: dt.datetime) -> str:
+    last = session.scalars(select(m.IncidentUpdate.state).where(
+        m.IncidentUpdate.incident_id == incident_id, m.IncidentUpdate.occurred_at <= at)
+        .order_by(m.IncidentUpdate.occurred_at.desc(), m.IncidentUpdate.id.desc())).first()
+    return last or "terbuka"

@@ -21,13 +21,14 @@ STAGE_LABEL = {"gudang-ppk": "Gudang KPU → PPK", "ppk-pps": "PPK → PPS", "pp
                "tps-pps": "TPS → PPS", "pps-ppk": "PPS → PPK"}
 STAGES = tuple(STAGE_LABEL)
 LATE_GRACE = dt.timedelta(minutes=15)
+WINDOW_BEFORE = dt.timedelta(hours=3)  # a river leg's departure window opens 3 hours before it is due to leave
 
 
 def _utc(values: pd.Series) -> pd.Series:
     """Stored times as UTC timestamps (SQLite hands them back without a zone)."""
     out = pd.to_datetime(values)
     return out.dt.tz_localize("UTC") if out.dt.tz is None else out.dt.tz_convert("UTC")
-VERDICT_LABEL = {"go": "Go", "hati-hati": "Hati-hati", "tunda": "Tunda"}
+VERDICT_LABEL = {"go": "Aman berangkat", "hati-hati": "Hati-hati", "tunda": "Tunda"}
 
 
 def leg_board(session: Session, now: dt.datetime) -> pd.DataFrame:
@@ -84,7 +85,27 @@ def pipeline(board: pd.DataFrame) -> pd.DataFrame:
 @dataclass(frozen=True)
 class RouteVerdict:
     verdict: str  # go | hati-hati | tunda
-    reasons: list[str]
+    reasons: list[dict]  # {"kind": ..., facts...}: words are made by route_reason()
+
+
+# River-leg reasons: kind -> sentence from its facts (the only place they become words).
+ROUTE_REASON = {
+    "peringatan": lambda r: "peringatan dini BMKG berlaku",
+    "hujan_lebat": lambda r: f"hujan lebat {r['mm']:.0f} mm/3 jam",
+    "hujan": lambda r: f"hujan {r['mm']:.0f} mm/3 jam",
+    "angin_kencang": lambda r: f"angin {r['kmh']:.0f} km/jam",
+    "angin": lambda r: f"angin {r['kmh']:.0f} km/jam",
+    "debit": lambda r: f"debit sungai {r['q']:.0f} m³/s (ambang {r['threshold']:.0f})",
+    "aman": lambda r: "cuaca dan sungai aman pada jendela keberangkatan",
+}
+
+
+def route_reason(reason: dict) -> str:
+    return ROUTE_REASON[reason["kind"]](reason)
+
+
+def route_reasons(reasons: list[dict]) -> str:
+    return "; ".join(route_reason(r) for r in reasons)
 
 
 def judge_window(rain_mm: float | None, wind_kmh: float | None, warned: bool, discharge: float | None,
@@ -92,20 +113,20 @@ def judge_window(rain_mm: float | None, wind_kmh: float | None, warned: bool, di
     """Pure rule: a warning or heavy rain or a gale postpones a boat; moderate rain, wind or a high river calls for care."""
     stop, care = [], []
     if warned:
-        stop.append("peringatan dini BMKG berlaku")
+        stop.append({"kind": "peringatan"})
     if rain_mm is not None and rain_mm >= settings.heavy_rain_mm:
-        stop.append(f"hujan lebat {rain_mm:.0f} mm/3 jam")
+        stop.append({"kind": "hujan_lebat", "mm": float(rain_mm)})
     elif rain_mm is not None and rain_mm >= settings.river_rain_caution_mm:
-        care.append(f"hujan {rain_mm:.0f} mm/3 jam")
+        care.append({"kind": "hujan", "mm": float(rain_mm)})
     if wind_kmh is not None and wind_kmh >= settings.river_wind_stop_kmh:
-        stop.append(f"angin {wind_kmh:.0f} km/jam")
+        stop.append({"kind": "angin_kencang", "kmh": float(wind_kmh)})
     elif wind_kmh is not None and wind_kmh >= settings.river_wind_caution_kmh:
-        care.append(f"angin {wind_kmh:.0f} km/jam")
+        care.append({"kind": "angin", "kmh": float(wind_kmh)})
     if discharge is not None and discharge > settings.river_discharge_threshold:
-        care.append(f"debit sungai {discharge:.0f} m³/s (ambang {settings.river_discharge_threshold:.0f})")
+        care.append({"kind": "debit", "q": float(discharge), "threshold": settings.river_discharge_threshold})
     if stop:
         return RouteVerdict("tunda", stop + care)
-    return RouteVerdict("hati-hati" if care else "go", care or ["cuaca dan sungai aman pada jendela keberangkatan"])
+    return RouteVerdict("hati-hati" if care else "go", care or [{"kind": "aman"}])
 
 
 def river_legs(session: Session, settings: Settings, now: dt.datetime, board: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -116,7 +137,7 @@ def river_legs(session: Session, settings: Settings, now: dt.datetime, board: pd
         return board
     legs = board[(board["mode"] == "sungai") & ~board["state"].isin(["tiba", "diserahkan"])].copy()
     if legs.empty:
-        return legs.assign(verdict=[], reasons=[], window=[])
+        return legs.assign(verdict=[], reasons=[], window=[], window_open=[])
     source = forecast_source(feed_states(session, settings)).source
     start = min(as_utc(t) for t in legs["planned_depart"]) - dt.timedelta(hours=3)
     end = max(max(as_utc(t) for t in legs["planned_arrive"]), now) + dt.timedelta(hours=3)
@@ -127,9 +148,11 @@ def river_legs(session: Session, settings: Settings, now: dt.datetime, board: pd
     by_kec = {k: g for k, g in slots.groupby("kecamatan")}
     by_area = {k: g for k, g in slots.groupby("area")} if source == "bmkg" else {}
     empty = slots.iloc[0:0]
-    verdicts, reasons, windows = [], [], []
+    verdicts, reasons, windows, opened = [], [], [], []
     for leg in legs.itertuples():
-        w_start = max(now, as_utc(leg.planned_depart) - dt.timedelta(hours=3))
+        window_from = as_utc(leg.planned_depart) - WINDOW_BEFORE
+        opened.append(now >= window_from)
+        w_start = max(now, window_from)
         eta = leg.eta if isinstance(leg.eta, pd.Timestamp) and not pd.isna(leg.eta) else now
         w_end = max(as_utc(leg.planned_arrive), as_utc(eta), w_start) + dt.timedelta(hours=1)
         # BMKG forecasts the leg's own desa when it has one; else the heaviest of its kecamatan.
@@ -144,5 +167,5 @@ def river_legs(session: Session, settings: Settings, now: dt.datetime, board: pd
         verdicts.append(v.verdict)
         reasons.append(v.reasons)
         windows.append(f"{fmt_wib(w_start)}–{fmt_wib(w_end, False)}")
-    legs["verdict"], legs["reasons"], legs["window"] = verdicts, reasons, windows
+    legs["verdict"], legs["reasons"], legs["window"], legs["window_open"] = verdicts, reasons, windows, opened
     return legs

@@ -388,3 +388,63 @@ class Job(Base):
     progress: Mapped[str | None] = mapped_column(String(200))
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+# ---------------- Perhatian ----------------
+
+class Alert(Base):
+    """One Perhatian item as the worker has seen it: identity (kind at a place), what it said last, and its state."""
+    __tablename__ = "alert"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    severity: Mapped[str] = mapped_column(String(8))  # as shown: the rule's severity raised by escalations
+    base_severity: Mapped[str] = mapped_column(String(8))  # as the rule gave it
+    place_level: Mapped[str] = mapped_column(String(16))
+    place_code: Mapped[str] = mapped_column(String(60))
+    place_name: Mapped[str] = mapped_column(String(200))
+    kecamatan_code: Mapped[str | None] = mapped_column(String(20))
+    since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON)
+    first_seen: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    last_seen: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    active: Mapped[bool] = mapped_column(Boolean)  # the condition was present at the last evaluation
+    state: Mapped[str] = mapped_column(String(12))  # baru, ditangani, selesai
+    taken_by: Mapped[str | None] = mapped_column(String(80))
+    taken_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    note: Mapped[str | None] = mapped_column(Text)
+    escalations: Mapped[int] = mapped_column(Integer, default=0)
+    escalated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The worker reads the items still open or still present; closed and gone ones stay for history.
+    __table_args__ = (Index("ix_alert_active_state", "active", "state"),)
+
+
+class AlertEvent(Base):
+    """Every change of an item (new, taken, escalated, finished, reopened), in operation time: replay reads these."""
+    __tablename__ = "alert_event"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alert.id"))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    event: Mapped[str] = mapped_column(String(16))  # baru, ditangani, selesai, eskalasi, naik
+    state: Mapped[str] = mapped_column(String(12))  # the item's state after the event
+    severity: Mapped[str] = mapped_column(String(8))
+    actor: Mapped[str] = mapped_column(String(80))
+    note: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (Index("ix_alert_event_alert_at", "alert_id", "at"),)
+
+
+class Outbox(Base):
+    """A message owed to a channel: written with the event, removed from the queue only when the channel took it."""
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("alert_event.id"))
+    channel: Mapped[str] = mapped_column(String(16))  # telegram, webhook
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    # One message per event per channel; delivery picks the unsent by channel and due time.
+    __table_args__ = (UniqueConstraint("event_id", "channel", name="uq_outbox_event_channel"),
+                      Index("ix_outbox_channel_sent_next", "channel", "sent_at", "next_attempt_at"))

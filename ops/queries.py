@@ -61,7 +61,7 @@ def tps_points(session: Session) -> pd.DataFrame:
     desa = select(m.Region.code, m.Region.name).subquery()
     kec = select(m.Region.code, m.Region.name).subquery()
     q = (select(m.Tps.code, m.Tps.number, m.Tps.lat, m.Tps.lon, m.Tps.kerawanan, m.Tps.akses, m.Tps.dpt,
-                m.Tps.address, m.Tps.polsek_code, m.Tps.kecamatan_code, m.Tps.desa_code,
+                m.Tps.address, m.Tps.polsek_code, m.Tps.kecamatan_code, m.Tps.desa_code, m.Tps.travel_min,
                 desa.c.name.label("desa"), kec.c.name.label("kecamatan"))
          .join(desa, desa.c.code == m.Tps.desa_code).join(kec, kec.c.code == m.Tps.kecamatan_code)
          .order_by(m.Tps.code))

@@ -19,6 +19,8 @@ from ops.config import Settings
 from ops.freshness import Freshness
 
 SOURCE_LABEL = {"bmkg": "BMKG", "openmeteo": "Open-Meteo"}
+# Thunderstorm weather codes: BMKG uses 95 and 97 (Hujan Petir); Open-Meteo the WMO codes 95, 96 and 99.
+THUNDER_CODES = frozenset({95, 96, 97, 99})
 
 
 @dataclass(frozen=True)
@@ -58,28 +60,48 @@ def rain_slots(session: Session, source: str, start: dt.datetime, end: dt.dateti
     desc. BMKG areas are desa, Open-Meteo areas kecamatan."""
     parent = dict(session.execute(select(m.Region.code, m.Region.parent_code)).all())
     rows = session.execute(select(m.WeatherForecast.area_code, m.WeatherForecast.slot, m.WeatherForecast.rain_mm,
-                                  m.WeatherForecast.wind_kmh, m.WeatherForecast.weather_desc)
+                                  m.WeatherForecast.wind_kmh, m.WeatherForecast.weather_desc,
+                                  m.WeatherForecast.weather_code)
                            .where(m.WeatherForecast.source == source, m.WeatherForecast.slot >= start,
                                   m.WeatherForecast.slot < end)).all()
-    acc: dict[tuple, list] = defaultdict(lambda: [0.0, 0.0, None])
-    for area, slot, rain, wind, desc in rows:
+    acc: dict[tuple, list] = defaultdict(lambda: [0.0, 0.0, None, False])
+    for area, slot, rain, wind, desc, code in rows:
         a = acc[(area, _slot3(slot))]
         a[0] += rain or 0.0
         a[1] = max(a[1], wind or 0.0)
         a[2] = desc or a[2]
-    out = pd.DataFrame([{"area": area, "slot": slot, "rain_mm": round(v[0], 1), "wind_kmh": v[1], "desc": v[2]}
-                        for (area, slot), v in acc.items()], columns=["area", "slot", "rain_mm", "wind_kmh", "desc"])
+        a[3] = a[3] or (code is not None and code in THUNDER_CODES)
+    out = pd.DataFrame([{"area": area, "slot": slot, "rain_mm": round(v[0], 1), "wind_kmh": v[1], "desc": v[2],
+                         "thunder": v[3]} for (area, slot), v in acc.items()],
+                       columns=["area", "slot", "rain_mm", "wind_kmh", "desc", "thunder"])
     out["kecamatan"] = out["area"].map(lambda a: a if source == "openmeteo" else parent.get(a))
     return out.sort_values(["area", "slot"]).reset_index(drop=True)
 
 
 def heavy_rain_first(session: Session, settings: Settings, source: str, now: dt.datetime,
-                     hours: int = 24) -> dict[str, dt.datetime]:
-    """Per area: the first slot from 3 h ago to `hours` ahead with rain at or above the heavy-rain threshold."""
+                     hours: int = 24) -> dict[str, tuple[dt.datetime, float]]:
+    """Per area: the first slot from 3 h ago to `hours` ahead with rain at or above the heavy-rain threshold, and its
+    rain (mm/3 h)."""
     now = as_utc(now)
     df = rain_slots(session, source, now - dt.timedelta(hours=3), now + dt.timedelta(hours=hours))
-    heavy = df[df["rain_mm"] >= settings.heavy_rain_mm]
-    return {a: as_utc(g["slot"].min()) for a, g in heavy.groupby("area")}
+    heavy = df[df["rain_mm"] >= settings.heavy_rain_mm].sort_values("slot")
+    return {a: (as_utc(g["slot"].iloc[0]), float(g["rain_mm"].iloc[0])) for a, g in heavy.groupby("area")}
+
+
+def worst_in_window(session: Session, source: str, start: dt.datetime, end: dt.datetime
+                    ) -> dict[str, tuple[float, dt.datetime, bool]]:
+    """Per area: the heaviest 3-hour slot overlapping [start, end) — (rain mm, slot start, thunder anywhere in it)."""
+    if end <= start:
+        return {}
+    df = rain_slots(session, source, as_utc(start) - dt.timedelta(hours=3), as_utc(end))
+    if df.empty:
+        return {}
+    df = df[df["slot"] + pd.Timedelta(hours=3) > pd.Timestamp(as_utc(start))]
+    out = {}
+    for area, g in df.groupby("area"):
+        top = g.loc[g["rain_mm"].idxmax()]
+        out[area] = (float(top["rain_mm"]), as_utc(top["slot"]), bool(g["thunder"].any()))
+    return out
 
 
 def kecamatan_timeline(session: Session, source: str, now: dt.datetime, hours: int = 72) -> pd.DataFrame:

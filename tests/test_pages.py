@@ -62,13 +62,19 @@ def test_every_page_renders_with_its_key_content(demo_env, page, expected):
     assert expected in texts(at)
 
 
-def test_ringkasan_headline_and_decisions(demo_env):
+def test_ringkasan_leads_with_perhatian_and_measures_against_targets(demo_env):
     at = run_page("views/ringkasan.py")
-    got = metrics(at)
-    assert got["PAM TPS ditugaskan"] == "250 / 250"
-    assert got["Kotak suara tiba di TPS"] == "667 / 667"
-    decisions = at.dataframe[1].value
-    assert len(decisions) and decisions.iloc[0]["Prioritas"] == "Segera"
+    blocks = [m.value for m in at.markdown]
+    first = next(i for i, b in enumerate(blocks) if "Perhatian" in b)
+    rows = [b for b in blocks if "class='ph-row'" in b]
+    # Perhatian comes before everything else on the page, most urgent first, places by name
+    assert first <= 3 and rows and "KRITIS" in rows[0]
+    assert any("Kec. Pemulutan" in r and "Keributan antarpendukung" in r for r in rows)
+    tiles = "\n".join(b for b in blocks if "mtile" in b)
+    assert "TPS siap" in tiles and "/ 667" in tiles and "Personel PAM di lokasi" in tiles and "target 95%" in tiles
+    ranking = at.dataframe[0].value
+    assert list(ranking.columns[:3]) == ["Kecamatan", "Masalah terberat", "Hal perhatian"]
+    assert ranking.iloc[0]["Masalah terberat"] == "Kritis"
 
 
 def test_tps_drill_down_from_kabupaten_to_one_tps_and_back(demo_env):
@@ -118,16 +124,38 @@ def test_planner_runs_and_offers_the_plan_for_download(demo_env):
     assert len(at.get("download_button")) == 2
 
 
+def tile(at, label: str) -> str:
+    """The text of the headline tile that starts with `label` (the tiles are HTML: every text escaped)."""
+    import re
+    block = next(m.value for m in at.markdown if "class='mtile" in m.value and f">{label}" in m.value)
+    part = block[block.index(f">{label}"):]
+    return re.sub(r"<[^>]+>", " ", part[:part.index("</div></div>") if "</div></div>" in part else None])
+
+
 def test_replay_shows_an_earlier_moment(demo_env):
-    at = run_page("views/ringkasan.py")
-    assert metrics(at)["TPS dibuka"] != "0 / 667"
-    at.toggle(key="replay_on").set_value(True).run()
     import datetime as dt
+    at = run_page("views/ringkasan.py")
+    ten = tile(at, "TPS dibuka")
+    assert "/ 667" in ten and "0 belum dilaporkan" not in ten  # a few KPPS open late in the demo
+    at.toggle(key="replay_on").set_value(True).run()
     at.date_input(key="replay_day").set_value(dt.date(2024, 11, 27)).run()
     at.time_input(key="replay_time").set_value(dt.time(6, 0)).run()
     assert not at.exception
-    assert metrics(at)["TPS dibuka"] == "0 / 667"
-    assert "Tayangan ulang" in texts(at)
+    assert "—" in tile(at, "TPS dibuka") and "dibuka 07:00 WIB hari H" in tile(at, "TPS dibuka")
+    assert "TAYANGAN ULANG" in texts(at)
+
+
+def test_replay_of_the_night_before_flags_boxes_without_guards_and_voting_day_as_not_due(demo_env):
+    import datetime as dt
+    at = run_page("views/ringkasan.py")
+    at.toggle(key="replay_on").set_value(True).run()
+    at.date_input(key="replay_day").set_value(dt.date(2024, 11, 26)).run()
+    at.time_input(key="replay_time").set_value(dt.time(18, 0)).run()
+    assert not at.exception
+    rows = " ".join(m.value for m in at.markdown if "class='ph-row'" in m.value)
+    assert "Kotak suara di" in rows and "tanpa personel di lokasi malam ini" in rows
+    voting_day = next(x for x in at.metric if x.label == "Hari pemungutan")
+    assert voting_day.value == "belum berlaku"
 
 
 ALL_PAGES = ["ringkasan", "peta", "tps", "personel", "logistik", "cuaca", "kejadian", "koordinasi", "sumber_data"]
@@ -160,6 +188,5 @@ def test_a_tile_on_a_stale_source_says_so(demo_copy):
             run.started_at -= dt.timedelta(hours=1)
             run.finished_at -= dt.timedelta(hours=1)
     at = run_page("views/ringkasan.py")
-    tile = next(x for x in at.metric if x.label == "Personel di lokasi")
-    assert "traccar kedaluwarsa" in tile.proto.delta
+    assert "DATA LAMA: traccar" in tile(at, "Personel PAM di lokasi")
     assert "traccar · Kedaluwarsa" in " ".join(x.value for x in at.markdown)

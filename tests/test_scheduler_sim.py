@@ -55,7 +55,7 @@ def test_simulator_moves_voting_day_forward(demo_copy):
         assert counted == 667
         assert sess.scalar(select(func.count()).select_from(m.RecapProgress)) > 0
         ready = readiness_summary(sess, s, from_wib(dt.datetime(2024, 11, 27, 19, 0)))
-        assert ready["sesudah"]["score"] is not None
+        assert ready["sesudah"]["due"] and ready["sesudah"]["ready_share"] is not None
         # Replay: the same query at 10:00 still shows the morning, whatever happened since.
         morning = readiness_summary(sess, s, from_wib(dt.datetime(2024, 11, 27, 6, 0)))
-        assert morning["sesudah"]["score"] is None
+        assert not morning["sesudah"]["due"] and morning["sesudah"]["ready_share"] is None

@@ -41,11 +41,11 @@ def live_panel(fn):
     return st.fragment(run_every=None if replay else data.settings().ui_refresh_seconds)(fn)
 
 
-def page(title: str) -> dt.datetime:
+def page(title: str, compact: bool = False) -> dt.datetime:
     """Every page's opening: a clear word when there is no database yet, then the header; returns the moment shown."""
     if not data.schema_ready():
         no_database()
-    return header(title)
+    return header(title, compact)
 
 
 def require_tps() -> None:
@@ -56,21 +56,37 @@ def require_tps() -> None:
         st.stop()
 
 
-def header(title: str) -> dt.datetime:
-    """Page title with the operation moment (WIB) and phase; returns the moment the page shows."""
+def header(title: str, compact: bool = False) -> dt.datetime:
+    """Page title with the operation moment (WIB) and phase; returns the moment the page shows. `compact` keeps it to
+    one line, so that what the page leads with stays on the first screen of a 1366x768 display."""
     s = data.settings()
     from ui.auth import login_box
 
     login_box()
     replay_control()
     # Streamlit's default top padding costs a command-room screen a tenth of its height.
-    st.markdown("<style>.block-container{padding-top:2.2rem}</style>", unsafe_allow_html=True)
+    st.markdown("<style>.block-container{padding-top:%s;padding-left:2rem;padding-right:2rem}</style>"
+                % ("1.2rem" if compact else "2.2rem"), unsafe_allow_html=True)
     now = data.now()
     phase = phase_at(now, s)
+    replay = st.session_state.get("replay_at") is not None
+    if compact:
+        countdown = phase.countdown(now)
+        replay_tag = "<b style='color:#e65100'>TAYANGAN ULANG · </b>" if replay else ""
+        st.markdown(
+            f"<div style='display:flex;justify-content:space-between;align-items:baseline;flex-wrap:wrap;"
+            f"border-bottom:1px solid #e0e0e0;padding-bottom:4px;margin-bottom:6px'>"
+            f"<div><span style='font-size:1.6rem;font-weight:700'>{html.escape(title)}</span> "
+            f"<span style='color:#607d8b'>{html.escape(s.polres_name)}</span></div>"
+            f"<div>{replay_tag}"
+            f"<b>{html.escape(fmt_long_wib(now))}</b> "
+            f"<span style='background:#263238;color:white;padding:2px 8px;border-radius:4px'>"
+            f"{html.escape(phase.h_label)} · {html.escape(TAHAPAN_LABEL[phase.tahapan])}</span> "
+            f"<span style='color:#607d8b'>{html.escape(countdown or '')}</span></div></div>", unsafe_allow_html=True)
+        return now
     left, right = st.columns([3, 2], vertical_alignment="bottom")
     left.title(title)
     left.caption(f"{s.operation_name} · {s.polres_name}")
-    replay = st.session_state.get("replay_at") is not None
     label = "Tayangan ulang" if replay else "Waktu operasi"
     countdown = phase.countdown(now)
     right.markdown(
@@ -131,3 +147,37 @@ def current_user_name() -> str:
 def number(n: int | float) -> str:
     """Indonesian thousands separator: 314.226."""
     return f"{n:,.0f}".replace(",", ".")
+
+
+TONE_COLOR = {"baik": "#2e7d32", "waspada": "#f9a825", "buruk": "#c62828", "netral": "#78909c"}
+TILE_CSS = """
+<style>
+.mtile { border: 1px solid #e0e0e0; border-left: 7px solid var(--tone); border-radius: 6px; padding: 4px 10px 5px;
+         background: white; min-height: 104px; margin-bottom: 4px; }
+.mtile .l { font-size: 0.8rem; color: #455a64; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.mtile .v { font-size: 1.55rem; font-weight: 700; color: var(--tone); line-height: 1.15; }
+.mtile .v small { font-size: 0.95rem; color: #607d8b; font-weight: 600; }
+.mtile .n { font-size: 0.72rem; color: #607d8b; line-height: 1.2; }
+.mtile.stale { background: repeating-linear-gradient(45deg, #fff3e0, #fff3e0 8px, #ffe0b2 8px, #ffe0b2 16px); }
+.mtile .stale-word { color: #e65100; font-weight: 700; font-size: 0.72rem; }
+</style>
+"""
+
+
+def measure_tile(m, states: dict, delta: str | None = None) -> str:
+    """One headline measure as a coloured tile (HTML, every text escaped): value against its reference, what it
+    counts, and — when a source behind it is not current — hatched with DATA LAMA."""
+    bad = [states[f] for f in m.feeds if f in states and states[f].state in ("stale", "error", "never")]
+    e = html.escape
+    stale = (f"<div class='stale-word'>DATA LAMA: {e(', '.join(f.feed for f in bad))}</div>" if bad else "")
+    return (f"<div class='mtile{' stale' if bad else ''}' style='--tone:{TONE_COLOR[m.tone]}'>"
+            f"<div class='l'>{e(m.label)}</div><div class='v'>{e(m.value)}"
+            + (f" <small>/ {e(m.of)}</small>" if m.of else "") + "</div>"
+            f"<div class='n'>{e(m.note)}" + (f" · {e(delta)}" if delta else "") + f"</div>{stale}</div>")
+
+
+def tile_grid(tiles: list[str], per_row: int) -> None:
+    st.markdown(TILE_CSS, unsafe_allow_html=True)
+    for start in range(0, len(tiles), per_row):
+        for col, t in zip(st.columns(per_row, gap="small"), tiles[start:start + per_row]):
+            col.markdown(t, unsafe_allow_html=True)

@@ -6,14 +6,14 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from ops import coordination, decisions, events, incidents, logistics, personnel, planner, queries, weather
+from ops import coordination, events, incidents, logistics, perhatian, personnel, planner, queries, weather
 from ops import readiness as readiness_ops
 from ops.clock import load_clock
 from ops.config import get_settings, load_pola
 from ops.db import get_engine, has_schema, session_scope
 from ops.freshness import feed_states as feed_states_of
 from ops.headline import headline as headline_of
-from ops.phase import phase_at
+from ops.places import load_names
 from ops.tps_detail import tps_detail as tps_detail_of
 
 
@@ -120,7 +120,7 @@ def _rollups(url: str, moment_iso: str, _table) -> dict:
 
 def _headline(session, settings, moment) -> dict:
     key = moment_key(moment)
-    return headline_of(session, settings, moment, tps=_per_tps(key), legs=leg_board(key))
+    return headline_of(session, settings, moment, tps=_per_tps(key), legs=leg_board(key), river=river_legs(key))
 
 
 headline = at_moment(_headline)
@@ -165,11 +165,20 @@ def tps_readiness(moment_iso: str) -> pd.DataFrame:
     return readiness_ops.with_points(tps_points(), _per_tps(moment_iso))
 
 
-def decision_list(moment: dt.datetime) -> pd.DataFrame:
+def _perhatian(session, settings, moment) -> list:
     key = moment_key(moment)
-    legs = leg_board(key)
-    return decisions.decisions(moment, tps_readiness(key), kecamatan_names(), incident_table(key), river_legs(key),
-                               legs, feed_states(), phase_at(moment, get_settings()).tahapan)
+    items, _ = perhatian.current(session, settings, moment, tps=tps_readiness(key), legs=leg_board(key),
+                                 river=river_legs(key))
+    return items
+
+
+perhatian_items = at_moment(_perhatian)
+
+
+def delivery_state() -> list[dict]:
+    with session_scope(engine()) as s:  # not cached: a message sent must show at once
+        return perhatian.store.delivery_state(s)
+place_names = cached(load_names)
 
 
 recent_runs = cached(queries.recent_feed_runs)

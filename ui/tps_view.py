@@ -12,6 +12,7 @@ from ops.incidents import STATE_LABEL as INCIDENT_STATE
 from ops.logistics import STAGE_LABEL
 from ops.personnel import ON_SITE_LABEL
 from ops.phase import phase_at
+from ops.readiness.issues import sentences
 from ops.vocabulary import KERAWANAN_LABEL, TAHAPAN_LABEL, TPS_STATUS, TPS_STATUS_SHORT
 from ui import components as c
 from ui import data
@@ -43,7 +44,7 @@ def card(code: str, moment: dt.datetime) -> None:
                  + f"  \n**Personel di lokasi:** {r['personel_di_lokasi']} dari {r['personel_wajib']}"
                  + (f" · {r['perangkat_senyap']} perangkat senyap" if r["perangkat_senyap"] else ""))
     right.markdown(f"**Kesiapan {TAHAPAN_LABEL[phase].lower()}:** {_score_text(r[f'skor_{phase}'])}")
-    for reason in r[f"alasan_{phase}"]:
+    for reason in sentences(r[f"masalah_{phase}"]):
         right.markdown(f"- {c.plain(reason)}")
 
 
@@ -78,7 +79,7 @@ def full(code: str, moment: dt.datetime) -> None:
             continue
         comps["Komponen"] = comps["komponen"].map(COMPONENT_LABEL).fillna(comps["komponen"])
         comps["Nilai"] = comps["skor"].map(_score_text)
-        comps["Alasan"] = comps["alasan"].fillna("—")
+        comps["Alasan"] = comps["masalah"].map(lambda a: "; ".join(sentences(a)) or "—")
         box.dataframe(comps[["Komponen", "Nilai", "Alasan"]], hide_index=True, width="stretch")
 
     left, right = st.columns(2)

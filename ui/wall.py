@@ -39,16 +39,31 @@ CSS = """
   .tile.stale { border-color: #ff9800; background: repeating-linear-gradient(135deg, #1b2833, #1b2833 12px,
       #202d38 12px, #202d38 24px); opacity: 0.75; }
   .tile .label { font-size: 1.15vw; color: #b0bec5; }
-  .tile .value { font-size: 4.4vw; font-weight: 800; line-height: 1.1; }
-  .tile .value small { font-size: 2vw; color: #90a4ae; font-weight: 600; }
+  .tile .value { font-size: 3.3vw; font-weight: 800; line-height: 1.1; }
+  .tile .value small { font-size: 1.6vw; color: #90a4ae; font-weight: 600; }
+  .tile.tone { border-left: 0.6vw solid var(--tone); }
   .tile .note { font-size: 0.95vw; color: #90a4ae; }
   .good { color: #69f0ae; } .warn { color: #ffd740; } .bad { color: #ff5252; }
   .age { font-size: 0.85vw; color: #78909c; }
   .age.stale { color: #ff9800; font-weight: 700; }
-  .ticker { position: fixed; left: 1.4rem; right: 1.4rem; bottom: 0; background: #0b1620; z-index: 10;
+  .ticker { position: fixed; left: 0; right: 0; bottom: 0; background: #0b1620; z-index: 10;
       border-top: 2px solid #263645; padding: 0.8vh 0 1.2vh 0; font-size: 1.3vw; white-space: nowrap; overflow: hidden; }
-  .ticker span { margin-right: 2.2vw; }
+  .ticker .track { display: inline-block; padding-left: 100vw; animation: wall-ticker var(--dur) linear infinite; }
+  .ticker span { margin-right: 3vw; }
   .ticker b { color: #ffd54f; }
+  .ticker .sev { font-weight: 800; padding: 0 0.4vw; border-radius: 0.2vw; color: white; }
+  @keyframes wall-ticker { from { transform: translateX(0); } to { transform: translateX(-100%); } }
+  .ph-panel { background: #132230; border: 2px solid #24394c; border-radius: 0.6vw; padding: 0.8vh 0.8vw;
+      height: 74vh; overflow: hidden; }
+  .ph-panel h3 { font-size: 1.5vw; margin: 0 0 0.6vh 0; padding: 0; color: #eceff1; }
+  .ph-panel .counts span { font-size: 1.05vw; font-weight: 700; margin-right: 0.8vw; }
+  .ph-panel .it { border-left: 0.45vw solid var(--ph); padding: 0.35vh 0.5vw; margin-bottom: 0.7vh;
+      background: #0f1c27; }
+  .ph-panel .it .p { font-size: 1.1vw; font-weight: 700; white-space: nowrap; overflow: hidden;
+      text-overflow: ellipsis; }
+  .ph-panel .it .t { font-size: 0.95vw; color: #cfd8dc; line-height: 1.25; max-height: 2.5em; overflow: hidden; }
+  .ph-panel .it .m { font-size: 0.8vw; color: #90a4ae; }
+  .ph-panel .more { font-size: 1vw; color: #90a4ae; }
   .list { font-size: 1.2vw; line-height: 1.45; }
   .list .row { display: flex; justify-content: space-between; border-bottom: 1px solid #1f3142; }
   .banner { background: #e65100; color: white; font-size: 1.4vw; font-weight: 700; padding: 0.4vh 1vw;
@@ -133,9 +148,21 @@ def age_line(states: dict[str, Freshness], feeds: tuple[str, ...]) -> str:
     return f"<div class='age'>data {html.escape(fmt_age(max(ages)))} lalu</div>" if ages else ""
 
 
+TONE_CLASS = {"baik": "good", "waspada": "warn", "buruk": "bad", "netral": ""}
+TONE_COLOR = {"baik": "#69f0ae", "waspada": "#ffd740", "buruk": "#ff5252", "netral": "#546e7a"}
+
+
+def measure(m, states: dict[str, Freshness]) -> str:
+    """A headline measure as a wall tile, coloured by its tone, hatched when a source behind it is not current."""
+    return tile(m.label, m.value, m.of, m.note, TONE_CLASS[m.tone], bool(stale_of(states, m.feeds)),
+                age_line(states, m.feeds) if m.feeds else "", tone_color=TONE_COLOR[m.tone])
+
+
 def tile(label: str, value: str, of: str | None = None, note: str = "", tone: str = "", stale: bool = False,
-         age: str = "", short: bool = False) -> str:
-    return (f"<div class='tile{' stale' if stale else ''}{' short' if short else ''}'><div class='label'>{html.escape(label)}</div>"
+         age: str = "", short: bool = False, tone_color: str | None = None) -> str:
+    style = f" style='--tone:{tone_color}'" if tone_color else ""
+    return (f"<div class='tile{' stale' if stale else ''}{' short' if short else ''}{' tone' if tone_color else ''}'"
+            f"{style}><div class='label'>{html.escape(label)}</div>"
             f"<div class='value {tone}'>{html.escape(value)}"
             + (f" <small>/ {html.escape(of)}</small>" if of else "") + "</div>"
             f"<div class='note'>{html.escape(note)}</div>{age}</div>")
@@ -147,13 +174,41 @@ def row_of_tiles(tiles: list[str]) -> None:
         col.markdown(t, unsafe_allow_html=True)
 
 
-def ticker(events, warnings: list[dict], names: dict[str, str]) -> None:
-    items = [f"<span><b>⚠ {html.escape(w['event'])}</b> {html.escape(', '.join(names.get(k, k) for k in w['kecamatan_codes'] or []))}"
-             f" s.d. {html.escape(fmt_wib(w['expires'], False))}</span>" for w in warnings]
-    items += [f"<span><b>{html.escape(fmt_wib(e.at, False))}</b> {html.escape(e.teks)} · {html.escape(e.lokasi)}</span>"
-              for e in events.head(8).itertuples()]
-    st.markdown(f"<div class='ticker'>{''.join(items) or '<span>Belum ada kejadian baru.</span>'}</div>",
+def _ticker_entry(lead: str, text: str, color: str | None) -> str:
+    head = (f"<span class='sev' style='background:{color}'>{html.escape(lead)}</span>" if color
+            else f"<b>{html.escape(lead)}</b>")
+    return f"<span>{head} {html.escape(text)}</span>"
+
+
+def ticker(entries: list[tuple[str, str, str | None]]) -> None:
+    """A line that moves through every entry — (lead, text, severity colour) — at a readable pace. It is redrawn
+    only when its entries change, so the movement does not jump back at every refresh."""
+    seconds = max(30, 5 * len(entries) + sum(len(t) for _, t, _ in entries) // 12)
+    body = "".join(_ticker_entry(*e) for e in entries) or "<span>Belum ada kejadian baru.</span>"
+    st.markdown(f"<div class='ticker'><div class='track' style='--dur:{seconds}s'>{body}</div></div>",
                 unsafe_allow_html=True)
+
+
+def perhatian_panel(items, moment, names, limit: int = 6) -> None:
+    """The permanent panel: what needs the commander, most urgent first, with place and age."""
+    from ops.perhatian import wording
+    from ops.perhatian.model import SEVERITY_COLOR, SEVERITY_LABEL
+
+    open_items = [i for i in items if i.state != "selesai"]
+    counts = "".join(f"<span style='color:{SEVERITY_COLOR[s]}'>{sum(1 for i in open_items if i.severity == s)} "
+                     f"{html.escape(SEVERITY_LABEL[s].lower())}</span>"
+                     for s in SEVERITY_LABEL if any(i.severity == s for i in open_items))
+    rows = "".join(
+        f"<div class='it' style='--ph:{SEVERITY_COLOR[i.severity]}'><div class='p'>"
+        f"{html.escape(SEVERITY_LABEL[i.severity].upper())} · {html.escape(i.place.name)}</div>"
+        f"<div class='t'>{html.escape(wording.title(i))}</div>"
+        f"<div class='m'>{html.escape(wording.age(i, moment))}"
+        f"{' · ditangani ' + html.escape(i.taken_by or '') if i.state == 'ditangani' else ''}</div></div>"
+        for i in open_items[:limit])
+    more = len(open_items) - limit
+    st.markdown(f"<div class='ph-panel'><h3>PERHATIAN</h3><div class='counts'>{counts or 'tidak ada'}</div>{rows}"
+                + (f"<div class='more'>… dan {more} lainnya (lihat teks berjalan)</div>" if more > 0 else "")
+                + "</div>", unsafe_allow_html=True)
 
 
 def rendered_stamp(view: str) -> None:

@@ -6,7 +6,8 @@ import streamlit as st
 
 from ops.charts import discharge_lines, rain_heatmap
 from ops.clock import WIB, fmt_wib
-from ops.logistics import STAGE_LABEL, VERDICT_LABEL
+from ops.logistics import STAGE_LABEL, VERDICT_LABEL, route_reasons
+from ops.readiness.issues import sentences
 from ui import components as c
 from ui import data
 
@@ -14,6 +15,7 @@ now = c.page("Cuaca & peringatan")
 c.require_tps()
 s = data.settings()
 names = data.kecamatan_names()
+ROUTE_KINDS = ("rute_peringatan", "rute_hujan_lebat", "rute_debit_tinggi")  # a river route's risks
 
 
 @c.live_panel
@@ -65,7 +67,7 @@ def weather_panel():
     river = data.river_legs(key)
     exposed = river[river["verdict"] != "go"] if len(river) else river
     tps = data.tps_readiness(key)
-    at_risk = tps[tps["alasan_sebelum"].map(lambda a: any(x.startswith("jalur sungai") for x in a))]
+    at_risk = tps[tps["masalah_sebelum"].map(lambda a: any(i["kind"] in ROUTE_KINDS for i in a))]
     cols = st.columns(3)
     c.kpi(cols[0], "TPS jalur sungai berisiko", c.number(len(at_risk)), "Peringatan, hujan lebat atau debit tinggi")
     c.kpi(cols[1], "Leg sungai hati-hati/tunda", c.number(len(exposed)))
@@ -74,12 +76,13 @@ def weather_panel():
         st.dataframe(pd.DataFrame({
             "Putusan": exposed["verdict"].map(VERDICT_LABEL), "Tahap": exposed["stage"].map(STAGE_LABEL),
             "Ke": exposed["to_name"], "Kecamatan": exposed["kecamatan_code"].map(names),
-            "Berangkat": exposed["planned_depart"].map(fmt_wib), "Alasan": exposed["reasons"].map("; ".join)}),
+            "Berangkat": exposed["planned_depart"].map(fmt_wib), "Alasan": exposed["reasons"].map(route_reasons)}),
             hide_index=True, width="stretch", height=300)
     if len(at_risk):
         st.dataframe(pd.DataFrame({
             "TPS": at_risk["code"], "Desa": at_risk["desa"], "Kecamatan": at_risk["kecamatan"],
-            "Risiko": at_risk["alasan_sebelum"].map(lambda a: "; ".join(x for x in a if x.startswith("jalur sungai")))}),
+            "Risiko": at_risk["masalah_sebelum"].map(lambda a: "; ".join(
+                sentences([i for i in a if i["kind"] in ROUTE_KINDS])))}),
             hide_index=True, width="stretch", height=300)
 
 

@@ -1,7 +1,14 @@
 """Layar dinding Posko: rotating views, large and dark, for a kiosk browser (URL /?layar=dinding)."""
 import streamlit as st
 
-from ops.charts import operation_map, pipeline_bars, readiness_bars, warning_traces
+from ops.charts import operation_map, pipeline_bars, problem_bars, warning_traces
+from ops.clock import fmt_wib
+from ops.headline import measures
+from ops.perhatian import wording
+from ops.perhatian.model import SEVERITY_COLOR, SEVERITY_LABEL
+from ops.perhatian.ranking import kecamatan_ranking
+from ops.readiness import problem_lines
+from ops.readiness.issues import label as issue_label
 from ops.logistics import LEG_STATE_COLOR, LEG_STATES, STAGE_LABEL
 from ops.phase import phase_at
 from ops.vocabulary import KESIAPAN_COLOR, KESIAPAN_LABEL, TAHAPAN_LABEL, kesiapan_class
@@ -27,44 +34,24 @@ def pct(v) -> str:
 
 
 def view_ringkasan(key, phase, states, ready, h):
-    feeds_tps, feeds_pos = ("tps-status",), ("traccar",)
-    stale_tps = bool(wall.stale_of(states, feeds_tps))
-    stale_pos = bool(wall.stale_of(states, feeds_pos))
-    wall.row_of_tiles([
-        wall.tile("TPS dibuka", c.number(h["tps_dibuka"]), c.number(h["tps"]),
-                  f"{h['tps_gangguan']} TPS lapor gangguan", "good" if h["tps_dibuka"] else "", stale_tps,
-                  wall.age_line(states, feeds_tps)),
-        wall.tile("Penghitungan / selesai", f"{c.number(h['tps_penghitungan'])} / {c.number(h['tps_selesai'])}",
-                  None, "TPS mulai menghitung / selesai", "", stale_tps, wall.age_line(states, feeds_tps)),
-        wall.tile("Personel di lokasi", c.number(h["personel_di_lokasi"]), c.number(h["personel_wajib"]),
-                  "posisi GPS di radius TPS", "good" if h["personel_di_lokasi"] >= 0.9 * h["personel_wajib"]
-                  else "warn", stale_pos, wall.age_line(states, feeds_pos)),
-        wall.tile("Kejadian terbuka", c.number(h["kejadian_terbuka"]), None, f"{h['kejadian_tinggi']} berat",
-                  "bad" if h["kejadian_tinggi"] else ("warn" if h["kejadian_terbuka"] else "good")),
-    ])
+    moment = data.now()
+    tiles = [wall.measure(m, states) for m in measures(h, s, moment)]
+    wall.row_of_tiles(tiles[:4])
     st.markdown("<div style='height:1vh'></div>", unsafe_allow_html=True)
-    wall.row_of_tiles([
-        wall.tile("Kotak suara di TPS", c.number(h["kotak_tiba_tps"]), c.number(h["kotak_tps_total"]),
-                  "leg PPS → TPS diserahkan"),
-        wall.tile("Kotak kembali di PPK", c.number(h["kotak_kembali_ppk"]), c.number(h["kotak_kembali_total"]),
-                  "leg PPS → PPK diserahkan"),
-        wall.tile("Logistik terlambat", c.number(h["logistik_terlambat"]), None, "lewat jadwal tanpa laporan",
-                  "bad" if h["logistik_terlambat"] else "good"),
-        wall.tile("Peringatan BMKG", c.number(h["peringatan_aktif"]), None, "peringatan dini berlaku",
-                  "bad" if h["peringatan_aktif"] else "good", bool(wall.stale_of(states, ("bmkg-nowcast",))),
-                  wall.age_line(states, ("bmkg-nowcast",))),
-    ])
+    wall.row_of_tiles(tiles[4:8])
     st.markdown("<div style='height:1vh'></div>", unsafe_allow_html=True)
-    tiles = []
+    row = []
     for p, label in TAHAPAN_LABEL.items():
         kab = ready[p]["kabupaten"]
-        score = kab["skor"] if kab else None
-        cls = kesiapan_class(score, s.readiness_ready_threshold)
-        tone = {"siap": "good", "perhatian": "warn", "belum": "bad"}.get(cls, "")
-        tiles.append(wall.tile(f"Kesiapan · {label}" + (" (sekarang)" if p == phase else ""), pct(score), None,
-                               f"{kab['siap']} dari {kab['tps']} TPS siap" if score is not None and score == score
-                               else "belum dinilai", tone))
-    wall.row_of_tiles(tiles)
+        due = kab is not None and bool(kab["dinilai"])
+        share = kab["siap"] / kab["tps"] if due and kab["tps"] else None
+        tone = ("baik" if share >= s.readiness_target_share else "waspada"
+                if share >= s.readiness_target_share - 0.15 else "buruk") if share is not None else "netral"
+        row.append(wall.tile(f"TPS siap · {label}" + (" (sekarang)" if p == phase else ""),
+                             f"{kab['siap']}" if due else "—", str(kab["tps"]) if due else None,
+                             "; ".join(problem_lines(kab["masalah"], 1)) if due else "belum berlaku",
+                             wall.TONE_CLASS[tone], tone_color=wall.TONE_COLOR[tone], short=True))
+    wall.row_of_tiles(row)
 
 
 def view_peta(key, phase, states, ready, h):
@@ -79,13 +66,13 @@ def view_peta(key, phase, states, ready, h):
     fig.update_traces(textfont={"size": int(13 * SCALE)}, selector={"mode": "text"})
     fig.update_traces(marker={"size": 9 * SCALE}, selector={"mode": "markers"})
     left.plotly_chart(fig, width="stretch", config=CHART, theme=None)
-    kec = ready[phase]["kecamatan"].sort_values("skor").head(8)
+    ranking = kecamatan_ranking(data.perhatian_items(key), pts, phase, s.readiness_ready_threshold).head(8)
     names = data.kecamatan_names()
-    rows = [(names.get(r.kode, r.kode), pct(r.skor),
-             {"siap": "good", "perhatian": "warn", "belum": "bad"}.get(kesiapan_class(r.skor, s.readiness_ready_threshold), ""))
-            for r in kec.itertuples()]
-    right.markdown("<div class='tile'><div class='label'>Kesiapan terendah · " + TAHAPAN_LABEL[phase].lower()
-                   + "</div>" + wall.listing(rows) + wall.age_line(states, ("tps-status", "traccar")) + "</div>",
+    rows = [(names.get(r.kode, r.kode), f"{SEVERITY_LABEL[r.terberat]} · {r.hal} hal" if isinstance(r.terberat, str)
+             else "aman", {"kritis": "bad", "tinggi": "bad", "sedang": "warn"}.get(r.terberat, "good"))
+            for r in ranking.itertuples()]
+    right.markdown("<div class='tile'><div class='label'>Kecamatan menurut masalah terberat</div>"
+                   + wall.listing(rows) + wall.age_line(states, ("tps-status", "traccar")) + "</div>",
                    unsafe_allow_html=True)
     right.markdown("<div style='height:1vh'></div>", unsafe_allow_html=True)
     right.markdown(wall.tile("Peringatan BMKG berlaku", str(len(warnings)), None,
@@ -96,14 +83,15 @@ def view_peta(key, phase, states, ready, h):
 
 def view_kecamatan(key, phase, states, ready, h):
     left, right = st.columns([3, 2])
-    kec = ready[phase]["kecamatan"]
-    left.plotly_chart(readiness_bars(kec, data.kecamatan_names(), s.readiness_ready_threshold, dark=True,
-                                     height=int(700 * SCALE), font_size=int(20 * SCALE)), width="stretch", config=CHART, theme=None)
+    table = data.tps_readiness(key)
+    left.plotly_chart(problem_bars(table, data.kecamatan_names(), phase, s.readiness_ready_threshold, dark=True,
+                                   height=int(640 * SCALE), font_size=int(17 * SCALE)), width="stretch",
+                      config=CHART, theme=None)
     kab = ready[phase]["kabupaten"]
-    reasons = [(r.split(": ", 1)[1] if ": " in r else r, r.split(": ", 1)[0], "warn") for r in kab["alasan"]]
-    right.markdown(wall.tile(f"Kabupaten · {TAHAPAN_LABEL[phase].lower()}", pct(kab["skor"]), None,
-                             f"{kab['siap']} dari {kab['tps']} TPS siap",
-                             "good" if (kab["skor"] or 0) >= s.readiness_ready_threshold else "warn",
+    due = kab is not None and bool(kab["dinilai"])
+    reasons = [(issue_label(kind), f"{n} TPS", "warn") for kind, n in (kab["masalah"][:8] if due else [])]
+    right.markdown(wall.tile(f"TPS siap · {TAHAPAN_LABEL[phase].lower()}", str(kab["siap"]) if due else "—",
+                             str(kab["tps"]) if due else None, "skor kesiapan ≥ ambang" if due else "belum berlaku",
                              bool(wall.stale_of(states, ("tps-status", "traccar"))),
                              wall.age_line(states, ("tps-status", "traccar"))), unsafe_allow_html=True)
     right.markdown("<div style='height:1vh'></div><div class='tile'><div class='label'>Penyebab utama</div>"
@@ -117,11 +105,11 @@ def view_logistik(key, phase, states, ready, h):
     weather_age = wall.age_line(states, ("bmkg-forecast", "bmkg-nowcast", "river"))
     weather_stale = bool(wall.stale_of(states, ("bmkg-forecast", "bmkg-nowcast", "river")))
     wall.row_of_tiles([
-        wall.tile("Jalur sungai: go", str(int(counts.get("go", 0))), None, "leg sungai belum tiba", "good",
-                  weather_stale, weather_age, short=True),
-        wall.tile("Hati-hati", str(int(counts.get("hati-hati", 0))), None, "kawal, pelampung", "warn",
-                  weather_stale, weather_age, short=True),
-        wall.tile("Tunda", str(int(counts.get("tunda", 0))), None, "tunggu jendela cuaca", "bad",
+        wall.tile("Perahu: tunda", str(int(counts.get("tunda", 0))), None, "tunggu jendela cuaca",
+                  "bad" if counts.get("tunda", 0) else "", weather_stale, weather_age, short=True),
+        wall.tile("Perahu: hati-hati", str(int(counts.get("hati-hati", 0))), None, "kawal, pelampung wajib",
+                  "warn" if counts.get("hati-hati", 0) else "", weather_stale, weather_age, short=True),
+        wall.tile("Perahu: aman berangkat", str(int(counts.get("go", 0))), None, "perjalanan sungai belum tiba", "",
                   weather_stale, weather_age, short=True),
         wall.tile("Logistik terlambat", c.number(h["logistik_terlambat"]), None, "lewat jadwal tiba",
                   "bad" if h["logistik_terlambat"] else "good", short=True),
@@ -135,7 +123,7 @@ def view_logistik(key, phase, states, ready, h):
     if len(river):
         worst = river[river["verdict"] != "go"].groupby(["kecamatan_code", "verdict"]).size().reset_index(name="n")
         for r in worst.sort_values(["verdict", "n"], ascending=[False, False]).head(9).itertuples():
-            rows.append((f"{names.get(r.kecamatan_code, r.kecamatan_code)}", f"{r.n} leg {r.verdict}",
+            rows.append((f"{names.get(r.kecamatan_code, r.kecamatan_code)}", f"{r.n} perjalanan {r.verdict}",
                          "bad" if r.verdict == "tunda" else "warn"))
     right.markdown("<div class='tile'><div class='label'>Jalur sungai per kecamatan</div>"
                    + wall.listing(rows or [("Semua jalur sungai aman", "", "good")]) + "</div>",
@@ -164,9 +152,25 @@ def rotate():
             "</div>", unsafe_allow_html=True)
     ready = data.readiness(key)
     h = data.headline(key)
-    VIEWS[view](key, phase.tahapan, states, ready, h)
-    wall.ticker(data.newest_events(key), data.active_warnings(key), data.kecamatan_names())
+    main, side = st.columns([2.3, 1], gap="medium")
+    with main:
+        VIEWS[view](key, phase.tahapan, states, ready, h)
+    with side:
+        wall.perhatian_panel(data.perhatian_items(key), moment, data.place_names())
     wall.rendered_stamp(view)
 
 
+@st.fragment(run_every=s.ui_refresh_seconds)
+def ticker():
+    """Every open Perhatian item, then the newest events and warnings, moving along the bottom edge."""
+    moment = data.now()
+    key = data.moment_key(moment)
+    items = [i for i in data.perhatian_items(key) if i.state != "selesai"]
+    entries = [(SEVERITY_LABEL[i.severity].upper(), f"{i.place.name} — {wording.title(i)}",
+                SEVERITY_COLOR[i.severity]) for i in items]
+    entries += [(fmt_wib(e.at, False), f"{e.teks} · {e.lokasi}", None) for e in data.newest_events(key).head(8).itertuples()]
+    wall.ticker(entries)
+
+
 rotate()
+ticker()

@@ -4,7 +4,7 @@ import streamlit as st
 
 from ops.charts import pipeline_bars
 from ops.clock import fmt_wib
-from ops.logistics import LEG_STATE_COLOR, LEG_STATES, STAGE_LABEL, VERDICT_LABEL
+from ops.logistics import LEG_STATE_COLOR, LEG_STATES, STAGE_LABEL, VERDICT_LABEL, route_reasons
 from ui import components as c
 from ui import data
 
@@ -65,7 +65,7 @@ def pipeline_panel():
     st.dataframe(pd.DataFrame({
         "Putusan": view["verdict"].map(VERDICT_LABEL), "Dari": view["from_name"], "Ke": view["to_name"],
         "Kecamatan": view["kecamatan_code"].map(data.kecamatan_names()), "Berangkat": view["planned_depart"].map(when),
-        "Jendela dinilai": view["window"], "Alasan": view["reasons"].map("; ".join), "Kotak": view["boxes"]}),
+        "Jendela dinilai": view["window"], "Alasan": view["reasons"].map(route_reasons), "Kotak": view["boxes"]}),
         hide_index=True, width="stretch",
         column_config={"Putusan": st.column_config.TextColumn(help="Go: aman; hati-hati: berangkat dengan pengawalan "
                                                               "dan pelampung; tunda: tunggu jendela cuaca berikutnya")})

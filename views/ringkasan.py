@@ -1,121 +1,91 @@
-"""Ringkasan: where are we not ready, why, and what needs a decision now."""
-import datetime as dt
-
+"""Ringkasan: what needs the commander now (Perhatian) first; then the measures against their targets, the
+kecamatan ranked by their worst problem, readiness per tahapan, the newest events and the base figures."""
+import pandas as pd
 import streamlit as st
 
 from ops.charts import kecamatan_bars, operation_map
 from ops.clock import fmt_wib
-from ops.decisions import PRIORITY_LABEL
+from ops.headline import measures
+from ops.perhatian.model import SEVERITY_LABEL
+from ops.perhatian.ranking import kecamatan_ranking
 from ops.phase import phase_at
+from ops.readiness import problem_lines
 from ops.vocabulary import KERAWANAN_LABEL, TAHAPAN_LABEL
 from ui import components as c
 from ui import data
+from ui import perhatian as ph
 
-now = c.page("Ringkasan operasi")
+now = c.page("Ringkasan operasi", compact=True)
 c.require_tps()
-tps = data.tps_summary()
-
-
-def delta(now_v: int, before_v: int) -> str | None:
-    d = now_v - before_v
-    return f"{d:+d} sejak kemarin" if d else None
-
-
-def stale(feed: str) -> str | None:
-    """A tile built on a source that is not current says so where the change would be."""
-    f = data.feed_states()[feed]
-    return None if f.state == "ok" else f"⚠ data {feed} {f.label.lower()}"
+s = data.settings()
 
 
 @c.live_panel
-def headline_tiles():
+def command_panel():
     moment = data.now()
-    h = data.headline(data.moment_key(moment))
-    # The reference is yesterday at the same full hour: computed once an hour rather than every minute.
-    ref = (moment - dt.timedelta(hours=24)).replace(minute=0, second=0, microsecond=0)
-    y = data.headline(data.moment_key(ref))
-    c.sources("tps-status", "traccar", "bmkg-nowcast")
-    cols = st.columns(5)
-    c.kpi(cols[0], "TPS dijaga sesuai pola", f"{c.number(h['tps_dijaga'])} / {c.number(h['tps'])}",
-          "TPS dengan personel ditugaskan sesuai pola pengamanan", delta(h["tps_dijaga"], y["tps_dijaga"]))
-    c.kpi(cols[1], "TPS dibuka", f"{c.number(h['tps_dibuka'])} / {c.number(h['tps'])}",
-          "TPS yang dilaporkan dibuka (atau tahap sesudahnya)",
-          stale("tps-status") or delta(h["tps_dibuka"], y["tps_dibuka"]), "off" if stale("tps-status") else "normal")
-    c.kpi(cols[2], "Penghitungan / selesai", f"{c.number(h['tps_penghitungan'])} / {c.number(h['tps_selesai'])}",
-          "TPS yang mulai menghitung suara / selesai menghitung")
-    c.kpi(cols[3], "Personel di lokasi", f"{c.number(h['personel_di_lokasi'])} / {c.number(h['personel_wajib'])}",
-          "Posisi GPS dalam radius TPS selama waktu tunggu / kebutuhan pola",
-          stale("traccar") or delta(h["personel_di_lokasi"], y["personel_di_lokasi"]),
-          "off" if stale("traccar") else "normal")
-    c.kpi(cols[4], "Kejadian terbuka", c.number(h["kejadian_terbuka"]),
-          f"{h['kejadian_tinggi']} berat; {h['tps_gangguan']} TPS melaporkan gangguan",
-          delta(h["kejadian_terbuka"], y["kejadian_terbuka"]), "inverse")
-    cols = st.columns(5)
-    c.kpi(cols[0], "Kotak suara tiba di TPS", f"{c.number(h['kotak_tiba_tps'])} / {c.number(h['kotak_tps_total'])}",
-          "Leg PPS → TPS yang sudah diserahkan", delta(h["kotak_tiba_tps"], y["kotak_tiba_tps"]))
-    c.kpi(cols[1], "Kotak kembali di PPK",
-          f"{c.number(h['kotak_kembali_ppk'])} / {c.number(h['kotak_kembali_total'])}",
-          "Leg PPS → PPK yang sudah diserahkan", delta(h["kotak_kembali_ppk"], y["kotak_kembali_ppk"]))
-    c.kpi(cols[2], "Leg logistik terlambat", c.number(h["logistik_terlambat"]), "Melewati jadwal tiba tanpa laporan",
-          delta(h["logistik_terlambat"], y["logistik_terlambat"]), "inverse")
-    c.kpi(cols[3], "Peringatan cuaca aktif", c.number(h["peringatan_aktif"]), "Peringatan dini BMKG yang berlaku")
-    pers = data.personnel_summary()
-    c.kpi(cols[4], "PAM TPS ditugaskan",
-          f"{c.number(pers['pam_tps_assigned'])} / {c.number(pers['pam_tps_required'])}",
-          "Ditugaskan / kebutuhan menurut pola pengamanan")
-    st.caption(f"Perubahan dibanding kemarin, {fmt_wib(ref)} (dihitung ulang dari riwayat kejadian).")
+    key = data.moment_key(moment)
+    items = data.perhatian_items(key)
+    h = data.headline(key)
+    left, right = st.columns([2.15, 1], gap="medium")
+    with left:
+        st.markdown(f"<div style='display:flex;gap:16px;align-items:baseline'><h3 style='margin:0;padding:0'>"
+                    f"Perhatian</h3>{ph.summary_html(items)}</div>", unsafe_allow_html=True)
+        ph.listing(items, moment, limit=6, key="rk")
+    with right:
+        states = data.feed_states()
+        tiles = [c.measure_tile(m, states) for m in measures(h, s, moment)]
+        c.tile_grid(tiles, 2)
+        st.caption("Warna: hijau sesuai target, kuning waspada, merah perlu tindakan, abu-abu belum waktunya.")
 
 
-headline_tiles()
+command_panel()
 
-st.subheader("Kesiapan per tahapan")
+
+@c.live_panel
+def kecamatan_panel():
+    moment = data.now()
+    key = data.moment_key(moment)
+    phase = phase_at(moment, s).tahapan
+    table = data.tps_readiness(key)
+    ranking = kecamatan_ranking(data.perhatian_items(key), table, phase, s.readiness_ready_threshold)
+    names = data.kecamatan_names()
+    st.subheader(f"Kecamatan menurut masalah terberat — {TAHAPAN_LABEL[phase].lower()}")
+    view = pd.DataFrame({
+        "Kecamatan": ranking["kode"].map(names),
+        "Masalah terberat": ranking["terberat"].map(lambda v: SEVERITY_LABEL.get(v, "—") if isinstance(v, str)
+                                                    else "—"),
+        "Hal perhatian": ranking["hal"],
+        "TPS bermasalah": ranking["tps_bermasalah"],
+        "TPS siap": ranking["siap"].astype(str) + " / " + ranking["tps"].astype(str),
+        "Penyebab utama": ranking["masalah"].map(lambda p: "; ".join(problem_lines(p, 2)) or "—")})
+    st.dataframe(view, hide_index=True, width="stretch", height=min(40 + 35 * len(view), 420))
+    st.caption("Urutan: tingkat hal perhatian terberat, lalu jumlahnya, lalu TPS bermasalah (skor di bawah ambang "
+               f"{s.readiness_ready_threshold:.0%}). Rincian per desa dan TPS di halaman TPS.")
+
+
+kecamatan_panel()
 
 
 @c.live_panel
 def readiness_panel():
     moment = data.now()
     ready = data.readiness(data.moment_key(moment))
-    chosen, _ = data.forecast(data.moment_key(moment), 24)
-    c.sources("tps-status", "traccar", "river", forecast=chosen)
+    st.subheader("Kesiapan per tahapan")
+    c.sources("tps-status", "traccar", "river")
     for col, (phase, label) in zip(st.columns(3), TAHAPAN_LABEL.items()):
         kab = ready[phase]["kabupaten"]
         box = col.container(border=True)
-        due = kab["skor"] is not None and kab["skor"] == kab["skor"]
-        box.metric(label, f"{kab['skor'] * 100:.0f}%" if due else "belum berlaku",
-                   help="Skor kesiapan rata-rata TPS (bobot di konfigurasi); tahapan yang belum tiba belum dinilai")
-        box.caption(f"{c.number(kab['siap'])} dari {c.number(kab['tps'])} TPS siap" if due else
-                    "Belum ada komponen tahapan ini yang jatuh tempo")
-        for reason in kab["alasan"]:
-            box.markdown(f"- {reason}")
-    phase = phase_at(moment, data.settings()).tahapan
-    kec = ready[phase]["kecamatan"].copy()
-    kec["skor"] = kec["skor"].fillna(1.0)
-    kec["Kecamatan"] = kec["kode"].map(data.kecamatan_names())
-    kec["Skor"] = (kec["skor"] * 100).round(0)
-    kec["Alasan utama"] = kec["alasan"].map(lambda a: "; ".join(a) if a else "—")
-    st.caption(f"Kesiapan per kecamatan — {TAHAPAN_LABEL[phase].lower()}, terendah di atas. "
-               "Rincian per desa dan TPS di halaman TPS.")
-    st.dataframe(kec.sort_values("skor")[["Kecamatan", "Skor", "siap", "tps", "Alasan utama"]].rename(
-        columns={"siap": "TPS siap", "tps": "TPS"}), hide_index=True, width="stretch",
-        column_config={"Skor": st.column_config.ProgressColumn("Skor", min_value=0, max_value=100, format="%d%%")})
+        if kab is None or not kab["dinilai"]:
+            box.metric(label, "belum berlaku", help="Tahapan ini belum dimulai: belum ada yang dinilai")
+            continue
+        box.metric(label, f"{kab['siap']} / {kab['tps']} TPS siap",
+                   help=f"TPS siap: skor kesiapan ≥ {s.readiness_ready_threshold:.0%} (bobot komponen di "
+                        "konfigurasi). Komponen yang belum jatuh tempo tidak dihitung.")
+        for line in problem_lines(kab["masalah"]):
+            box.markdown(f"- {c.plain(line)}")
 
 
 readiness_panel()
-
-left, right = st.columns([3, 2])
-
-
-@c.live_panel
-def decisions_panel():
-    st.subheader("Perlu keputusan sekarang")
-    items = data.decision_list(data.now())
-    if items.empty:
-        st.success("Tidak ada hal yang menunggu keputusan.")
-        return
-    items["Prioritas"] = items["prioritas"].map(PRIORITY_LABEL)
-    st.dataframe(items[["Prioritas", "kategori", "judul", "lokasi", "alasan"]].rename(
-        columns={"kategori": "Kategori", "judul": "Hal", "lokasi": "Kecamatan", "alasan": "Alasan"}),
-        hide_index=True, width="stretch", height=420)
 
 
 @c.live_panel
@@ -130,37 +100,30 @@ def events_panel():
         st.markdown(f"{mark} **{fmt_wib(e.at, False)}** · {e.jenis} · {c.plain(e.lokasi)}  \n{c.plain(e.teks)}")
 
 
+left, right = st.columns([2, 3])
 with left:
-    decisions_panel()
-with right:
     events_panel()
-
-st.subheader("Data dasar operasi")
-pers = data.personnel_summary()
-k = tps["by_kerawanan"]
-cols = st.columns(6)
-c.kpi(cols[0], "TPS", c.number(tps["total"]), f"di {tps['desa']} desa/kelurahan")
-c.kpi(cols[1], "Sangat rawan", c.number(k["sangat_rawan"]), "TPS kelas sangat rawan")
-c.kpi(cols[2], "Rawan", c.number(k["rawan"]), "TPS kelas rawan")
-c.kpi(cols[3], "Kurang rawan", c.number(k["kurang_rawan"]), "TPS kelas kurang rawan")
-c.kpi(cols[4], "DPT", c.number(tps["dpt"]), "Daftar pemilih tetap")
-c.kpi(cols[5], "TPS jalur sungai", c.number(tps["by_akses"]["sungai"]), "Logistik hanya lewat sungai")
-cols = st.columns(6)
-c.kpi(cols[0], "Personel Polri", c.number(pers["total"]), f"{pers['polres']} Polres + {pers['bko']} BKO")
-c.kpi(cols[1], "Linmas", c.number(tps["linmas"]), "2 Linmas per TPS")
-v = tps["verification"]
-c.kpi(cols[2], "TPS terverifikasi", f"{c.number(v['terverifikasi'])}/{c.number(tps['total'])}",
-      f"{v['perlu_cek']} perlu cek ulang, {v['belum']} belum dicek")
-
-left, right = st.columns([3, 2])
-with left:
+with right:
     st.subheader("Peta TPS menurut kerawanan")
     pts = data.tps_points()
-    pts["hover"] = ("TPS " + pts["number"].map("{:03d}".format) + " " + pts["desa"] + "<br>" + pts["kecamatan"]
+    pts["hover"] = ("TPS " + pts["number"].map("{:03d}".format) + " " + pts["desa"] + "<br>Kec. " + pts["kecamatan"]
                     + "<br>" + pts["kerawanan"].map(KERAWANAN_LABEL) + " · DPT " + pts["dpt"].astype(str))
-    fig = operation_map(data.boundaries("kecamatan"), data.boundaries("desa"), pts, tiles=data.settings().map_tiles)
+    fig = operation_map(data.boundaries("kecamatan"), data.boundaries("desa"), pts, tiles=s.map_tiles, height=520)
     st.plotly_chart(fig, width="stretch", config={"scrollZoom": True, "displaylogo": False})
-with right:
-    st.subheader("TPS per kecamatan")
-    table = data.kecamatan_table()
-    st.plotly_chart(kecamatan_bars(table, height=560), width="stretch", config={"displaylogo": False})
+
+st.subheader("Data dasar operasi")
+tps = data.tps_summary()
+pers = data.personnel_summary()
+k = tps["by_kerawanan"]
+v = tps["verification"]
+cols = st.columns(6)
+c.kpi(cols[0], "TPS", c.number(tps["total"]), f"di {tps['desa']} desa/kelurahan")
+c.kpi(cols[1], "Sangat rawan / rawan", f"{c.number(k['sangat_rawan'])} / {c.number(k['rawan'])}",
+      f"{c.number(k['kurang_rawan'])} kurang rawan")
+c.kpi(cols[2], "DPT", c.number(tps["dpt"]), "Daftar pemilih tetap")
+c.kpi(cols[3], "TPS jalur sungai", c.number(tps["by_akses"]["sungai"]), "Logistik hanya lewat sungai")
+c.kpi(cols[4], "Personel Polri", c.number(pers["total"]), f"{pers['polres']} Polres + {pers['bko']} BKO")
+c.kpi(cols[5], "TPS terverifikasi", f"{c.number(v['terverifikasi'])} / {c.number(tps['total'])}",
+      f"{v['perlu_cek']} perlu cek ulang, {v['belum']} belum dicek")
+with st.expander("TPS per kecamatan"):
+    st.plotly_chart(kecamatan_bars(data.kecamatan_table(), height=480), width="stretch", config={"displaylogo": False})

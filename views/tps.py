@@ -3,7 +3,8 @@ import pandas as pd
 import streamlit as st
 
 from ops.phase import phase_at
-from ops.readiness import reason_kind
+from ops.readiness import problem_kinds
+from ops.readiness.issues import label as issue_label, sentences
 from ops.vocabulary import KERAWANAN_LABEL, TAHAPAN_LABEL, TPS_STATUS_SHORT
 from ui import components as c
 from ui import data, tps_view
@@ -71,8 +72,8 @@ def level_table(df: pd.DataFrame, by: str, name_col: str, level_key: str, table_
             lambda v: int((v >= s.readiness_ready_threshold).sum())),
         "Bermasalah": g["bermasalah"].sum().astype(int),
         "Skor": g[score].mean().mul(100).round(0),
-        "Alasan utama": g[f"alasan_{phase}"].apply(lambda a: "; ".join(
-            pd.Series([reason_kind(x) for r in a for x in r]).value_counts().head(2).index))})
+        "Alasan utama": g[f"masalah_{phase}"].apply(lambda a: "; ".join(
+            issue_label(k) for k, _ in problem_kinds(a).most_common(2)))})
     out["% siap"] = (out["Siap"] / out["TPS"] * 100).round(0)
     out = out.sort_values(["Skor", "Wilayah"])
     codes = list(out.index)
@@ -116,7 +117,7 @@ elif desa:
     st.dataframe(pd.DataFrame({
         "TPS": rows["number"].map("{:03d}".format), "Kerawanan": rows["kerawanan"].map(KERAWANAN_LABEL),
         "Akses": rows["akses"], "Status": rows["status"].map(lambda v: TPS_STATUS_SHORT[v if isinstance(v, str) else None]),
-        "Skor": rows[score].mul(100).round(0), "Alasan": rows[f"alasan_{phase}"].map("; ".join)}),
+        "Skor": rows[score].mul(100).round(0), "Alasan": rows[f"masalah_{phase}"].map(lambda a: "; ".join(sentences(a)))}),
         hide_index=True, width="stretch", on_select=lambda: _pick("drill_tps", "tbl_tps", codes),
         selection_mode="single-row", key="tbl_tps",
         column_config={"Skor": st.column_config.ProgressColumn("Skor", min_value=0, max_value=100, format="%d%%")})

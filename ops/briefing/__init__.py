@@ -17,7 +17,7 @@ from ops.briefing.content import FIGURES, gather
 from ops.briefing.html_doc import render_html
 from ops.briefing.images import BriefingError, find_chromium, to_png
 from ops.briefing.pdf import render_pdf
-from ops.charts import operation_map, rain_heatmap, readiness_bars
+from ops.charts import operation_map, problem_bars, rain_heatmap
 from ops.clock import WIB, as_utc, load_clock, utcnow
 from ops.config import PROJECT_ROOT, Settings
 from ops.db import get_engine, session_scope
@@ -40,10 +40,10 @@ def output_dir(settings: Settings, out: str | Path | None) -> Path:
 
 
 def _images(c, settings: Settings, progress) -> dict[str, bytes]:
-    phase = c.phase_label.split(" · ")[1]
-    progress("grafik kesiapan")
-    images = {"kesiapan": to_png(readiness_bars(c.readiness[phase]["kecamatan"], c.kecamatan_names,
-                                                settings.readiness_ready_threshold, height=520), settings, 1000, 520)}
+    phase = c.phase.tahapan
+    progress("grafik masalah per kecamatan")
+    images = {"kesiapan": to_png(problem_bars(c.tps, c.kecamatan_names, phase, settings.readiness_ready_threshold,
+                                              height=520), settings, 1000, 520)}
     progress("peta")
     pts = c.tps.assign(kesiapan=c.tps[f"skor_{phase}"].map(lambda v: kesiapan_class(v, settings.readiness_ready_threshold)))
     images["peta"] = to_png(operation_map(c.boundaries["kecamatan"], c.boundaries["desa"], pts, color_by="kesiapan",

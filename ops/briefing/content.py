@@ -13,21 +13,24 @@ from ops import queries
 from ops.clock import as_utc, fmt_age, fmt_wib
 from ops.config import Settings
 from ops.coordination import kecamatan_coverage
-from ops.decisions import PRIORITY_LABEL, decisions
 from ops.freshness import feed_states
-from ops.headline import headline
+from ops.headline import Measure, headline, measures
+from ops.perhatian import current as perhatian_now
+from ops.perhatian.model import Item
+from ops.perhatian.ranking import kecamatan_ranking
+from ops.places import Names
 from ops.incidents import incident_table
 from ops.logistics import STAGE_LABEL, leg_board, pipeline, river_legs
-from ops.phase import phase_at
+from ops.phase import PhaseInfo, phase_at
 from ops.readiness import overview_of, per_tps, with_points
 from ops.weather import active_warnings, discharge_trend, forecast_source, kecamatan_timeline
 
 FIGURES = [  # (key, label) of the headline figures compared with the previous briefing
-    ("tps_dijaga", "TPS dijaga sesuai pola"), ("tps_dibuka", "TPS dibuka"), ("tps_penghitungan", "TPS menghitung"),
-    ("tps_selesai", "TPS selesai menghitung"), ("personel_di_lokasi", "Personel di lokasi"),
-    ("kotak_tiba_tps", "Kotak suara tiba di TPS"), ("kotak_kembali_ppk", "Kotak suara kembali di PPK"),
-    ("logistik_terlambat", "Leg logistik terlambat"), ("kejadian_terbuka", "Kejadian terbuka"),
-    ("peringatan_aktif", "Peringatan cuaca aktif"),
+    ("tps_siap", "TPS siap (tahapan berjalan)"), ("personel_di_lokasi", "Personel PAM di lokasi"),
+    ("tps_dibuka", "TPS dibuka"), ("tps_selesai", "TPS selesai menghitung"), ("kotak_di_tps", "TPS dengan kotak suara"),
+    ("kotak_di_ppk", "TPS yang kotaknya di PPK"), ("logistik_terlambat", "Pengiriman logistik terlambat"),
+    ("kejadian_terbuka", "Kejadian terbuka"), ("peringatan_aktif", "Peringatan cuaca aktif"),
+    ("sungai_tunda", "Perjalanan perahu ditunda"),
 ]
 
 
@@ -37,9 +40,10 @@ class BriefingContent:
     made_at: dt.datetime
     operation: str
     polres: str
-    phase_label: str
+    phase: PhaseInfo
     countdown: str | None
     figures: dict
+    measures: list[Measure]
     previous: dict | None
     previous_label: str
     readiness: dict
@@ -55,7 +59,9 @@ class BriefingContent:
     discharge_today: pd.DataFrame
     incidents: pd.DataFrame
     coordination: pd.DataFrame
-    decisions: pd.DataFrame
+    perhatian: list[Item]
+    names: Names
+    ranking: pd.DataFrame  # kecamatan by worst problem
     sources: list[tuple[str, str, str]]
     boundaries: dict = field(default_factory=dict)
 
@@ -67,7 +73,9 @@ def gather(session: Session, settings: Settings, moment: dt.datetime, made_at: d
     moment = as_utc(moment)
     phase = phase_at(moment, settings)
     table = per_tps(session, settings, moment)
-    figures = headline(session, settings, moment, tps=table)
+    board = leg_board(session, moment)
+    river = river_legs(session, settings, moment, board)
+    figures = headline(session, settings, moment, tps=table, legs=board, river=river)
     prev = session.scalars(select(m.Briefing).where(m.Briefing.moment < moment)
                            .order_by(m.Briefing.moment.desc())).first()
     if prev is not None:
@@ -83,19 +91,17 @@ def gather(session: Session, settings: Settings, moment: dt.datetime, made_at: d
         wajib=("personel_wajib", "sum"), ditugaskan=("personel_ditugaskan", "sum"),
         di_lokasi=("personel_di_lokasi", "sum"))
     personnel.insert(0, "polsek", personnel["polsek_code"].map(polsek).fillna("—"))
-    board = leg_board(session, moment)
-    river = river_legs(session, settings, moment, board)
     states = feed_states(session, settings)
     chosen = forecast_source(states)
     incidents = incident_table(session, moment, since=moment - dt.timedelta(hours=24))
-    items = decisions(moment, points, names, incident_table(session, moment), river, board, states, phase.tahapan,
-                      limit=12)
+    items, situation = perhatian_now(session, settings, moment, tps=points, legs=board, river=river)
     trend = discharge_trend(session, settings, moment, 0, 0)
     sources = [(name, f.label, "belum pernah" if f.age_seconds is None else f"{fmt_age(f.age_seconds)} lalu")
                for name, f in states.items() if name != "simulator" or settings.demo]
     return BriefingContent(
         moment=moment, made_at=made_at, operation=settings.operation_name, polres=settings.polres_name,
-        phase_label=f"{phase.h_label} · {phase.tahapan}", countdown=phase.countdown(moment), figures=figures,
+        phase=phase, countdown=phase.countdown(moment), figures=figures,
+        measures=measures(figures, settings, moment),
         previous=previous, previous_label=previous_label, readiness=overview_of(table, settings),
         kecamatan_names=names, tps=points, personnel=personnel,
         pipeline=pipeline(board).assign(tahap=lambda d: d["stage"].map(STAGE_LABEL)), river=river,
@@ -105,5 +111,6 @@ def gather(session: Session, settings: Settings, moment: dt.datetime, made_at: d
                    "headline": w.headline, "kecamatan": [names.get(k, k) for k in w.kecamatan_codes or []]}
                   for w in active_warnings(session, moment, ahead_hours=24)],
         discharge_today=trend, incidents=incidents, coordination=kecamatan_coverage(session, moment),
-        decisions=items.assign(prioritas_label=items["prioritas"].map(PRIORITY_LABEL)), sources=sources,
+        perhatian=items, names=situation.names,
+        ranking=kecamatan_ranking(items, points, phase.tahapan, settings.readiness_ready_threshold), sources=sources,
         boundaries={"kecamatan": queries.boundaries(session, "kecamatan"), "desa": queries.boundaries(session, "desa")})

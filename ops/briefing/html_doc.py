@@ -31,6 +31,9 @@ def render_html(c: BriefingContent, images: dict[str, bytes]) -> str:
              f"<div class='meta'><b>{e(c.polres)}</b> · {e(c.operation)}</div>",
              f"<div class='meta'>Keadaan per {e(fmt_long_wib(c.moment))} · tahapan {e(t.phase_text(c))}</div>"]
     for title, headers, rows, _ in t.sections(c, 100):
+        if title == "#pagebreak":
+            parts.append("<div style='break-after:page'></div>")
+            continue
         if title.startswith("#image:"):
             _, key, caption = title.split(":", 2)
             if key in images:

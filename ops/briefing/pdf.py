@@ -72,7 +72,7 @@ class _Doc(FPDF):
         self.set_font(self.face, "B" if bold else "", size)
         self.multi_cell(0, 5, self.txt(s), new_x="LMARGIN", new_y="NEXT")
 
-    def grid(self, headers: list[str], rows: list[list], widths: list[float], size: float = 8.5):
+    def grid(self, headers: list[str], rows: list[list], widths: list[float], size: float = 8):
         self.set_font(self.face, "", size)
         with self.table(col_widths=widths, text_align="LEFT", line_height=4.6, headings_style=_heading(self.face),
                         borders_layout="HORIZONTAL_LINES", padding=0.8) as table:
@@ -115,6 +115,9 @@ def render_pdf(c: BriefingContent, images: dict[str, bytes]) -> bytes:
     pdf.para(f"Keadaan per {fmt_long_wib(c.moment)} · tahapan {t.phase_text(c)}")
     width = pdf.w - pdf.l_margin - pdf.r_margin
     for title, headers, rows, widths in t.sections(c, width):
+        if title == "#pagebreak":
+            pdf.add_page()
+            continue
         if title.startswith("#image:"):
             _, key, caption = title.split(":", 2)
             if key in images:

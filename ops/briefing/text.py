@@ -4,8 +4,15 @@ from __future__ import annotations
 from ops.briefing.content import BriefingContent
 from ops.clock import fmt_wib
 from ops.incidents import SEVERITY_LABEL, STATE_LABEL
-from ops.logistics import VERDICT_LABEL
+from ops.logistics import STAGE_LABEL, VERDICT_LABEL, route_reasons
+from ops.perhatian import wording
+from ops.perhatian.model import SEVERITY_LABEL as PH_SEVERITY, STATE_LABEL as PH_STATE
+from ops.readiness import problem_lines
 from ops.vocabulary import TAHAPAN_LABEL
+
+TONE_WORD = {"baik": "sesuai target", "waspada": "waspada", "buruk": "perlu tindakan", "netral": "belum dinilai"}
+PAGE_BREAK = ("#pagebreak", None, [], None)
+PERHATIAN_ROWS = 8  # page 1 holds the situation and the most urgent items; the rest follow in the annex
 
 Section = tuple[str, list[str] | None, list, list[float] | None]
 
@@ -23,8 +30,13 @@ def pct(v) -> str:
 
 
 def phase_text(c: BriefingContent) -> str:
-    h, tahapan = c.phase_label.split(" · ")
-    return f"{h} · {TAHAPAN_LABEL[tahapan]}" + (f" ({c.countdown})" if c.countdown else "")
+    return f"{c.phase.h_label} · {TAHAPAN_LABEL[c.phase.tahapan]}" + (f" ({c.countdown})" if c.countdown else "")
+
+
+def _perhatian_rows(c: BriefingContent, items) -> list[list]:
+    return [[PH_SEVERITY[i.severity], i.place.name, wording.title(i), wording.action(i, c.names),
+             PH_STATE[i.state] + (f" ({i.taken_by})" if i.taken_by else ""), wording.age(i, c.moment)]
+            for i in items]
 
 
 def _change(now, before) -> str:
@@ -37,23 +49,43 @@ def _change(now, before) -> str:
 def sections(c: BriefingContent, width: float) -> list[Section]:
     w = width
     out: list[Section] = []
-    out.append(("Angka utama", ["Angka", "Sekarang", f"Pembanding: {c.previous_label}", "Perubahan"],
+    out.append(("Situasi", ["Ukuran", "Sekarang", "Keterangan", "Penilaian"],
+                [[m.label, m.value + (f" / {m.of}" if m.of else ""), m.note, TONE_WORD[m.tone]] for m in c.measures],
+                [w * .3, w * .14, w * .4, w * .16]))
+    open_items = [i for i in c.perhatian if i.state != "selesai"]
+    counts = ", ".join(f"{sum(1 for i in open_items if i.severity == s)} {PH_SEVERITY[s].lower()}"
+                       for s in PH_SEVERITY if any(i.severity == s for i in open_items))
+    out.append(("Perhatian — perlu keputusan atau tindakan", ["Tingkat", "Tempat", "Hal", "Tindakan", "Keadaan",
+                                                             "Sejak"],
+                _perhatian_rows(c, open_items[:PERHATIAN_ROWS])
+                or [["—", "", "Tidak ada hal yang perlu perhatian", "", "", ""]],
+                [w * .08, w * .19, w * .3, w * .25, w * .1, w * .08]))
+    if open_items:
+        out.append((f"#note:{len(open_items)} hal terbuka ({counts})"
+                    + (f"; {len(open_items) - PERHATIAN_ROWS} lainnya di lampiran." if len(open_items) > PERHATIAN_ROWS
+                       else "."), None, [], None))
+    out.append(PAGE_BREAK)
+    out.append(("Angka utama dibanding sebelumnya", ["Angka", "Sekarang", f"Pembanding: {c.previous_label}",
+                                                      "Perubahan"],
                 [[label, number(now), number(before) if before is not None else "—", _change(now, before)]
                  for label, now, before in c.figure_rows()], [w * .38, w * .14, w * .32, w * .16]))
     rows = []
     for phase, label in TAHAPAN_LABEL.items():
         kab = c.readiness[phase]["kabupaten"]
-        due = kab is not None and kab["skor"] is not None and kab["skor"] == kab["skor"]
-        rows.append([label, pct(kab["skor"]) if due else "belum dinilai",
-                     f"{kab['siap']} dari {kab['tps']}" if due else "—", "; ".join(kab["alasan"]) if due else "—"])
-    out.append(("Kesiapan per tahapan", ["Tahapan", "Skor", "TPS siap", "Alasan utama"], rows,
-                [w * .2, w * .1, w * .14, w * .56]))
-    out.append(("#image:kesiapan:", None, [], None))
-    phase = c.phase_label.split(" · ")[1]
-    kec = c.readiness[phase]["kecamatan"].sort_values("skor")
-    out.append((f"Kesiapan per kecamatan — {TAHAPAN_LABEL[phase].lower()}", ["Kecamatan", "Skor", "TPS siap", "Alasan"],
-                [[c.kecamatan_names.get(r.kode, r.kode), pct(r.skor), f"{r.siap} / {r.tps}", "; ".join(r.alasan) or "—"]
-                 for r in kec.itertuples()], [w * .22, w * .1, w * .14, w * .54]))
+        due = kab is not None and bool(kab["dinilai"])
+        rows.append([label, f"{kab['siap']} dari {kab['tps']}" if due else "belum berlaku",
+                     "; ".join(problem_lines(kab["masalah"])) if due else "—"])
+    out.append(("Kesiapan per tahapan", ["Tahapan", "TPS siap", "Masalah utama"], rows,
+                [w * .2, w * .16, w * .64]))
+    phase = c.phase.tahapan
+    out.append((f"#image:kesiapan:TPS bermasalah per kecamatan menurut jenis masalah — {TAHAPAN_LABEL[phase].lower()}",
+                None, [], None))
+    r = c.ranking
+    out.append((f"Kecamatan menurut masalah terberat — {TAHAPAN_LABEL[phase].lower()}",
+                ["Kecamatan", "Terberat", "Hal", "TPS bermasalah", "TPS siap", "Penyebab utama"],
+                [[c.kecamatan_names.get(x.kode, x.kode), PH_SEVERITY.get(x.terberat, "—") if x.terberat else "—",
+                  x.hal, x.tps_bermasalah, f"{x.siap} / {x.tps}", "; ".join(problem_lines(x.masalah, 2)) or "—"]
+                 for x in r.itertuples()], [w * .18, w * .1, w * .06, w * .12, w * .1, w * .44]))
     out.append((f"#image:peta:Peta kesiapan TPS — {TAHAPAN_LABEL[phase].lower()}", None, [], None))
     p = c.personnel
     out.append(("Personel PAM TPS menurut pola pengamanan", ["Polsek", "Wajib", "Ditugaskan", "Di lokasi"],
@@ -66,14 +98,15 @@ def sections(c: BriefingContent, width: float) -> list[Section]:
     river = c.river
     if len(river):
         counts = river["verdict"].value_counts()
-        out.append(("#note:Jalur sungai (leg yang belum tiba): " + ", ".join(
+        out.append(("#note:Jalur sungai (perjalanan yang belum tiba): " + ", ".join(
             f"{VERDICT_LABEL[v]} {int(counts.get(v, 0))}" for v in VERDICT_LABEL), None, [], None))
         worst = river[river["verdict"] != "go"].groupby(["kecamatan_code", "stage", "verdict"], as_index=False).agg(
             legs=("id", "count"), first=("planned_depart", "min"), reasons=("reasons", "first"))
-        out.append(("Jalur sungai: hati-hati dan tunda", ["Kecamatan", "Tahap", "Putusan", "Leg", "Berangkat mulai",
+        out.append(("Jalur sungai: hati-hati dan tunda", ["Kecamatan", "Tahap", "Putusan", "Perjalanan", "Berangkat mulai",
                                                           "Alasan"],
-                     [[c.kecamatan_names.get(r.kecamatan_code, r.kecamatan_code), r.stage, VERDICT_LABEL[r.verdict],
-                       r.legs, fmt_wib(r.first), "; ".join(r.reasons)] for r in worst.itertuples()],
+                     [[c.kecamatan_names.get(r.kecamatan_code, r.kecamatan_code), STAGE_LABEL[r.stage],
+                       VERDICT_LABEL[r.verdict], r.legs, fmt_wib(r.first), route_reasons(r.reasons)]
+                      for r in worst.itertuples()],
                      [w * .17, w * .1, w * .1, w * .06, w * .2, w * .37]))
     out.append((f"#image:hujan:Hujan 72 jam ke depan per kecamatan (mm/3 jam) — {c.forecast_note}", None, [], None))
     lines = [f"{x['event']} ({x['severity'] or '-'}): {fmt_wib(x['effective'])} s.d. {fmt_wib(x['expires'])} — "
@@ -92,10 +125,10 @@ def sections(c: BriefingContent, width: float) -> list[Section]:
                 [[r.kecamatan, "ya" if r.kpu_ppk else "belum", "ya" if r.bawaslu_panwascam else "belum",
                   "ya" if r.camat else "belum", f"{r.desa_lengkap} / {r.desa}", r.pertemuan] for r in co.itertuples()],
                 [w * .24, w * .12, w * .14, w * .12, w * .2, w * .18]))
-    d = c.decisions
-    out.append(("Perlu keputusan", ["Prioritas", "Hal", "Lokasi", "Alasan"],
-                [[r.prioritas_label, r.judul, r.lokasi, r.alasan] for r in d.itertuples()]
-                or [["—", "Tidak ada hal yang menunggu keputusan", "", ""]], [w * .12, w * .36, w * .16, w * .36]))
+    rest = [i for i in c.perhatian if i.state != "selesai"][PERHATIAN_ROWS:]
+    if rest:
+        out.append(("Lampiran: hal perhatian lainnya", ["Tingkat", "Tempat", "Hal", "Tindakan", "Keadaan", "Sejak"],
+                    _perhatian_rows(c, rest), [w * .08, w * .19, w * .3, w * .25, w * .1, w * .08]))
     out.append(("Sumber data dan umurnya", ["Sumber", "Keadaan", "Data terakhir"],
                 [[n, state, age] for n, state, age in c.sources], [w * .4, w * .3, w * .3]))
     out.append(("#note:Prakiraan cuaca dan peringatan dini: BMKG. Cadangan prakiraan dan debit sungai: Open-Meteo "

@@ -20,7 +20,7 @@ from ops.geo import route_km, travel_minutes
 from ops.region import RegionData
 
 BOXES_PER_TPS = 2  # Pilkada 2024: one box for the gubernur race, one for the bupati race
-DEMO_TABLES = (m.AuditLog, m.FeedRun, m.CoordinationActivity, m.IncidentUpdate, m.Incident, m.LogisticsEvent,
+DEMO_TABLES = (m.Outbox, m.AlertEvent, m.Alert, m.AuditLog, m.FeedRun, m.CoordinationActivity, m.IncidentUpdate, m.Incident, m.LogisticsEvent,
                m.PositionEvent, m.TpsStatusEvent, m.Stakeholder, m.LogisticsLeg, m.Assignment, m.Personnel, m.Tps,
                m.PolsekKecamatan, m.Polsek)
 
@@ -41,6 +41,8 @@ def clear_operation(session: Session) -> None:
     """Remove every operation row (not the region); the tables are listed children first."""
     for model in DEMO_TABLES:
         session.execute(delete(model))
+    # The simulator's bookmarks go with the events they describe, or a rebuilt demo would start with no history.
+    session.execute(delete(m.OperationMeta).where(m.OperationMeta.key.like("simulator_%")))
     session.flush()
 
 

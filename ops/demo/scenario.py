@@ -44,6 +44,9 @@ def tps_milestones(seed: int, t: TpsInfo, voting_day: dt.date, open_t: dt.time, 
     opened = wib_at(h, open_t) + dt.timedelta(minutes=max(0.0, r.gauss(4, 4)))
     if late or r.random() < 0.03:
         opened = max(opened, siap) + dt.timedelta(minutes=r.uniform(25, 90))
+    if rng_for(seed, "buka-siang", t.code).random() < 0.006:
+        # A KPPS without its full crew or materials opens only before noon: the morning's open question.
+        opened = wib_at(h, dt.time(10, 15)) + dt.timedelta(minutes=rng_for(seed, "buka-siang-jam", t.code).uniform(0, 75))
     out.append(("dibuka", opened, "terlambat dibuka" if opened > wib_at(h, open_t) + dt.timedelta(minutes=20) else None))
     out.append(("pemungutan", opened + dt.timedelta(minutes=r.uniform(3, 10)), None))
     if r.random() < 0.012 + (0.05 if t.kerawanan == "sangat_rawan" else 0):

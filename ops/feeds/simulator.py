@@ -14,6 +14,7 @@ from ops.clock import WIB, as_utc, utcnow, wib_at
 from ops.demo import scenario as sc
 from ops.feeds import bmkg_forecast, bmkg_nowcast, openmeteo, river, sirekap, tps_status, traccar
 from ops.feeds.base import Feed, FeedContext, Parsed
+from ops.incidents import report_ref
 
 HISTORY = dt.timedelta(minutes=60)  # positions kept per run: what a poller would have seen in the last hour
 SUB_FEEDS = ("traccar", "tps-status", "bmkg-forecast", "bmkg-nowcast", "openmeteo", "river", "sirekap")
@@ -55,7 +56,8 @@ def simulate(session, ctx: FeedContext) -> int:
     rows["tps-status"] = _status_reports(session, ctx, seed, tps, since, now)
     rows["traccar"] = _positions(session, ctx, seed, since, now)
     rows["logistik"] = _logistics(session, seed, since, now)
-    rows["kejadian"] = _incidents(session, seed, since, now, s.voting_day)
+    rows["kejadian"] = _incidents(session, seed, since, now, s.voting_day) + _report_follow_ups(
+        session, seed, tps, since, now, s)
     rows["bmkg-nowcast"] = _warnings(session, ctx, since, now)
     last_fc = _meta(session, "simulator_forecast_at")
     if last_fc is None or now - dt.datetime.fromisoformat(last_fc) >= dt.timedelta(hours=6):
@@ -174,6 +176,34 @@ def _incidents(session, seed, since, now, voting_day) -> int:
                                              actor="Kapolsek setempat",
                                              note={"terbuka": "laporan diterima", "ditangani": "personel tiba di lokasi",
                                                    "selesai": "situasi kondusif"}[state]))
+                n += 1
+    return n
+
+
+def _report_follow_ups(session, seed, tps, since, now, s) -> int:
+    """The Kapolsek's follow-up of incidents opened by KPPS gangguan reports: most are taken within half an hour and
+    closed within a few hours; some wait, as on a real day."""
+    n = 0
+    for t in tps:
+        for status, at, _ in sc.tps_milestones(seed, t, s.voting_day, s.tps_open, s.tps_close):
+            if status != "gangguan" or at > now:
+                continue
+            at = at.replace(microsecond=0)  # as the status sheet carried it
+            r = sc.rng_for(seed, "gangguan-tindak", t.code)
+            if r.random() < 0.3:
+                continue  # nobody follows this one up: Perhatian escalates it
+            steps = ((r.uniform(8, 30), "ditangani", "Bhabinkamtibmas dan personel PAM TPS di lokasi"),
+                     (r.uniform(60, 180), "selesai", "situasi kondusif, pemungutan berlanjut"))
+            inc = None
+            for minutes, state, note in steps:
+                u_at = at + dt.timedelta(minutes=minutes)
+                if not (since < u_at <= now):
+                    continue
+                inc = inc or session.scalar(select(m.Incident).where(m.Incident.ref == report_ref(t.code, at)))
+                if inc is None:
+                    break
+                session.add(m.IncidentUpdate(incident_id=inc.id, state=state, occurred_at=u_at, recorded_at=u_at,
+                                             actor="Kapolsek setempat", note=note))
                 n += 1
     return n
 

@@ -15,6 +15,7 @@ from ops import models as m
 from ops.clock import WIB, as_utc, utcnow
 from ops.feeds import http as fhttp
 from ops.feeds.base import Feed, FeedContext, FeedError, Parsed, parse_time
+from ops.incidents import open_from_reports
 from ops.vocabulary import TPS_STATUS
 
 COLUMNS = ("kode_tps", "status", "waktu", "pelapor", "catatan")
@@ -104,4 +105,8 @@ def store_reports(session, records: list[dict], source: str) -> int:
         seen.add(key)
         new.append(m.TpsStatusEvent(recorded_at=now, source=source, **r))
     session.add_all(new)
+    session.flush()
+    # A KPPS 'gangguan' report opens (or joins) an incident: one incident list for the Posko.
+    open_from_reports(session, [{"tps_code": e.tps_code, "status": e.status, "occurred_at": e.occurred_at,
+                                 "reporter": e.reporter, "note": e.note} for e in new], source)
     return len(new)

@@ -15,8 +15,19 @@ from ops.config import Settings, load_pola
 from ops.freshness import feed_states
 from ops.personnel import judge_on_site, recent_fixes
 from ops.readiness import model
-from ops.readiness.model import PHASES, Readiness, TpsFacts
-from ops.weather import forecast_source, heavy_rain_first
+from ops.readiness.issues import label as issue_label
+from ops.readiness.model import PHASES, Readiness, Times, TpsFacts
+from ops.weather import forecast_source, heavy_rain_first, worst_in_window
+
+# A TPS in a yard, a field or under a tent: rain stops voting there first (read from its address).
+OPEN_AIR_WORDS = ("halaman", "lapangan", "tenda", "terbuka")
+
+
+def operation_times(settings: Settings) -> Times:
+    h = settings.voting_day
+    return Times(day_start=wib_at(h, dt.time(0, 0)), opening=wib_at(h, settings.tps_open),
+                 closing=wib_at(h, settings.tps_close), counting_end=wib_at(h, settings.counting_end),
+                 discharge_threshold=settings.river_discharge_threshold)
 
 
 def _latest(session, stmt_cols, time_col, key_col, now, *where):
@@ -29,14 +40,23 @@ def _latest(session, stmt_cols, time_col, key_col, now, *where):
 def gather_facts(session: Session, settings: Settings, now: dt.datetime) -> dict[str, TpsFacts]:
     now = as_utc(now)
     facts = {t.code: TpsFacts(t.code, t.kerawanan, t.akses, t.kecamatan_code, t.desa_code, t.polsek_code,
-                              cluster_code=t.cluster_code)
+                              cluster_code=t.cluster_code, logistik_planned=False,
+                              open_air=any(w in (t.address or "").lower() for w in OPEN_AIR_WORDS))
              for t in session.execute(select(m.Tps.code, m.Tps.kerawanan, m.Tps.akses, m.Tps.kecamatan_code,
-                                             m.Tps.desa_code, m.Tps.polsek_code, m.Tps.cluster_code))}
+                                             m.Tps.desa_code, m.Tps.polsek_code, m.Tps.cluster_code,
+                                             m.Tps.address))}
+    # A TPS's progress is its latest step; a 'gangguan' report is trouble at the TPS (an incident), not a step back.
     for row in _latest(session, (m.TpsStatusEvent.tps_code, m.TpsStatusEvent.status, m.TpsStatusEvent.occurred_at),
-                       m.TpsStatusEvent.occurred_at, m.TpsStatusEvent.tps_code, now):
+                       m.TpsStatusEvent.occurred_at, m.TpsStatusEvent.tps_code, now,
+                       m.TpsStatusEvent.status != "gangguan"):
         f = facts.get(row.tps_code)
         if f:
             f.status, f.status_at = row.status, row.occurred_at
+    for code, at in session.execute(select(m.TpsStatusEvent.tps_code, func.max(m.TpsStatusEvent.occurred_at))
+                                    .where(m.TpsStatusEvent.status == "gangguan", m.TpsStatusEvent.occurred_at <= now)
+                                    .group_by(m.TpsStatusEvent.tps_code)):
+        if code in facts:
+            facts[code].gangguan_at = at
     _personnel(session, settings, facts, now)
     legs = {lid: (stage, tps, arrive) for lid, stage, tps, arrive in session.execute(
         select(m.LogisticsLeg.id, m.LogisticsLeg.stage, m.LogisticsLeg.tps_code, m.LogisticsLeg.planned_arrive)
@@ -44,6 +64,7 @@ def gather_facts(session: Session, settings: Settings, now: dt.datetime) -> dict
     for stage, tps, arrive in legs.values():
         if stage == "pps-tps" and tps in facts:
             facts[tps].logistik_due = as_utc(arrive)
+            facts[tps].logistik_planned = True
     for row in _latest(session, (m.LogisticsEvent.leg_id, m.LogisticsEvent.state, m.LogisticsEvent.occurred_at),
                        m.LogisticsEvent.occurred_at, m.LogisticsEvent.leg_id, now,
                        m.LogisticsEvent.leg_id.in_(list(legs))):
@@ -62,9 +83,11 @@ def gather_facts(session: Session, settings: Settings, now: dt.datetime) -> dict
         warned.update(codes or [])
     source = forecast_source(feed_states(session, settings)).source
     heavy = heavy_rain_first(session, settings, source, now)
+    times = operation_times(settings)
+    voting = worst_in_window(session, source, max(now, times.opening), times.counting_end)
     today = now.astimezone(dt.timezone(dt.timedelta(hours=7))).date()
-    high = set(session.scalars(select(m.RiverDischarge.point_code).where(
-        m.RiverDischarge.day == today, m.RiverDischarge.discharge > settings.river_discharge_threshold)))
+    high = dict(session.execute(select(m.RiverDischarge.point_code, m.RiverDischarge.discharge).where(
+        m.RiverDischarge.day == today, m.RiverDischarge.discharge > settings.river_discharge_threshold)).all())
     recap = {r.region_code: r.persen for r in _latest(
         session, (m.RecapProgress.region_code, m.RecapProgress.persen, m.RecapProgress.ts), m.RecapProgress.ts,
         m.RecapProgress.region_code, now)}
@@ -72,8 +95,11 @@ def gather_facts(session: Session, settings: Settings, now: dt.datetime) -> dict
         f.desa_coordinated = f.desa_code in met
         f.open_incidents = open_inc.get(f.code, [])
         f.warning_active = f.kecamatan_code in warned
-        f.heavy_rain_at = heavy.get(f.desa_code) or heavy.get(f.kecamatan_code)  # BMKG per desa, Open-Meteo per kecamatan
-        f.river_high = f.kecamatan_code in high
+        # BMKG forecasts per desa, Open-Meteo per kecamatan.
+        f.heavy_rain_at, f.heavy_rain_mm = heavy.get(f.desa_code) or heavy.get(f.kecamatan_code) or (None, None)
+        f.voting_rain_mm, f.voting_rain_at, f.voting_thunder = (
+            voting.get(f.desa_code) or voting.get(f.kecamatan_code) or (None, None, False))
+        f.discharge = high.get(f.kecamatan_code)
         f.recap_persen = recap.get(f.kecamatan_code)
     return facts
 
@@ -116,15 +142,14 @@ def _personnel(session, settings: Settings, facts: dict[str, TpsFacts], now: dt.
 
 
 def _score(facts: dict[str, TpsFacts], settings: Settings, now: dt.datetime) -> dict[str, dict[str, Readiness]]:
-    opening = wib_at(settings.voting_day, settings.tps_open)
-    closing = wib_at(settings.voting_day, settings.tps_close)
+    t = operation_times(settings)
     w = settings.readiness_weights
     out: dict[str, dict[str, Readiness]] = {p: {} for p in PHASES}
     for code, f in facts.items():
-        out["sebelum"][code] = model.score(code, "sebelum", model.sebelum(f, now, settings.heavy_rain_mm), w["sebelum"])
-        out["pemungutan"][code] = model.score(code, "pemungutan", model.pemungutan(f, now, opening, closing),
+        out["sebelum"][code] = model.score(code, "sebelum", model.sebelum(f, now, t), w["sebelum"])
+        out["pemungutan"][code] = model.score(code, "pemungutan", model.pemungutan(f, now, t, settings.heavy_rain_mm),
                                               w["pemungutan"])
-        out["sesudah"][code] = model.score(code, "sesudah", model.sesudah(f, now, closing), w["sesudah"])
+        out["sesudah"][code] = model.score(code, "sesudah", model.sesudah(f, now, t), w["sesudah"])
     return out
 
 
@@ -138,16 +163,20 @@ def per_tps(session: Session, settings: Settings, now: dt.datetime) -> pd.DataFr
         row = {"code": code, "cluster": f.cluster_code or code, "kecamatan_code": f.kecamatan_code,
                "desa_code": f.desa_code, "polsek_code": f.polsek_code, "status": f.status, "status_at": f.status_at, "personel_wajib": f.personnel_required,
                "personel_ditugaskan": f.personnel_assigned, "personel_di_lokasi": f.personnel_on_site,
-               "perangkat_senyap": f.silent_devices, "logistik": f.logistik_state, "kejadian_terbuka": len(f.open_incidents)}
+               "perangkat_senyap": f.silent_devices, "logistik": f.logistik_state, "kembali": f.return_state,
+               "kejadian_terbuka": len(f.open_incidents), "gangguan_at": f.gangguan_at, "hujan_mm": f.voting_rain_mm, "hujan_at": f.voting_rain_at,
+               "petir": f.voting_thunder, "terbuka": f.open_air}
         for phase in PHASES:
             r = scored[phase][code]
             row[f"skor_{phase}"] = r.score
-            row[f"alasan_{phase}"] = r.reasons
-            row[f"komponen_{phase}"] = [{"komponen": c.name, "skor": c.score, "alasan": c.reason} for c in r.components]
+            row[f"masalah_{phase}"] = [i.as_dict() for i in r.problems]
+            row[f"komponen_{phase}"] = [{"komponen": c.name, "skor": c.score, "masalah": [i.as_dict() for i in c.issues]}
+                                        for c in r.components]
         rows.append(row)
     columns = ["code", "cluster", "kecamatan_code", "desa_code", "polsek_code", "status", "status_at",
-               "personel_wajib", "personel_ditugaskan", "personel_di_lokasi", "perangkat_senyap", "logistik",
-               "kejadian_terbuka"] + [f"{k}_{p}" for p in PHASES for k in ("skor", "alasan", "komponen")]
+               "personel_wajib", "personel_ditugaskan", "personel_di_lokasi", "perangkat_senyap", "logistik", "kembali",
+               "kejadian_terbuka", "gangguan_at", "hujan_mm", "hujan_at", "petir", "terbuka"] + [
+        f"{k}_{p}" for p in PHASES for k in ("skor", "masalah", "komponen")]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -159,29 +188,31 @@ def with_points(points: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
 LEVEL_COLUMN = {"kecamatan": "kecamatan_code", "desa": "desa_code", "polsek": "polsek_code"}
 
 
+def problem_kinds(issues: pd.Series) -> Counter:
+    """How many TPS have each kind of problem (a TPS counts once per kind)."""
+    return Counter(kind for items in issues for kind in {i["kind"] for i in items})
+
+
 def rollup(table: pd.DataFrame, settings: Settings, phase: str, level: str) -> pd.DataFrame:
-    """Mean score, TPS ready and the commonest reasons per kecamatan, desa, polsek or kabupaten, from per_tps()."""
+    """Per kecamatan, desa, polsek or kabupaten, from per_tps(): TPS, TPS ready (the one readiness measure: a TPS is
+    ready when its score reaches the threshold), TPS due, the mean score (for ordering only) and the problems as
+    (kind, TPS) pairs, commonest first."""
     keys = table[LEVEL_COLUMN[level]] if level in LEVEL_COLUMN else pd.Series(settings.kabupaten_code, table.index)
     rows = []
     for key, idx in sorted(table.groupby(keys.fillna("")).groups.items(), key=lambda kv: str(kv[0])):
         part = table.loc[idx]
         scores = part[f"skor_{phase}"].dropna()
-        due = part.loc[scores.index, f"alasan_{phase}"]
-        reasons = Counter(reason_kind(x) for rs in due for x in rs)
-        rows.append({"kode": key or None, "tps": len(part),
+        kinds = problem_kinds(part.loc[scores.index, f"masalah_{phase}"])
+        rows.append({"kode": key or None, "tps": len(part), "dinilai": len(scores),
                      "skor": round(float(scores.mean()), 3) if len(scores) else None,
                      "siap": int((scores >= settings.readiness_ready_threshold).sum()),
-                     "alasan": [f"{n} TPS: {k}" for k, n in reasons.most_common(3)]})
-    return pd.DataFrame(rows, columns=["kode", "tps", "skor", "siap", "alasan"])
+                     "masalah": kinds.most_common()})
+    return pd.DataFrame(rows, columns=["kode", "tps", "dinilai", "skor", "siap", "masalah"])
 
 
-def reason_kind(reason: str) -> str:
-    """Group reasons that differ only in times or counts ('dijadwalkan tiba 26 Nov 16:05'); a river route keeps which
-    risks it runs ('jalur sungai berisiko: hujan lebat, debit sungai di atas ambang')."""
-    if reason.startswith("jalur sungai: "):
-        risks = [r.split(" diprakirakan")[0].strip() for r in reason.split(": ", 1)[1].split("; ")]
-        return "jalur sungai berisiko: " + ", ".join(risks)
-    return reason.split(": ")[0] if ": " in reason else reason.split("(")[0].strip()
+def problem_lines(pairs: list[tuple[str, int]], top: int = 3) -> list[str]:
+    """'12 TPS: kotak suara terlambat' for the commonest problems."""
+    return [f"{n} TPS: {issue_label(kind)}" for kind, n in pairs[:top]]
 
 
 def overview(session: Session, settings: Settings, now: dt.datetime) -> dict[str, dict]:
@@ -204,8 +235,10 @@ def readiness_summary(session: Session, settings: Settings, now: dt.datetime) ->
     for phase, parts in overview(session, settings, now).items():
         kab = parts["kabupaten"]
         if kab is None:
-            out[phase] = {"score": None, "ready": 0, "total": 0, "top_reasons": []}
+            out[phase] = {"due": False, "ready": 0, "total": 0, "ready_share": None, "problems": {}}
             continue
-        out[phase] = {"score": None if pd.isna(kab["skor"]) else float(kab["skor"]), "ready": int(kab["siap"]),
-                      "total": int(kab["tps"]), "top_reasons": list(kab["alasan"])}
+        due = bool(kab["dinilai"])
+        out[phase] = {"due": due, "ready": int(kab["siap"]), "total": int(kab["tps"]),
+                      "ready_share": round(kab["siap"] / kab["tps"], 3) if due and kab["tps"] else None,
+                      "problems": dict(kab["masalah"])}
     return out

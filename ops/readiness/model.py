@@ -1,14 +1,15 @@
-"""The readiness model: pure functions from a TPS's facts at a moment to a score per tahapan, with its reasons.
+"""The readiness model: pure functions from a TPS's facts at a moment to a score per tahapan, with the issues behind it.
 
-A component that is not yet due (the TPS cannot be open before 07:00) is left out rather than counted as failing;
-every component below full marks says why, in words the Posko uses.
+A component that is not yet due (the TPS cannot be open before 07:00; voting-day readiness before voting day) is left
+out rather than counted as failing; every component below full marks carries its issues as data (kind and facts).
+The words are made in ops.readiness.issues, never here.
 """
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
 
-from ops.clock import fmt_wib
+from ops.readiness.issues import Issue
 from ops.vocabulary import TPS_STATUS_ORDER
 
 PHASES = ("sebelum", "pemungutan", "sesudah")
@@ -24,27 +25,44 @@ class TpsFacts:
     polsek_code: str | None
     status: str | None = None
     status_at: dt.datetime | None = None
+    gangguan_at: dt.datetime | None = None  # the latest KPPS 'gangguan' report (its incident carries the rest)
     personnel_required: int = 0
     personnel_assigned: int = 0
     personnel_on_site: int = 0
     silent_devices: int = 0
+    logistik_planned: bool = True  # a PPS -> TPS leg exists in the plan
     logistik_state: str | None = None  # latest state of the PPS -> TPS leg
     logistik_due: dt.datetime | None = None
     return_state: str | None = None  # latest state of the TPS -> PPS leg
     desa_coordinated: bool = False
     open_incidents: list[str] = field(default_factory=list)  # severities
     warning_active: bool = False
-    heavy_rain_at: dt.datetime | None = None
-    river_high: bool = False
+    heavy_rain_at: dt.datetime | None = None  # first heavy slot ahead (river route risk before voting day)
+    heavy_rain_mm: float | None = None
+    voting_rain_mm: float | None = None  # heaviest slot during voting and counting hours still ahead
+    voting_rain_at: dt.datetime | None = None
+    voting_thunder: bool = False
+    open_air: bool = False  # a TPS in a yard or field: rain stops voting there first
+    discharge: float | None = None  # today's river discharge on the kecamatan's river route, when above threshold
     recap_persen: float | None = None
     cluster_code: str | None = None
+
+
+@dataclass(frozen=True)
+class Times:
+    """The operation's clock marks for one voting day, from settings."""
+    day_start: dt.datetime  # H 00:00 WIB: voting-day readiness is due from here
+    opening: dt.datetime
+    closing: dt.datetime
+    counting_end: dt.datetime  # weather is scored until counting is expected to end
+    discharge_threshold: float
 
 
 @dataclass
 class Component:
     name: str
     score: float | None  # None: not due yet
-    reason: str | None = None
+    issues: tuple[Issue, ...] = ()
 
 
 @dataclass
@@ -55,86 +73,106 @@ class Readiness:
     components: list[Component]
 
     @property
-    def reasons(self) -> list[str]:
-        return [c.reason for c in self.components if c.reason and (c.score is None or c.score < 1)]
+    def problems(self) -> list[Issue]:
+        """Issues of due components below full marks: what keeps this TPS from being ready."""
+        return [i for c in self.components if c.score is not None and c.score < 1 for i in c.issues]
 
 
 STATUS_RANK = {s: i for s, i in TPS_STATUS_ORDER.items() if s != "gangguan"}
 
 
-def _reached(f: TpsFacts, status: str) -> bool:
-    return f.status is not None and STATUS_RANK.get(f.status, -1) >= STATUS_RANK[status]
+def reached(status: str | None, target: str) -> bool:
+    return status is not None and STATUS_RANK.get(status, -1) >= STATUS_RANK[target]
 
 
-def sebelum(f: TpsFacts, now: dt.datetime, heavy_rain_mm: float) -> list[Component]:
+def sebelum(f: TpsFacts, now: dt.datetime, t: Times) -> list[Component]:
     comps = []
     if f.personnel_required:
         share = min(1.0, f.personnel_assigned / f.personnel_required)
-        comps.append(Component("personel", share, None if share >= 1 else
-                               f"personel PAM {f.personnel_assigned} dari {f.personnel_required} menurut pola"))
-    if f.logistik_state == "diserahkan" or _reached(f, "siap"):
+        comps.append(Component("personel", share, () if share >= 1 else (
+            Issue("personel_kurang", {"assigned": f.personnel_assigned, "required": f.personnel_required}),)))
+    if f.logistik_state == "diserahkan" or reached(f.status, "siap"):
         comps.append(Component("logistik", 1.0))
+    elif not f.logistik_planned:
+        comps.append(Component("logistik", 0.0, (Issue("logistik_tanpa_rencana"),)))
     elif f.logistik_state in ("berangkat", "tiba"):
-        comps.append(Component("logistik", 0.7, f"kotak suara dalam perjalanan ({f.logistik_state})"))
+        comps.append(Component("logistik", 0.7, (Issue("logistik_dalam_perjalanan", {"state": f.logistik_state}),)))
     elif f.logistik_due and now > f.logistik_due:
-        comps.append(Component("logistik", 0.0, f"kotak suara terlambat: dijadwalkan tiba {fmt_wib(f.logistik_due)}"))
+        comps.append(Component("logistik", 0.0, (Issue("logistik_terlambat", {"due": f.logistik_due}),)))
     else:
-        comps.append(Component("logistik", 0.5, f"kotak suara belum berangkat (jadwal tiba {fmt_wib(f.logistik_due)})"))
+        comps.append(Component("logistik", 0.5, (Issue("logistik_belum_berangkat", {"due": f.logistik_due}),)))
     comps.append(Component("koordinasi", 1.0 if f.desa_coordinated else 0.0,
-                           None if f.desa_coordinated else "belum ada koordinasi dengan kepala desa/PPS"))
+                           () if f.desa_coordinated else (Issue("koordinasi_belum"),)))
     if f.akses == "sungai":
         risks = []
         if f.warning_active:
-            risks.append("peringatan dini BMKG aktif")
+            risks.append(Issue("rute_peringatan"))
         if f.heavy_rain_at:
-            risks.append(f"hujan lebat diprakirakan {fmt_wib(f.heavy_rain_at)}")
-        if f.river_high:
-            risks.append("debit sungai di atas ambang")
-        comps.append(Component("rute", 1.0 - min(1.0, 0.4 * len(risks)),
-                               "jalur sungai: " + "; ".join(risks) if risks else None))
+            risks.append(Issue("rute_hujan_lebat", {"at": f.heavy_rain_at, "mm": f.heavy_rain_mm}))
+        if f.discharge is not None:
+            risks.append(Issue("rute_debit_tinggi", {"discharge": f.discharge, "threshold": t.discharge_threshold}))
+        comps.append(Component("rute", 1.0 - min(1.0, 0.4 * len(risks)), tuple(risks)))
     return comps
 
 
-def pemungutan(f: TpsFacts, now: dt.datetime, opening: dt.datetime, closing: dt.datetime) -> list[Component]:
+PEMUNGUTAN_PARTS = ("di_lokasi", "dibuka", "kejadian", "penghitungan", "cuaca")
+
+
+def pemungutan(f: TpsFacts, now: dt.datetime, t: Times, heavy_rain_mm: float) -> list[Component]:
+    if now < t.day_start:
+        # Voting day has not begun: nothing of it can be judged yet, and nothing of it may look ready.
+        return [Component(name, None, (Issue("belum_waktunya", {"from": t.day_start}),)) for name in PEMUNGUTAN_PARTS]
     comps = []
-    if now >= opening - dt.timedelta(hours=1) and f.personnel_required:
+    guards_due = t.opening - dt.timedelta(hours=1)
+    if now >= guards_due and f.personnel_required:
         share = min(1.0, f.personnel_on_site / f.personnel_required)
-        why = None
-        if share < 1:
-            why = f"{f.personnel_required - f.personnel_on_site} dari {f.personnel_required} personel belum di lokasi"
-            if f.silent_devices:
-                why += f" ({f.silent_devices} perangkat tidak mengirim posisi)"
-        comps.append(Component("di_lokasi", share, why))
+        comps.append(Component("di_lokasi", share, () if share >= 1 else (Issue("di_lokasi_kurang", {
+            "missing": f.personnel_required - f.personnel_on_site, "required": f.personnel_required,
+            "silent": f.silent_devices}),)))
     else:
-        comps.append(Component("di_lokasi", None, "personel berangkat ke TPS sebelum pembukaan"))
-    if now >= opening:
-        ok = _reached(f, "dibuka")
+        comps.append(Component("di_lokasi", None, (Issue("belum_waktunya", {"from": guards_due}),)))
+    if now >= t.opening:
+        ok = reached(f.status, "dibuka")
         comps.append(Component("dibuka", 1.0 if ok else 0.0,
-                               None if ok else f"TPS belum dilaporkan dibuka sejak {fmt_wib(opening, False)}"))
+                               () if ok else (Issue("belum_dibuka", {"since": t.opening}),)))
     serious = [s for s in f.open_incidents if s in ("tinggi", "sedang")]
     comps.append(Component("kejadian", 0.0 if "tinggi" in serious else (0.5 if serious else 1.0),
-                           f"{len(serious)} kejadian terbuka ({', '.join(serious)})" if serious else None))
-    if f.status == "gangguan":
-        comps.append(Component("kejadian", 0.5, "laporan gangguan dari KPPS"))
-    if now >= closing + dt.timedelta(minutes=30):
-        ok = _reached(f, "penghitungan")
-        comps.append(Component("penghitungan", 1.0 if ok else 0.0,
-                               None if ok else "penghitungan suara belum dilaporkan dimulai"))
-    comps.append(Component("cuaca", 0.5 if f.warning_active else 1.0,
-                           "peringatan dini cuaca BMKG aktif di kecamatan" if f.warning_active else None))
+                           (Issue("kejadian_terbuka", {"n": len(serious), "severities": serious}),) if serious else ()))
+    if now >= t.closing + dt.timedelta(minutes=30):
+        ok = reached(f.status, "penghitungan")
+        comps.append(Component("penghitungan", 1.0 if ok else 0.0, () if ok else (Issue("penghitungan_belum"),)))
+    if now < t.counting_end:
+        comps.append(weather(f, heavy_rain_mm))
     return comps
 
 
-def sesudah(f: TpsFacts, now: dt.datetime, closing: dt.datetime) -> list[Component]:
-    if now < closing and not _reached(f, "selesai"):
-        return [Component("kotak_kembali", None, "kotak suara kembali setelah penghitungan")]
-    sent = _reached(f, "kotak_dikirim") or f.return_state in ("tiba", "diserahkan")
-    received = _reached(f, "kotak_diterima_ppk")
-    comps = [Component("kotak_kembali", 1.0 if sent else 0.0, None if sent else "kotak suara belum dikirim dari TPS"),
-             Component("diterima_ppk", 1.0 if received else 0.0, None if received else "kotak suara belum diterima PPK")]
+def weather(f: TpsFacts, heavy_rain_mm: float) -> Component:
+    """Rain or thunder forecast while voting and counting run; a river or open-air TPS is hit harder."""
+    exposed = f.akses == "sungai" or f.open_air
+    score, issues = 1.0, []
+    if f.warning_active:
+        score = 0.5
+        issues.append(Issue("cuaca_peringatan"))
+    if f.voting_thunder or (f.voting_rain_mm is not None and f.voting_rain_mm >= heavy_rain_mm):
+        if f.voting_thunder:
+            score = min(score, 0.0 if exposed else 0.3)
+        else:
+            score = min(score, 0.2 if exposed else 0.5)
+        issues.append(Issue("cuaca_hujan_lebat", {"mm": f.voting_rain_mm, "at": f.voting_rain_at,
+                                                  "thunder": f.voting_thunder, "exposed": exposed}))
+    return Component("cuaca", score, tuple(issues))
+
+
+def sesudah(f: TpsFacts, now: dt.datetime, t: Times) -> list[Component]:
+    if now < t.closing and not reached(f.status, "selesai"):
+        return [Component("kotak_kembali", None, (Issue("belum_waktunya", {"from": t.closing}),))]
+    sent = reached(f.status, "kotak_dikirim") or f.return_state in ("tiba", "diserahkan")
+    received = reached(f.status, "kotak_diterima_ppk")
+    comps = [Component("kotak_kembali", 1.0 if sent else 0.0, () if sent else (Issue("kotak_belum_dikirim"),)),
+             Component("diterima_ppk", 1.0 if received else 0.0, () if received else (Issue("kotak_belum_diterima"),))]
     if f.recap_persen is not None:
-        comps.append(Component("rekap", f.recap_persen / 100,
-                               None if f.recap_persen >= 100 else f"Sirekap kecamatan {f.recap_persen:.0f}%"))
+        comps.append(Component("rekap", f.recap_persen / 100, () if f.recap_persen >= 100 else (
+            Issue("rekap_kurang", {"persen": f.recap_persen}),)))
     return comps
 
 

@@ -1,0 +1,47 @@
+"""Perhatian — command by exception: what needs the commander now, evaluated from the operation at any moment, kept
+and escalated by the worker, delivered to phones. The dashboard, the wall, the briefing and `ops alerts` all read it
+through `current()`."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.orm import Session
+
+from ops.clock import as_utc, load_clock
+from ops.config import Settings
+from ops.db import get_engine, session_scope
+from ops.perhatian import rules, store, wording
+from ops.perhatian.model import Item, rank_key
+from ops.perhatian.situation import Situation, gather
+
+__all__ = ["Item", "Situation", "current", "evaluate", "sync_now", "as_json"]
+
+
+def evaluate(session: Session, settings: Settings, moment: dt.datetime, **tables) -> tuple[list[Item], Situation]:
+    sit = gather(session, settings, moment, **tables)
+    return rules.evaluate(sit), sit
+
+
+def current(session: Session, settings: Settings, moment: dt.datetime, **tables) -> tuple[list[Item], Situation]:
+    """The items at `moment` with their state as it stood then, most urgent first."""
+    items, sit = evaluate(session, settings, moment, **tables)
+    return sorted(store.annotate(session, items, moment), key=rank_key), sit
+
+
+def sync_now(settings: Settings, moment: dt.datetime | None = None) -> store.SyncReport:
+    """The worker's minute: evaluate at the operation clock and keep the stored items, events and outbox in line."""
+    engine = get_engine(settings.database_url)
+    with session_scope(engine) as session:
+        moment = as_utc(moment) if moment else load_clock(session).now()
+        items, _ = evaluate(session, settings, moment)
+        return store.sync(session, settings, items, moment)
+
+
+def as_json(items: list[Item], moment: dt.datetime, names=None) -> list[dict]:
+    """The `ops alerts --json` shape: kind, severity, place, since, facts, action, state (and the title in words)."""
+    from ops.audit import _plain
+
+    return [{"kind": i.kind, "severity": i.severity, "place": i.place.as_json(),
+             "since": i.since.isoformat() if i.since else None, "facts": _plain(i.facts),
+             "title": wording.title(i), "action": wording.action(i, names), "state": i.state,
+             "taken_by": i.taken_by, "escalations": i.escalations, "age": wording.age(i, moment)} for i in items]

@@ -1,0 +1,52 @@
+"""Places by name, as a commander says them: "TPS 001 Pegayut, Kec. Pemulutan", "Desa Pegayut, Kec. Pemulutan",
+"Kec. Pemulutan", "Kabupaten Ogan Ilir". Codes stay in the data; names are made here."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ops import models as m
+
+
+@dataclass(frozen=True)
+class Names:
+    region: dict[str, tuple[str, str]]  # code -> (name, level)
+    polsek: dict[str, str]
+
+    def name(self, code: str | None) -> str:
+        return self.region.get(code or "", (code or "", ""))[0]
+
+    def kecamatan(self, code: str) -> str:
+        return f"Kec. {self.name(code)}"
+
+    def desa(self, code: str) -> str:
+        name, level = self.region.get(code, (code, "desa"))
+        word = "Kel." if level == "kelurahan" else "Desa"
+        return f"{word} {name}, {self.kecamatan(code.rsplit('.', 1)[0])}"
+
+    def tps(self, code: str) -> str:
+        desa_code, number = code.rsplit(".", 1)
+        return f"TPS {number} {self.name(desa_code)}, {self.kecamatan(desa_code.rsplit('.', 1)[0])}"
+
+    def tps_short(self, code: str) -> str:
+        desa_code, number = code.rsplit(".", 1)
+        return f"TPS {number} {self.name(desa_code)}"
+
+    def area(self, code: str) -> str:
+        """Any region code by its level's way of naming it."""
+        level = self.region.get(code, ("", ""))[1]
+        if level == "kecamatan":
+            return self.kecamatan(code)
+        if level in ("desa", "kelurahan"):
+            return self.desa(code)
+        if code.count(".") == 4:
+            return self.tps(code)
+        return self.name(code)
+
+
+def load_names(session: Session) -> Names:
+    region = {c: (n, lvl) for c, n, lvl in session.execute(select(m.Region.code, m.Region.name, m.Region.level))}
+    polsek = dict(session.execute(select(m.Polsek.code, m.Polsek.name)).all())
+    return Names(region, polsek)
