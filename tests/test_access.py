@@ -107,7 +107,7 @@ def test_every_entry_appends_an_event_and_an_audit_row(demo_copy):
         audits = s.scalar(select(func.count()).select_from(m.AuditLog))
         inc = entries.incident(s, "operator", TEN, "keributan", "sedang", "16.10.05", "Adu mulut di TPS", TEN,
                                tps_code="16.10.05.2031.002", follow_up="Bhabinkamtibmas menuju lokasi")
-        entries.incident_update(s, "operator", TEN, inc.id, "selesai", "situasi kondusif", TEN)
+        entries.incident_update(s, "operator", TEN, inc.row.id, "selesai", "situasi kondusif", TEN)
         leg = s.scalars(select(m.LogisticsLeg).where(m.LogisticsLeg.stage == "tps-pps")).first()
         entries.handover(s, "operator", TEN, leg.id, "berangkat", TEN, None, "berangkat dengan pengawalan")
         with pytest.raises(entries.EntryError, match="nama penerima"):
@@ -125,7 +125,7 @@ def test_every_entry_appends_an_event_and_an_audit_row(demo_copy):
 
 def test_admin_page_lists_users_and_the_audit_log(demo_copy):
     with session_scope(get_engine(demo_copy)) as s:
-        entries.verify(s, "operator", "16.10.05.2031.002", "terverifikasi", None)
+        entries.verify(s, "operator", "16.10.05.2031.002", "perlu_cek", None)
     at = page("admin.py", "admin")
     assert not at.exception
     users, log = at.dataframe[0].value, at.dataframe[1].value

@@ -14,6 +14,7 @@ from ops.vocabulary import KERAWANAN_LABEL
 from ui import auth
 from ui import components as c
 from ui import data
+from ui import forms
 
 now = c.page("Data TPS & personel")
 s = data.settings()
@@ -40,23 +41,16 @@ if total:
         hide_index=True, width="stretch", height=300)
     user = auth.current()
     if user and auth.may(user["role"], "verify"):
-        with st.form("f_verify", clear_on_submit=True):
+        forms.start("f_verify", {"vf_tps": None, "vf_state": "terverifikasi", "vf_note": ""})
+        with st.form("f_verify"):
             st.markdown("**Catat hasil verifikasi**")
             options = list(todo["code"]) + [x for x in data.tps_points()["code"] if x not in set(todo["code"])]
             code = st.selectbox("TPS", options, index=None, key="vf_tps", placeholder="Pilih TPS")
-            state = st.radio("Hasil", list(VERIF_LABEL), format_func=VERIF_LABEL.get, horizontal=True,
-                             index=1, key="vf_state")
+            state = st.radio("Hasil", list(VERIF_LABEL), format_func=VERIF_LABEL.get, horizontal=True, key="vf_state")
             note = st.text_input("Catatan (mis. lokasi dipindah ke balai desa)", key="vf_note", max_chars=1000)
             if st.form_submit_button("Simpan verifikasi", type="primary"):
-                try:
-                    with session_scope(data.engine()) as session:
-                        entries.verify(session, user["username"], code or "", state, note)
-                except entries.EntryError as e:
-                    st.error(f"Tidak disimpan: {e}")
-                else:
-                    st.cache_data.clear()
-                    st.success(f"{code}: {VERIF_LABEL[state]}")
-                    st.rerun()
+                forms.save("f_verify", lambda session: entries.verify(session, user["username"], code or "", state,
+                                                                      note), done=f"{code}: {VERIF_LABEL[state]}")
     else:
         st.caption("Masuk sebagai Operator Posko atau di atasnya untuk mencatat verifikasi.")
 else:
