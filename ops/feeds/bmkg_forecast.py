@@ -21,8 +21,7 @@ class BmkgForecast(Feed):
         out, failures = [], []
         for code in self.desa_codes(ctx):
             try:
-                r = fhttp.get(ctx.http, s.bmkg_forecast_url, params={"adm4": code}, timeout=s.http_timeout_s,
-                              retries=s.http_retries, limiter=limiter, accept_404=True)
+                r = fhttp.get(ctx, s.bmkg_forecast_url, params={"adm4": code}, limiter=limiter, accept_404=True)
                 out.append((code, None if r.status_code == 404 else fhttp.json_body(r)))
             except FeedError as e:
                 failures.append(f"{code}: {e}")

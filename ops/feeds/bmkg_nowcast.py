@@ -23,7 +23,7 @@ class BmkgNowcast(Feed):
     def fetch(self, ctx: FeedContext) -> dict:
         s = ctx.settings
         base = s.bmkg_nowcast_url.rstrip("/")
-        rss = fhttp.get(ctx.http, f"{base}/rss.xml", timeout=s.http_timeout_s, retries=s.http_retries).text
+        rss = fhttp.get(ctx, f"{base}/rss.xml").text
         alerts = {}
         for item in parse_rss(rss):
             # Resolve the alert file against our base, not the link's host, so a mirror can stand in.
@@ -31,8 +31,7 @@ class BmkgNowcast(Feed):
             if not fname.endswith(".xml"):
                 continue
             try:
-                alerts[fname] = fhttp.get(ctx.http, f"{base}/{fname}", timeout=s.http_timeout_s,
-                                          retries=s.http_retries).text
+                alerts[fname] = fhttp.get(ctx, f"{base}/{fname}").text
             except FeedError as e:
                 alerts[fname] = e
         return {"rss": rss, "alerts": alerts}

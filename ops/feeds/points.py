@@ -13,9 +13,7 @@ def fetch_points(ctx: FeedContext, url: str, points: dict[str, tuple[float, floa
         return {"codes": [], "body": []}
     query = {"latitude": ",".join(str(points[c][0]) for c in codes),
              "longitude": ",".join(str(points[c][1]) for c in codes), **params}
-    s = ctx.settings
-    r = fhttp.get(ctx.http, url, params=query, timeout=s.http_timeout_s, retries=s.http_retries)
-    return {"codes": codes, "body": fhttp.json_body(r)}
+    return {"codes": codes, "body": fhttp.json_body(fhttp.get(ctx, url, params=query))}
 
 
 def parse_points(payload: dict, key: str, parse_one: Callable[[dict], list[dict]]) -> Parsed:

@@ -16,7 +16,7 @@ class Sirekap(Feed):
         s = ctx.settings
         prov, kab = s.kabupaten_code.split(".")[:2]
         url = f"{s.sirekap_url.rstrip('/')}/pilkada/hhcw/pkwkk/{prov}/{prov}{kab}.json"
-        return fhttp.json_body(fhttp.get(ctx.http, url, timeout=s.http_timeout_s, retries=s.http_retries))
+        return fhttp.json_body(fhttp.get(ctx, url))
 
     def parse(self, payload: dict, ctx: FeedContext) -> Parsed:
         return parse_hhcw(payload, ctx.settings.kabupaten_code)

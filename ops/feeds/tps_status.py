@@ -28,7 +28,7 @@ class TpsStatus(Feed):
         s = ctx.settings
         if not s.tps_status_url:
             raise FeedError("tps_status_url is empty: set OPS_TPS_STATUS_URL to the published sheet")
-        r = fhttp.get(ctx.http, s.tps_status_url, timeout=s.http_timeout_s, retries=s.http_retries)
+        r = fhttp.get(ctx, s.tps_status_url)
         r.encoding = r.encoding or "utf-8"
         return r.text
 

@@ -21,10 +21,8 @@ class Traccar(Feed):
             raise FeedError("traccar_url is empty: set OPS_TRACCAR_URL to the Traccar server")
         headers = {"Authorization": f"Bearer {s.traccar_token}", "Accept": "application/json"}
         base = s.traccar_url.rstrip("/")
-        devices = fhttp.json_body(fhttp.get(ctx.http, f"{base}/api/devices", headers=headers,
-                                            timeout=s.http_timeout_s, retries=s.http_retries))
-        positions = fhttp.json_body(fhttp.get(ctx.http, f"{base}/api/positions", headers=headers,
-                                              timeout=s.http_timeout_s, retries=s.http_retries))
+        devices = fhttp.json_body(fhttp.get(ctx, f"{base}/api/devices", headers=headers))
+        positions = fhttp.json_body(fhttp.get(ctx, f"{base}/api/positions", headers=headers))
         return {"devices": devices, "positions": positions}
 
     def parse(self, payload: dict, ctx: FeedContext) -> Parsed:
