@@ -78,7 +78,7 @@ def test_sirekap_faults_are_recorded_and_keep_the_last_good_data(demo_copy, http
         if fault == "timeout":
             release.set()
             time.sleep(0.3)
-    expect = {"500": "HTTP 500", "html": "halaman HTML", "truncated": "JSON yang tidak valid", "drift": "no tungsura",
+    expect = {"500": "HTTP 500", "html": "halaman HTML", "truncated": "JSON yang tidak valid", "drift": "tanpa objek tungsura",
               "timeout": "tidak selesai dalam 1 s"}[fault]
     assert expect in str(e.value)
     run = last_run("sirekap")
@@ -152,7 +152,7 @@ def test_tps_status_sheet_stores_good_rows_and_names_bad_ones(demo_copy, httpser
     s = configure(monkeypatch, OPS_TPS_STATUS_URL=httpserver.url_for("/laporan.csv"))
     r = run_feed("tps-status", s)
     assert r.rows == 1 and r.rejected == 3
-    assert r.notes[0].startswith("row 3: kode_tps '16.10.99.2001.001'")
+    assert r.notes[0].startswith("baris 3: kode_tps '16.10.99.2001.001'")
     assert "status 'terbang'" in r.notes[1] and "waktu 'kemarin'" in r.notes[2]
     assert run_feed("tps-status", s).rows == 0  # the same sheet again adds nothing
 
@@ -208,7 +208,7 @@ def test_openmeteo_answer_with_too_few_points_changes_nothing(demo_copy, httpser
     body = json.loads((SAMPLES / "openmeteo_forecast_indralaya.json").read_text())
     httpserver.expect_request("/v1/forecast").respond_with_json([body, body])
     before = count(m.WeatherForecast, m.WeatherForecast.source == "openmeteo")
-    with pytest.raises(FeedFailed, match="asked for 16 points, got 2"):
+    with pytest.raises(FeedFailed, match="diminta 16 titik, dijawab 2"):
         run_feed("openmeteo", s)
     assert count(m.WeatherForecast, m.WeatherForecast.source == "openmeteo") == before
 

@@ -27,14 +27,14 @@ class BmkgForecast(Feed):
                 failures.append(f"{code}: {e}")
                 out.append((code, e))
         if failures and len(failures) == len(out):
-            raise FeedError(f"every desa failed ({len(failures)}); first: {failures[0]}")
+            raise FeedError(f"setiap desa gagal ({len(failures)}); yang pertama: {failures[0]}")
         return out
 
     def parse(self, payload: list[tuple[str, object]], ctx: FeedContext) -> Parsed:
         records, rejects = [], []
         for code, body in payload:
             if body is None:
-                rejects.append(f"{code}: BMKG does not know this adm4 code (404)")
+                rejects.append(f"{code}: BMKG tidak mengenal kode adm4 ini (404)")
                 continue
             if isinstance(body, Exception):
                 rejects.append(f"{code}: {body}")
@@ -66,11 +66,11 @@ def parse_one(body: dict, expected_code: str | None = None) -> list[dict]:
         data = body["data"][0]
         days = data["cuaca"]
     except (KeyError, IndexError, TypeError):
-        raise FeedError("response has no data[0].cuaca (format changed?)") from None
+        raise FeedError("jawaban tanpa data[0].cuaca (format berubah?)") from None
     lokasi = data.get("lokasi") or body.get("lokasi") or {}
     code = lokasi.get("adm4") or expected_code
     if expected_code and code != expected_code:
-        raise FeedError(f"response is for {code}, asked for {expected_code}")
+        raise FeedError(f"jawaban untuk {code}, padahal yang diminta {expected_code}")
     rows, seen = [], set()
     for day in days or []:
         for slot in day or []:
@@ -88,5 +88,5 @@ def parse_one(body: dict, expected_code: str | None = None) -> list[dict]:
                          "weather_desc": (slot.get("weather_desc") or None), "wind_kmh": num(slot.get("ws")),
                          "wind_dir": slot.get("wd") or None, "visibility_m": num(slot.get("vs"))})
     if not rows:
-        raise FeedError("response holds no forecast slot with a time")
+        raise FeedError("jawaban tanpa satu pun slot prakiraan yang berwaktu")
     return rows

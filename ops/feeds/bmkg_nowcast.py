@@ -73,7 +73,7 @@ def parse_rss(text: str) -> list[dict]:
     try:
         root = ET.fromstring(text.encode("utf-8") if isinstance(text, str) else text)
     except ET.ParseError as e:
-        raise FeedError(f"RSS is not valid XML ({e})") from None
+        raise FeedError(f"RSS bukan XML yang valid ({e})") from None
     items = []
     for it in root.iter("item"):
         link = (it.findtext("link") or "").strip()
@@ -85,7 +85,7 @@ def parse_rss(text: str) -> list[dict]:
         items.append({"title": it.findtext("title"), "link": link, "guid": it.findtext("guid"),
                       "published": published})
     if root.find(".//channel") is None:
-        raise FeedError("RSS has no <channel> (format changed?)")
+        raise FeedError("RSS tanpa <channel> (format berubah?)")
     return items
 
 
@@ -93,13 +93,13 @@ def parse_cap(text: str) -> dict:
     try:
         root = ET.fromstring(text.encode("utf-8") if isinstance(text, str) else text)
     except ET.ParseError as e:
-        raise FeedError(f"CAP alert is not valid XML ({e})") from None
+        raise FeedError(f"peringatan CAP bukan XML yang valid ({e})") from None
     if root.tag != f"{CAP}alert":
-        raise FeedError(f"not a CAP 1.2 alert (root {root.tag})")
+        raise FeedError(f"bukan peringatan CAP 1.2 (akar {root.tag})")
     info = root.find(f"{CAP}info")
     ident = root.findtext(f"{CAP}identifier")
     if info is None or not ident:
-        raise FeedError("CAP alert without identifier or info")
+        raise FeedError("peringatan CAP tanpa identifier atau info")
 
     def t(tag):
         v = info.findtext(f"{CAP}{tag}")

@@ -21,7 +21,7 @@ def parse_points(payload: dict, key: str, parse_one: Callable[[dict], list[dict]
     body = payload["body"]
     bodies = body if isinstance(body, list) else [body]
     if len(bodies) != len(payload["codes"]):
-        raise FeedError(f"asked for {len(payload['codes'])} points, got {len(bodies)}")
+        raise FeedError(f"diminta {len(payload['codes'])} titik, dijawab {len(bodies)}")
     records, rejects = [], []
     for code, b in zip(payload["codes"], bodies):
         try:
@@ -30,5 +30,5 @@ def parse_points(payload: dict, key: str, parse_one: Callable[[dict], list[dict]
             rejects.append(f"{code}: {e}")
     if rejects and not records:
         # Every point off is a changed format, not a partial answer: fail the run so the last good data stays current.
-        raise FeedError(f"every point rejected ({len(rejects)}); first: {rejects[0]}")
+        raise FeedError(f"setiap titik ditolak ({len(rejects)}); yang pertama: {rejects[0]}")
     return Parsed(records, rejects)

@@ -40,17 +40,17 @@ def dotted(code: str) -> str:
 
 def parse_hhcw(body: dict, kabupaten_code: str) -> Parsed:
     if not isinstance(body, dict) or not isinstance(body.get("tungsura"), dict):
-        raise FeedError("response has no tungsura object (format changed?)")
+        raise FeedError("jawaban tanpa objek tungsura (format berubah?)")
     ts = parse_time(body.get("ts"), naive_tz=WIB)
     if ts is None:
-        raise FeedError(f"response has no usable ts ({body.get('ts')!r})")
+        raise FeedError(f"jawaban tanpa ts yang bisa dipakai ({body.get('ts')!r})")
     records, rejects = [], []
 
     def progress(code, obj):
         pr = obj.get("progres") if isinstance(obj, dict) else None
         total, done = (num(pr.get("total")), num(pr.get("progres"))) if isinstance(pr, dict) else (None, None)
         if total is None or done is None or total <= 0:
-            rejects.append(f"{code}: no progres total/progres")
+            rejects.append(f"{code}: progres total/progres kosong")
             return
         persen = num(pr.get("persen"))
         records.append({"region_code": code, "ts": ts, "tps_total": int(total), "tps_in": int(done),
