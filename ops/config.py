@@ -69,6 +69,8 @@ class Settings(BaseSettings):
     http_max_bytes: int = Field(10_000_000, description="Largest body accepted from a feed (bytes); a larger answer is cut off and the request fails naming the URL and this cap.", ge=1000)
     http_retries: int = Field(3, description="Retries of a failed feed request, with exponential backoff (429 honours Retry-After).", ge=0, le=10)
     bmkg_requests_per_minute: int = Field(60, description="BMKG rate limit: requests per minute per IP.", ge=1)
+    bmkg_run_deadline_s: float = Field(900.0, description="Deadline of a whole BMKG forecast run (seconds); a run cut off keeps what arrived and says how far it got. Leave room for the desa count at bmkg_requests_per_minute.", gt=0)
+    bmkg_stop_after_failures: int = Field(5, description="Desa in a row whose request fails (no connection, no answer in time, HTTP 5xx) after which a BMKG forecast run stops: BMKG is down.", ge=1)
     bmkg_forecast_desa: list[str] = Field([], description="Desa codes to fetch forecasts for; empty means every desa with a TPS.")
     river_discharge_threshold: float = Field(400.0, description="River discharge (m³/s) above which a river route is flagged.")
     traccar_silent_minutes: int = Field(15, description="A tracker with no fix for this many minutes is silent.")

@@ -78,8 +78,8 @@ def test_sirekap_faults_are_recorded_and_keep_the_last_good_data(demo_copy, http
         if fault == "timeout":
             release.set()
             time.sleep(0.3)
-    expect = {"500": "HTTP 500", "html": "halaman HTML", "truncated": "JSON yang tidak valid", "drift": "tanpa objek tungsura",
-              "timeout": "tidak selesai dalam 1 s"}[fault]
+    expect = {"500": "HTTP 500", "html": "halaman HTML", "truncated": "JSON yang tidak valid",
+              "drift": "tanpa objek tungsura", "timeout": "tidak selesai dalam 1 s"}[fault]
     assert expect in str(e.value)
     run = last_run("sirekap")
     assert not run.ok and expect in run.error and run.finished_at is not None

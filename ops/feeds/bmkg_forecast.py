@@ -1,12 +1,21 @@
 """BMKG public forecast per desa (adm4): 3 days in 3-hour slots. Credit: BMKG."""
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
+
 from sqlalchemy import delete
 
 from ops import models as m
 from ops.clock import utcnow
 from ops.feeds import http as fhttp
-from ops.feeds.base import Feed, FeedContext, FeedError, Parsed, num, parse_time
+from ops.feeds.base import Cutoff, Feed, FeedContext, FeedError, Parsed, num, parse_time
+
+
+@dataclass
+class Answers:
+    bodies: list[tuple[str, object]]  # (desa code, JSON body | None for 404 | the FeedError instead)
+    cutoff: Cutoff | None = None
 
 
 class BmkgForecast(Feed):
@@ -15,35 +24,52 @@ class BmkgForecast(Feed):
     def desa_codes(self, ctx: FeedContext) -> list[str]:
         return ctx.settings.bmkg_forecast_desa or ctx.reference.desa_with_tps
 
-    def fetch(self, ctx: FeedContext) -> list[tuple[str, object]]:
+    def fetch(self, ctx: FeedContext) -> Answers:
+        """One request per desa, spaced to the rate limit, within the run's deadline; a run of desa failing in a row
+        means BMKG is down, and asking the rest (each with its retries) would only take minutes to say so."""
         s = ctx.settings
+        codes = self.desa_codes(ctx)
         limiter = fhttp.RateLimiter(s.bmkg_requests_per_minute)
-        out, failures = [], []
-        for code in self.desa_codes(ctx):
+        start = time.monotonic()
+        until = start + s.bmkg_run_deadline_s
+        out = Answers([])
+        streak = 0
+
+        def cutoff(reason: str) -> Cutoff:
+            done = sum(1 for _, b in out.bodies if not isinstance(b, fhttp.RequestFailed))
+            return Cutoff(reason, time.monotonic() - start, done, len(codes), "desa", streak)
+        for code in codes:
             try:
-                r = fhttp.get(ctx, s.bmkg_forecast_url, params={"adm4": code}, limiter=limiter, accept_404=True)
-                out.append((code, None if r.status_code == 404 else fhttp.json_body(r)))
+                r = fhttp.get(ctx, s.bmkg_forecast_url, params={"adm4": code}, limiter=limiter, accept_404=True,
+                              until=until)
+                out.bodies.append((code, None if r.status_code == 404 else fhttp.json_body(r)))
+                streak = 0
+            except fhttp.RunDeadline:
+                out.cutoff = cutoff("deadline")
+                break
             except FeedError as e:
-                failures.append(f"{code}: {e}")
-                out.append((code, e))
-        if failures and len(failures) == len(out):
-            raise FeedError(f"setiap desa gagal ({len(failures)}); yang pertama: {failures[0]}")
+                out.bodies.append((code, e))
+                streak = streak + 1 if isinstance(e, fhttp.RequestFailed) and e.source_down else 0
+                if streak >= s.bmkg_stop_after_failures:
+                    out.cutoff = cutoff("source_down")
+                    break
         return out
 
-    def parse(self, payload: list[tuple[str, object]], ctx: FeedContext) -> Parsed:
-        records, rejects = [], []
-        for code, body in payload:
-            if body is None:
-                rejects.append(f"{code}: BMKG tidak mengenal kode adm4 ini (404)")
-                continue
-            if isinstance(body, Exception):
+    def parse(self, payload: Answers, ctx: FeedContext) -> Parsed:
+        records, rejects, failed = [], [], []
+        for code, body in payload.bodies:
+            if isinstance(body, fhttp.RequestFailed):
+                failed.append(f"{code}: {body}")
+            elif isinstance(body, Exception):
                 rejects.append(f"{code}: {body}")
-                continue
-            try:
-                records.extend(parse_one(body, code))
-            except FeedError as e:
-                rejects.append(f"{code}: {e}")
-        return Parsed(records, rejects)
+            elif body is None:
+                rejects.append(f"{code}: BMKG tidak mengenal kode adm4 ini (404)")
+            else:
+                try:
+                    records.extend(parse_one(body, code))
+                except FeedError as e:
+                    rejects.append(f"{code}: {e}")
+        return Parsed(records, rejects, failed, payload.cutoff)
 
     def store(self, session, parsed: Parsed, ctx: FeedContext) -> int:
         return replace_forecasts(session, "bmkg", parsed.records)

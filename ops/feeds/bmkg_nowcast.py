@@ -39,10 +39,10 @@ class BmkgNowcast(Feed):
     def parse(self, payload: dict, ctx: FeedContext) -> Parsed:
         area = _area(ctx.reference)
         kec = {c: shape(g) for c, g in (ctx.reference.kecamatan_boundaries or {}).items()}
-        records, rejects = [], []
+        records, rejects, failed, elsewhere = [], [], [], 0
         for fname, text in payload["alerts"].items():
             if isinstance(text, Exception):
-                rejects.append(f"{fname}: {text}")
+                failed.append(f"{fname}: {text}")
                 continue
             try:
                 alert = parse_cap(text)
@@ -51,10 +51,11 @@ class BmkgNowcast(Feed):
                 continue
             polys = [Polygon(p) for p in alert["polygons"] if len(p) >= 3]
             if area is None or not any(p.intersects(area) for p in polys):
-                continue  # the national feed carries many alerts elsewhere
+                elsewhere += 1  # the national feed carries many alerts elsewhere
+                continue
             alert["kecamatan_codes"] = sorted(c for c, g in kec.items() if any(p.intersects(g) for p in polys))
             records.append(alert)
-        return Parsed(records, rejects)
+        return Parsed(records, rejects, failed, ignored=elsewhere)
 
     def store(self, session, parsed: Parsed, ctx: FeedContext) -> int:
         fetched = utcnow()

@@ -28,7 +28,4 @@ def parse_points(payload: dict, key: str, parse_one: Callable[[dict], list[dict]
             records.extend({key: code, **row} for row in parse_one(b))
         except FeedError as e:
             rejects.append(f"{code}: {e}")
-    if rejects and not records:
-        # Every point off is a changed format, not a partial answer: fail the run so the last good data stays current.
-        raise FeedError(f"setiap titik ditolak ({len(rejects)}); yang pertama: {rejects[0]}")
-    return Parsed(records, rejects)
+    return Parsed(records, rejects)  # every point off is a changed format: the runner fails the run

@@ -18,6 +18,7 @@ from ops.feeds.base import Feed, FeedContext, FeedError, Parsed, parse_time
 from ops.vocabulary import TPS_STATUS
 
 COLUMNS = ("kode_tps", "status", "waktu", "pelapor", "catatan")
+CUT = object()  # the value of the columns a CSV row does not reach: the sheet ends mid-row (a transfer cut off)
 
 
 class TpsStatus(Feed):
@@ -55,7 +56,7 @@ def _rows(text: str) -> list[dict]:
         return [r if isinstance(r, dict) else {} for r in data]
     if body.lower().startswith(("<!doctype", "<html")):
         raise FeedError("alamat itu menjawab dengan halaman HTML, bukan ekspor CSV/JSON (sudah diterbitkan?)")
-    reader = csv.DictReader(io.StringIO(body))
+    reader = csv.DictReader(io.StringIO(body), restval=CUT)
     missing = [c for c in COLUMNS[:3] if c not in (reader.fieldnames or [])]
     if missing:
         raise FeedError(f"CSV laporan tidak punya kolom {', '.join(missing)}; yang ada: {reader.fieldnames}")
@@ -65,6 +66,11 @@ def _rows(text: str) -> list[dict]:
 def parse_reports(text: str, tps_codes: set[str]) -> Parsed:
     records, rejects = [], []
     for i, row in enumerate(_rows(text), start=2):  # row 1 is the header in the sheet
+        reached = [v for v in row.values() if v is not CUT]
+        if len(reached) < len(row):
+            rejects.append(f"baris {i}: terpotong, hanya {len(reached)} dari {len(row)} kolom (lembar berakhir di "
+                           f"tengah baris?)")
+            continue
         code = str(row.get("kode_tps") or "").strip()
         status = str(row.get("status") or "").strip().lower().replace(" ", "_")
         at = parse_time(str(row.get("waktu") or ""), naive_tz=WIB)
