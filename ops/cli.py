@@ -97,8 +97,10 @@ def cmd_fetch(args, settings) -> int:
     except FeedFailed as e:
         print(f"error: feed {args.feed} failed: {e}", file=sys.stderr)
         return EXIT_FAIL
-    print(f"{args.feed}: stored {result.rows} record(s)" + (f", rejected {result.rejected}" if result.rejected else ""))
-    for line in result.notes[:20]:
+    # A partial run stored what arrived (exit 0); its state and counts say what it missed, its problems follow.
+    print(f"{args.feed}: {result.state} — stored {result.rows} record(s), rejected {result.rejected} row(s), "
+          f"failed {result.failed} request(s)")
+    for line in result.problems[:20]:
         print(f"  {line}")
     return 0
 

@@ -81,9 +81,10 @@ def operation_meta(session: Session) -> dict[str, str]:
 
 
 def latest_feed_runs(session: Session) -> dict[str, dict]:
-    """Per feed: the newest run and the newest successful run."""
+    """Per feed: the newest finished run and the newest successful run (a run under way has no outcome yet)."""
     out: dict[str, dict] = {}
-    last = (select(m.FeedRun.feed, func.max(m.FeedRun.id).label("id")).group_by(m.FeedRun.feed)).subquery()
+    last = (select(m.FeedRun.feed, func.max(m.FeedRun.id).label("id")).where(m.FeedRun.finished_at.is_not(None))
+            .group_by(m.FeedRun.feed)).subquery()
     last_ok = (select(m.FeedRun.feed, func.max(m.FeedRun.id).label("id")).where(m.FeedRun.ok)
                .group_by(m.FeedRun.feed)).subquery()
     for run in session.scalars(select(m.FeedRun).join(last, last.c.id == m.FeedRun.id)):
@@ -95,7 +96,7 @@ def latest_feed_runs(session: Session) -> dict[str, dict]:
 
 def recent_feed_runs(session: Session, limit: int) -> pd.DataFrame:
     rows = session.execute(select(m.FeedRun.feed, m.FeedRun.started_at, m.FeedRun.finished_at, m.FeedRun.ok,
-                                  m.FeedRun.rows, m.FeedRun.rejected, m.FeedRun.error)
+                                  m.FeedRun.rows, m.FeedRun.rejected, m.FeedRun.failed, m.FeedRun.error)
                            .order_by(m.FeedRun.id.desc()).limit(limit)).mappings().all()
     return pd.DataFrame(rows)
 

@@ -39,7 +39,7 @@ class ForecastSource:
 def forecast_source(states: dict[str, Freshness]) -> ForecastSource:
     """BMKG while it is current; else Open-Meteo when that is current; else whichever has the younger data."""
     bmkg, om = states["bmkg-forecast"], states["openmeteo"]
-    if bmkg.state == "ok" or (om.state != "ok" and _younger(bmkg, om)):
+    if bmkg.current or (not om.current and _younger(bmkg, om)):
         return ForecastSource("bmkg", bmkg, False)
     return ForecastSource("openmeteo", om, True)
 

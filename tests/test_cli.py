@@ -25,7 +25,8 @@ def test_status_json_reports_the_demo_operation(demo_sqlite):
     assert set(st["feeds"]) == {"bmkg-forecast", "bmkg-nowcast", "openmeteo", "river", "traccar", "tps-status",
                                 "sirekap", "simulator"}
     for f in st["feeds"].values():
-        assert f["state"] in ("ok", "stale", "error", "never") and "last_success" in f and "rows" in f
+        assert f["state"] in ("ok", "partial", "stale", "error", "never")
+        assert {"last_success", "rows", "rejected", "failed", "error"} <= set(f)
     assert set(st["readiness"]) == {"sebelum", "pemungutan", "sesudah"}
 
 

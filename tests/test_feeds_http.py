@@ -10,14 +10,15 @@ from werkzeug import Response
 
 from ops import models as m
 from ops.clock import utcnow
-from ops.config import get_settings, reset_settings
 from ops.db import get_engine, session_scope
 from ops.feeds import http as fhttp
 from ops.feeds.runner import FeedFailed, run_feed
 from ops.freshness import judge
 from ops.freshness import feed_states
 
+import feed_helpers
 from conftest import FEEDS
+from feed_helpers import count, last_run
 
 SAMPLES = CAPTURES = FEEDS  # real captures and Ogan Ilir samples, see tests/payloads/SOURCES.md
 
@@ -28,22 +29,7 @@ def fast_backoff(monkeypatch):
 
 
 def configure(monkeypatch, **env):
-    for k, v in env.items():
-        monkeypatch.setenv(k, v)
-    monkeypatch.setenv("OPS_HTTP_TIMEOUT_S", "1")
-    monkeypatch.setenv("OPS_HTTP_RETRIES", "2")
-    reset_settings()
-    return get_settings()
-
-
-def count(model, *where):
-    with session_scope(get_engine(get_settings().database_url)) as s:
-        return s.scalar(select(func.count()).select_from(model).where(*where))
-
-
-def last_run(feed):
-    with session_scope(get_engine(get_settings().database_url)) as s:
-        return s.scalars(select(m.FeedRun).where(m.FeedRun.feed == feed).order_by(m.FeedRun.id.desc())).first()
+    return feed_helpers.configure(monkeypatch, **{"OPS_HTTP_TIMEOUT_S": "1", "OPS_HTTP_RETRIES": "2", **env})
 
 
 def test_bmkg_forecast_stores_slots_and_reports_unknown_codes(demo_copy, httpserver, monkeypatch):
@@ -92,8 +78,8 @@ def test_sirekap_faults_are_recorded_and_keep_the_last_good_data(demo_copy, http
         if fault == "timeout":
             release.set()
             time.sleep(0.3)
-    expect = {"500": "HTTP 500", "html": "HTML page", "truncated": "invalid JSON", "drift": "no tungsura",
-              "timeout": "timed out"}[fault]
+    expect = {"500": "HTTP 500", "html": "halaman HTML", "truncated": "JSON yang tidak valid",
+              "drift": "tanpa objek tungsura", "timeout": "tidak selesai dalam 1 s"}[fault]
     assert expect in str(e.value)
     run = last_run("sirekap")
     assert not run.ok and expect in run.error and run.finished_at is not None
@@ -166,7 +152,7 @@ def test_tps_status_sheet_stores_good_rows_and_names_bad_ones(demo_copy, httpser
     s = configure(monkeypatch, OPS_TPS_STATUS_URL=httpserver.url_for("/laporan.csv"))
     r = run_feed("tps-status", s)
     assert r.rows == 1 and r.rejected == 3
-    assert r.notes[0].startswith("row 3: kode_tps '16.10.99.2001.001'")
+    assert r.notes[0].startswith("baris 3: kode_tps '16.10.99.2001.001'")
     assert "status 'terbang'" in r.notes[1] and "waktu 'kemarin'" in r.notes[2]
     assert run_feed("tps-status", s).rows == 0  # the same sheet again adds nothing
 
@@ -177,7 +163,7 @@ def test_state_turns_error_then_stale_while_the_data_stays(demo_copy, httpserver
     httpserver.expect_oneshot_request("/pilkada/hhcw/pkwkk/16/1610.json").respond_with_json(good)
     run_feed("sirekap", s)
     httpserver.stop()  # the source goes away
-    with pytest.raises(FeedFailed, match="connection failed"):
+    with pytest.raises(FeedFailed, match="koneksi gagal"):
         run_feed("sirekap", s)
     httpserver.start()
     with session_scope(get_engine(s.database_url)) as sess:
@@ -222,7 +208,7 @@ def test_openmeteo_answer_with_too_few_points_changes_nothing(demo_copy, httpser
     body = json.loads((SAMPLES / "openmeteo_forecast_indralaya.json").read_text())
     httpserver.expect_request("/v1/forecast").respond_with_json([body, body])
     before = count(m.WeatherForecast, m.WeatherForecast.source == "openmeteo")
-    with pytest.raises(FeedFailed, match="asked for 16 points, got 2"):
+    with pytest.raises(FeedFailed, match="diminta 16 titik, dijawab 2"):
         run_feed("openmeteo", s)
     assert count(m.WeatherForecast, m.WeatherForecast.source == "openmeteo") == before
 

@@ -12,7 +12,7 @@ from ops.phase import phase_at
 from ops.vocabulary import TAHAPAN_LABEL
 from ui import data
 
-BADGE_COLOR = {"ok": "#2e7d32", "stale": "#e65100", "error": "#c62828", "never": "#616161"}
+BADGE_COLOR = {"ok": "#2e7d32", "partial": "#b8860b", "stale": "#e65100", "error": "#c62828", "never": "#616161"}
 
 
 def replay_control() -> None:

@@ -1,7 +1,9 @@
-"""Sumber data: the health of every feed — state, age of the last good data, rows, the last error."""
+"""Sumber data: the health of every feed — state, age of the last good data, rows, what the last run missed."""
+import pandas as pd
 import streamlit as st
 
-from ops.clock import fmt_age, fmt_wib
+from ops.clock import fmt_wib
+from ops.freshness import RUN_LABEL, run_state
 from ops.scheduler import lease_holder
 from ui import components as c
 from ui import data
@@ -21,8 +23,11 @@ def health():
         box.markdown(f"**{name}**")
         c.freshness_badge(f, box)
         box.caption(f"Sukses terakhir: {fmt_wib(f.last_success)} · {f.rows} baris · tiap {f.interval_minutes} mnt")
+        if f.rejected or f.failed:
+            box.caption(f"Pengambilan terakhir: {f.rejected} baris ditolak · {f.failed} permintaan gagal")
         if f.error:
-            box.error(f.error[:300], icon="⚠️")
+            # A partial run's data is on screen with gaps: a warning; a failed run's is not renewed: an error.
+            (box.warning if f.current else box.error)(c.plain(f.error[:300]), icon="⚠️")
     holder = lease_holder(s)
     st.caption("Penjadwal: " + (f"dijalankan oleh {holder[0]} (sewa berlaku s.d. {fmt_wib(holder[1])})" if holder
                                 else "tidak ada penjadwal aktif — jalankan `python -m ops worker`"))
@@ -32,10 +37,12 @@ def health():
         st.write("Belum ada pengambilan data.")
         return
     runs["mulai"] = runs["started_at"].map(fmt_wib)
-    runs["hasil"] = runs["ok"].map({True: "berhasil", False: "gagal"})
+    runs["hasil"] = ["berjalan" if pd.isna(r.finished_at) else RUN_LABEL[run_state(r.ok, r.rejected, r.failed)]
+                     for r in runs.itertuples()]
     runs["error"] = runs["error"].fillna("")
-    st.dataframe(runs[["feed", "mulai", "hasil", "rows", "rejected", "error"]].rename(
-        columns={"rows": "baris", "rejected": "ditolak", "error": "keterangan"}), hide_index=True, width="stretch")
+    st.dataframe(runs[["feed", "mulai", "hasil", "rows", "rejected", "failed", "error"]].rename(
+        columns={"rows": "baris", "rejected": "ditolak", "failed": "gagal", "error": "keterangan"}),
+        hide_index=True, width="stretch")
 
 
 health()

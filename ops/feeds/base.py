@@ -12,10 +12,47 @@ class FeedError(Exception):
     """A feed could not be read or understood; the message is what the feed-health page shows."""
 
 
+@dataclass(frozen=True)
+class Cutoff:
+    """A run that stopped before it had asked for everything: why, after how long, and how far it got."""
+    reason: str  # deadline | source_down
+    after_s: float
+    done: int  # items (desa) that answered
+    total: int
+    unit: str  # what was asked for, in the words of the page: "desa"
+    streak: int = 0  # source_down: the failures in a row that stopped the run
+
+    def __str__(self) -> str:
+        got = f"{self.done} dari {self.total} {self.unit} diambil"
+        if self.reason == "deadline":
+            return f"dihentikan setelah {self.after_s:.0f} s: {got}"
+        return (f"dihentikan setelah {self.streak} {self.unit} berturut-turut gagal (sumber tampaknya mati): {got}")
+
+
 @dataclass
 class Parsed:
     records: list[dict]
-    rejects: list[str] = field(default_factory=list)  # 'row 4: unknown TPS code 16.10.99.2001.001'
+    rejects: list[str] = field(default_factory=list)  # rows not stored and why: 'baris 4: kode_tps … tidak dikenal'
+    # Requests that brought nothing while others answered ('16.10.05.2002: GET … gagal …'), and a run cut short: the
+    # run is partial, or an error when nothing usable arrived at all.
+    failed: list[str] = field(default_factory=list)
+    cutoff: Cutoff | None = None
+    ignored: int = 0  # items read well that are not for this operation (a warning far away): usable, not stored
+
+    @property
+    def problems(self) -> list[str]:
+        """What the run missed, most telling first: the cut-off, the failed requests, the rejected rows."""
+        return ([str(self.cutoff)] if self.cutoff else []) + self.failed + self.rejects
+
+    @property
+    def nothing_usable(self) -> bool:
+        """Every request failed or every row was rejected: an error, not an empty success."""
+        return not self.records and not self.ignored and bool(self.rejects or self.failed or self.cutoff)
+
+    @property
+    def failed_count(self) -> int:
+        """Requests that brought nothing: those that failed, and those a cut-off run never made."""
+        return self.cutoff.total - self.cutoff.done if self.cutoff else len(self.failed)
 
 
 @dataclass

@@ -1,12 +1,21 @@
 """BMKG public forecast per desa (adm4): 3 days in 3-hour slots. Credit: BMKG."""
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
+
 from sqlalchemy import delete
 
 from ops import models as m
 from ops.clock import utcnow
 from ops.feeds import http as fhttp
-from ops.feeds.base import Feed, FeedContext, FeedError, Parsed, num, parse_time
+from ops.feeds.base import Cutoff, Feed, FeedContext, FeedError, Parsed, num, parse_time
+
+
+@dataclass
+class Answers:
+    bodies: list[tuple[str, object]]  # (desa code, JSON body | None for 404 | the FeedError instead)
+    cutoff: Cutoff | None = None
 
 
 class BmkgForecast(Feed):
@@ -15,36 +24,52 @@ class BmkgForecast(Feed):
     def desa_codes(self, ctx: FeedContext) -> list[str]:
         return ctx.settings.bmkg_forecast_desa or ctx.reference.desa_with_tps
 
-    def fetch(self, ctx: FeedContext) -> list[tuple[str, object]]:
+    def fetch(self, ctx: FeedContext) -> Answers:
+        """One request per desa, spaced to the rate limit, within the run's deadline; a run of desa failing in a row
+        means BMKG is down, and asking the rest (each with its retries) would only take minutes to say so."""
         s = ctx.settings
+        codes = self.desa_codes(ctx)
         limiter = fhttp.RateLimiter(s.bmkg_requests_per_minute)
-        out, failures = [], []
-        for code in self.desa_codes(ctx):
+        start = time.monotonic()
+        until = start + s.bmkg_run_deadline_s
+        out = Answers([])
+        streak = 0
+
+        def cutoff(reason: str) -> Cutoff:
+            done = sum(1 for _, b in out.bodies if not isinstance(b, fhttp.RequestFailed))
+            return Cutoff(reason, time.monotonic() - start, done, len(codes), "desa", streak)
+        for code in codes:
             try:
-                r = fhttp.get(ctx.http, s.bmkg_forecast_url, params={"adm4": code}, timeout=s.http_timeout_s,
-                              retries=s.http_retries, limiter=limiter, accept_404=True)
-                out.append((code, None if r.status_code == 404 else fhttp.json_body(r)))
+                r = fhttp.get(ctx, s.bmkg_forecast_url, params={"adm4": code}, limiter=limiter, accept_404=True,
+                              until=until)
+                out.bodies.append((code, None if r.status_code == 404 else fhttp.json_body(r)))
+                streak = 0
+            except fhttp.RunDeadline:
+                out.cutoff = cutoff("deadline")
+                break
             except FeedError as e:
-                failures.append(f"{code}: {e}")
-                out.append((code, e))
-        if failures and len(failures) == len(out):
-            raise FeedError(f"every desa failed ({len(failures)}); first: {failures[0]}")
+                out.bodies.append((code, e))
+                streak = streak + 1 if isinstance(e, fhttp.RequestFailed) and e.source_down else 0
+                if streak >= s.bmkg_stop_after_failures:
+                    out.cutoff = cutoff("source_down")
+                    break
         return out
 
-    def parse(self, payload: list[tuple[str, object]], ctx: FeedContext) -> Parsed:
-        records, rejects = [], []
-        for code, body in payload:
-            if body is None:
-                rejects.append(f"{code}: BMKG does not know this adm4 code (404)")
-                continue
-            if isinstance(body, Exception):
+    def parse(self, payload: Answers, ctx: FeedContext) -> Parsed:
+        records, rejects, failed = [], [], []
+        for code, body in payload.bodies:
+            if isinstance(body, fhttp.RequestFailed):
+                failed.append(f"{code}: {body}")
+            elif isinstance(body, Exception):
                 rejects.append(f"{code}: {body}")
-                continue
-            try:
-                records.extend(parse_one(body, code))
-            except FeedError as e:
-                rejects.append(f"{code}: {e}")
-        return Parsed(records, rejects)
+            elif body is None:
+                rejects.append(f"{code}: BMKG tidak mengenal kode adm4 ini (404)")
+            else:
+                try:
+                    records.extend(parse_one(body, code))
+                except FeedError as e:
+                    rejects.append(f"{code}: {e}")
+        return Parsed(records, rejects, failed, payload.cutoff)
 
     def store(self, session, parsed: Parsed, ctx: FeedContext) -> int:
         return replace_forecasts(session, "bmkg", parsed.records)
@@ -67,11 +92,11 @@ def parse_one(body: dict, expected_code: str | None = None) -> list[dict]:
         data = body["data"][0]
         days = data["cuaca"]
     except (KeyError, IndexError, TypeError):
-        raise FeedError("response has no data[0].cuaca (format changed?)") from None
+        raise FeedError("jawaban tanpa data[0].cuaca (format berubah?)") from None
     lokasi = data.get("lokasi") or body.get("lokasi") or {}
     code = lokasi.get("adm4") or expected_code
     if expected_code and code != expected_code:
-        raise FeedError(f"response is for {code}, asked for {expected_code}")
+        raise FeedError(f"jawaban untuk {code}, padahal yang diminta {expected_code}")
     rows, seen = [], set()
     for day in days or []:
         for slot in day or []:
@@ -89,5 +114,5 @@ def parse_one(body: dict, expected_code: str | None = None) -> list[dict]:
                          "weather_desc": (slot.get("weather_desc") or None), "wind_kmh": num(slot.get("ws")),
                          "wind_dir": slot.get("wd") or None, "visibility_m": num(slot.get("vs"))})
     if not rows:
-        raise FeedError("response holds no forecast slot with a time")
+        raise FeedError("jawaban tanpa satu pun slot prakiraan yang berwaktu")
     return rows

@@ -23,7 +23,7 @@ class BmkgNowcast(Feed):
     def fetch(self, ctx: FeedContext) -> dict:
         s = ctx.settings
         base = s.bmkg_nowcast_url.rstrip("/")
-        rss = fhttp.get(ctx.http, f"{base}/rss.xml", timeout=s.http_timeout_s, retries=s.http_retries).text
+        rss = fhttp.get(ctx, f"{base}/rss.xml").text
         alerts = {}
         for item in parse_rss(rss):
             # Resolve the alert file against our base, not the link's host, so a mirror can stand in.
@@ -31,8 +31,7 @@ class BmkgNowcast(Feed):
             if not fname.endswith(".xml"):
                 continue
             try:
-                alerts[fname] = fhttp.get(ctx.http, f"{base}/{fname}", timeout=s.http_timeout_s,
-                                          retries=s.http_retries).text
+                alerts[fname] = fhttp.get(ctx, f"{base}/{fname}").text
             except FeedError as e:
                 alerts[fname] = e
         return {"rss": rss, "alerts": alerts}
@@ -40,10 +39,10 @@ class BmkgNowcast(Feed):
     def parse(self, payload: dict, ctx: FeedContext) -> Parsed:
         area = _area(ctx.reference)
         kec = {c: shape(g) for c, g in (ctx.reference.kecamatan_boundaries or {}).items()}
-        records, rejects = [], []
+        records, rejects, failed, elsewhere = [], [], [], 0
         for fname, text in payload["alerts"].items():
             if isinstance(text, Exception):
-                rejects.append(f"{fname}: {text}")
+                failed.append(f"{fname}: {text}")
                 continue
             try:
                 alert = parse_cap(text)
@@ -52,10 +51,11 @@ class BmkgNowcast(Feed):
                 continue
             polys = [Polygon(p) for p in alert["polygons"] if len(p) >= 3]
             if area is None or not any(p.intersects(area) for p in polys):
-                continue  # the national feed carries many alerts elsewhere
+                elsewhere += 1  # the national feed carries many alerts elsewhere
+                continue
             alert["kecamatan_codes"] = sorted(c for c, g in kec.items() if any(p.intersects(g) for p in polys))
             records.append(alert)
-        return Parsed(records, rejects)
+        return Parsed(records, rejects, failed, ignored=elsewhere)
 
     def store(self, session, parsed: Parsed, ctx: FeedContext) -> int:
         fetched = utcnow()
@@ -74,7 +74,7 @@ def parse_rss(text: str) -> list[dict]:
     try:
         root = ET.fromstring(text.encode("utf-8") if isinstance(text, str) else text)
     except ET.ParseError as e:
-        raise FeedError(f"RSS is not valid XML ({e})") from None
+        raise FeedError(f"RSS bukan XML yang valid ({e})") from None
     items = []
     for it in root.iter("item"):
         link = (it.findtext("link") or "").strip()
@@ -86,7 +86,7 @@ def parse_rss(text: str) -> list[dict]:
         items.append({"title": it.findtext("title"), "link": link, "guid": it.findtext("guid"),
                       "published": published})
     if root.find(".//channel") is None:
-        raise FeedError("RSS has no <channel> (format changed?)")
+        raise FeedError("RSS tanpa <channel> (format berubah?)")
     return items
 
 
@@ -94,13 +94,13 @@ def parse_cap(text: str) -> dict:
     try:
         root = ET.fromstring(text.encode("utf-8") if isinstance(text, str) else text)
     except ET.ParseError as e:
-        raise FeedError(f"CAP alert is not valid XML ({e})") from None
+        raise FeedError(f"peringatan CAP bukan XML yang valid ({e})") from None
     if root.tag != f"{CAP}alert":
-        raise FeedError(f"not a CAP 1.2 alert (root {root.tag})")
+        raise FeedError(f"bukan peringatan CAP 1.2 (akar {root.tag})")
     info = root.find(f"{CAP}info")
     ident = root.findtext(f"{CAP}identifier")
     if info is None or not ident:
-        raise FeedError("CAP alert without identifier or info")
+        raise FeedError("peringatan CAP tanpa identifier atau info")
 
     def t(tag):
         v = info.findtext(f"{CAP}{tag}")

@@ -27,7 +27,7 @@ class OpenMeteo(Feed):
 
 def parse_hourly(body: dict) -> list[dict]:
     if not isinstance(body, dict) or "hourly" not in body or "time" not in (body.get("hourly") or {}):
-        raise FeedError("response has no hourly.time (format changed?)")
+        raise FeedError("jawaban tanpa hourly.time (format berubah?)")
     h = body["hourly"]
     offset = body.get("utc_offset_seconds")
     tz = dt.timezone(dt.timedelta(seconds=offset)) if isinstance(offset, (int, float)) else WIB

@@ -35,12 +35,12 @@ class River(Feed):
 def parse_daily(body: dict) -> list[dict]:
     d = body.get("daily") if isinstance(body, dict) else None
     if not d or "time" not in d or "river_discharge" not in d:
-        raise FeedError("response has no daily.time / daily.river_discharge (format changed?)")
+        raise FeedError("jawaban tanpa daily.time / daily.river_discharge (format berubah?)")
     n = len(d["time"])
     q = d["river_discharge"]
     qmax = d.get("river_discharge_max") if isinstance(d.get("river_discharge_max"), list) else [None] * n
     if len(q) != n:
-        raise FeedError(f"daily.river_discharge has {len(q)} values for {n} days")
+        raise FeedError(f"daily.river_discharge berisi {len(q)} nilai untuk {n} hari")
     rows = []
     for t, v, vmax in zip(d["time"], q, qmax + [None] * (n - len(qmax))):
         try:

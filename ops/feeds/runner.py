@@ -11,8 +11,9 @@ from ops import models as m
 from ops.clock import load_clock, utcnow
 from ops.config import Settings
 from ops.db import get_engine, session_scope
-from ops.feeds.base import FeedContext, FeedError
+from ops.feeds.base import FeedContext, FeedError, Parsed
 from ops.feeds.registry import get_feed
+from ops.freshness import run_state
 
 
 class FeedFailed(Exception):
@@ -55,13 +56,22 @@ class RunResult:
     feed: str
     rows: int
     rejected: int
-    notes: list[str]
+    notes: list[str]  # the rejected rows and why
+    failed: int = 0  # requests that brought nothing (see Parsed.failed_count)
+    problems: list[str] = field(default_factory=list)  # Parsed.problems: cut-off, failed requests, rejected rows
+
+    @property
+    def state(self) -> str:
+        return run_state(True, self.rejected, self.failed)
 
 
 def run_feed(name: str, settings: Settings, http: requests.Session | None = None,
              fence: Callable[[object], None] | None = None) -> RunResult:
     """`fence(session)` runs inside the store transaction just before it commits; when it raises (the scheduler lost its
-    lease meanwhile), nothing of the run is stored and the run is recorded as failed."""
+    lease meanwhile), nothing of the run is stored and the run is recorded as failed.
+
+    A run that brought something is recorded ok, with its rejected rows, failed requests and first problems (the
+    state is then partial); a run that brought nothing usable is recorded failed and stores nothing."""
     feed = get_feed(name)
     engine = get_engine(settings.database_url)
     with session_scope(engine) as s:
@@ -70,26 +80,39 @@ def run_feed(name: str, settings: Settings, http: requests.Session | None = None
         s.flush()
         run_id = run.id
         ctx = FeedContext(settings, http or requests.Session(), load_clock(s).now(), load_reference(s, settings))
+    parsed: Parsed | None = None
     try:
         payload = feed.fetch(ctx)
         parsed = feed.parse(payload, ctx)
+        if parsed.nothing_usable:
+            raise FeedError(f"tidak ada data yang bisa dipakai — {summary(parsed.problems)}")
         with session_scope(engine) as s:
             rows = feed.store(s, parsed, ctx)
             if fence is not None:
                 fence(s)
             run = s.get(m.FeedRun, run_id)
-            run.finished_at, run.ok, run.rows, run.rejected = utcnow(), True, rows, len(parsed.rejects)
-            run.error = "; ".join(parsed.rejects[:20]) or None
-        return RunResult(name, rows, len(parsed.rejects), parsed.rejects)
+            run.finished_at, run.ok, run.rows = utcnow(), True, rows
+            run.rejected, run.failed, run.error = len(parsed.rejects), parsed.failed_count, summary(parsed.problems)
+        return RunResult(name, rows, len(parsed.rejects), parsed.rejects, parsed.failed_count, parsed.problems)
     except FeedError as e:
-        _fail(engine, run_id, str(e))
+        _fail(engine, run_id, str(e), parsed)
         raise FeedFailed(str(e)) from e
     except Exception as e:  # a bug or a surprise in the payload must still be recorded, never leave a half run
-        _fail(engine, run_id, f"{type(e).__name__}: {e}")
+        _fail(engine, run_id, f"{type(e).__name__}: {e}", parsed)
         raise FeedFailed(f"{type(e).__name__}: {e}") from e
 
 
-def _fail(engine, run_id: int, message: str) -> None:
+def summary(items: list[str], most: int = 20) -> str | None:
+    """A run's problems for its error column: the first `most` of them and how many more."""
+    if not items:
+        return None
+    more = f"; … dan {len(items) - most} lagi" if len(items) > most else ""
+    return "; ".join(items[:most]) + more
+
+
+def _fail(engine, run_id: int, message: str, parsed: Parsed | None) -> None:
     with session_scope(engine) as s:
         run = s.get(m.FeedRun, run_id)
         run.finished_at, run.ok, run.error = utcnow(), False, message[:2000]
+        if parsed is not None:
+            run.rejected, run.failed = len(parsed.rejects), parsed.failed_count

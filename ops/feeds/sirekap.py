@@ -16,7 +16,7 @@ class Sirekap(Feed):
         s = ctx.settings
         prov, kab = s.kabupaten_code.split(".")[:2]
         url = f"{s.sirekap_url.rstrip('/')}/pilkada/hhcw/pkwkk/{prov}/{prov}{kab}.json"
-        return fhttp.json_body(fhttp.get(ctx.http, url, timeout=s.http_timeout_s, retries=s.http_retries))
+        return fhttp.json_body(fhttp.get(ctx, url))
 
     def parse(self, payload: dict, ctx: FeedContext) -> Parsed:
         return parse_hhcw(payload, ctx.settings.kabupaten_code)
@@ -40,17 +40,17 @@ def dotted(code: str) -> str:
 
 def parse_hhcw(body: dict, kabupaten_code: str) -> Parsed:
     if not isinstance(body, dict) or not isinstance(body.get("tungsura"), dict):
-        raise FeedError("response has no tungsura object (format changed?)")
+        raise FeedError("jawaban tanpa objek tungsura (format berubah?)")
     ts = parse_time(body.get("ts"), naive_tz=WIB)
     if ts is None:
-        raise FeedError(f"response has no usable ts ({body.get('ts')!r})")
+        raise FeedError(f"jawaban tanpa ts yang bisa dipakai ({body.get('ts')!r})")
     records, rejects = [], []
 
     def progress(code, obj):
         pr = obj.get("progres") if isinstance(obj, dict) else None
         total, done = (num(pr.get("total")), num(pr.get("progres"))) if isinstance(pr, dict) else (None, None)
         if total is None or done is None or total <= 0:
-            rejects.append(f"{code}: no progres total/progres")
+            rejects.append(f"{code}: progres total/progres kosong")
             return
         persen = num(pr.get("persen"))
         records.append({"region_code": code, "ts": ts, "tps_total": int(total), "tps_in": int(done),

@@ -19,6 +19,7 @@ from ops.incidents import open_from_reports
 from ops.vocabulary import TPS_STATUS
 
 COLUMNS = ("kode_tps", "status", "waktu", "pelapor", "catatan")
+CUT = object()  # the value of the columns a CSV row does not reach: the sheet ends mid-row (a transfer cut off)
 
 
 class TpsStatus(Feed):
@@ -28,8 +29,8 @@ class TpsStatus(Feed):
     def fetch(self, ctx: FeedContext) -> str:
         s = ctx.settings
         if not s.tps_status_url:
-            raise FeedError("tps_status_url is empty: set OPS_TPS_STATUS_URL to the published sheet")
-        r = fhttp.get(ctx.http, s.tps_status_url, timeout=s.http_timeout_s, retries=s.http_retries)
+            raise FeedError("tps_status_url kosong: isi OPS_TPS_STATUS_URL dengan alamat lembar laporan yang diterbitkan")
+        r = fhttp.get(ctx, s.tps_status_url)
         r.encoding = r.encoding or "utf-8"
         return r.text
 
@@ -43,41 +44,46 @@ class TpsStatus(Feed):
 def _rows(text: str) -> list[dict]:
     body = text.lstrip("\ufeff").strip()
     if not body:
-        raise FeedError("the report file is empty")
+        raise FeedError("lembar laporan kosong")
     if body[0] in "[{":
         try:
             data = json.loads(body)
         except ValueError as e:
-            raise FeedError(f"report JSON is not valid ({e})") from None
+            raise FeedError(f"JSON laporan tidak valid ({e})") from None
         if isinstance(data, dict):
             data = data.get("laporan") or data.get("rows") or data.get("data")
         if not isinstance(data, list):
-            raise FeedError("report JSON must be a list of rows (or {\"laporan\": [...]})")
+            raise FeedError("JSON laporan harus berupa daftar baris (atau {\"laporan\": [...]})")
         return [r if isinstance(r, dict) else {} for r in data]
     if body.lower().startswith(("<!doctype", "<html")):
-        raise FeedError("the URL returned an HTML page, not the CSV/JSON export (is the sheet published?)")
-    reader = csv.DictReader(io.StringIO(body))
+        raise FeedError("alamat itu menjawab dengan halaman HTML, bukan ekspor CSV/JSON (sudah diterbitkan?)")
+    reader = csv.DictReader(io.StringIO(body), restval=CUT)
     missing = [c for c in COLUMNS[:3] if c not in (reader.fieldnames or [])]
     if missing:
-        raise FeedError(f"report CSV lacks column(s) {', '.join(missing)}; has {reader.fieldnames}")
+        raise FeedError(f"CSV laporan tidak punya kolom {', '.join(missing)}; yang ada: {reader.fieldnames}")
     return list(reader)
 
 
 def parse_reports(text: str, tps_codes: set[str]) -> Parsed:
     records, rejects = [], []
     for i, row in enumerate(_rows(text), start=2):  # row 1 is the header in the sheet
+        reached = [v for v in row.values() if v is not CUT]
+        if len(reached) < len(row):
+            rejects.append(f"baris {i}: terpotong, hanya {len(reached)} dari {len(row)} kolom (lembar berakhir di "
+                           f"tengah baris?)")
+            continue
         code = str(row.get("kode_tps") or "").strip()
         status = str(row.get("status") or "").strip().lower().replace(" ", "_")
         at = parse_time(str(row.get("waktu") or ""), naive_tz=WIB)
         problems = []
         if code not in tps_codes:
-            problems.append(f"kode_tps {code!r} is not a TPS of this operation")
+            problems.append(f"kode_tps {code!r} bukan TPS operasi ini")
         if status not in TPS_STATUS:
-            problems.append(f"status {row.get('status')!r} is not one of {', '.join(TPS_STATUS)}")
+            problems.append(f"status {row.get('status')!r} bukan salah satu dari {', '.join(TPS_STATUS)}")
         if at is None:
-            problems.append(f"waktu {row.get('waktu')!r} is not a time like 2024-11-27T07:05 (WIB)")
+            problems.append(f"waktu {row.get('waktu')!r} bukan waktu seperti 2024-11-27T07:05 (WIB)")
         if problems:
-            rejects.append(f"row {i}: " + "; ".join(problems))
+            rejects.append(f"baris {i}: " + "; ".join(problems))
             continue
         records.append({"tps_code": code, "status": status, "occurred_at": at,
                         "reporter": (str(row.get("pelapor") or "").strip() or None),

@@ -18,13 +18,11 @@ class Traccar(Feed):
     def fetch(self, ctx: FeedContext) -> dict:
         s = ctx.settings
         if not s.traccar_url:
-            raise FeedError("traccar_url is empty: set OPS_TRACCAR_URL to the Traccar server")
+            raise FeedError("traccar_url kosong: isi OPS_TRACCAR_URL dengan alamat server Traccar")
         headers = {"Authorization": f"Bearer {s.traccar_token}", "Accept": "application/json"}
         base = s.traccar_url.rstrip("/")
-        devices = fhttp.json_body(fhttp.get(ctx.http, f"{base}/api/devices", headers=headers,
-                                            timeout=s.http_timeout_s, retries=s.http_retries))
-        positions = fhttp.json_body(fhttp.get(ctx.http, f"{base}/api/positions", headers=headers,
-                                              timeout=s.http_timeout_s, retries=s.http_retries))
+        devices = fhttp.json_body(fhttp.get(ctx, f"{base}/api/devices", headers=headers))
+        positions = fhttp.json_body(fhttp.get(ctx, f"{base}/api/positions", headers=headers))
         return {"devices": devices, "positions": positions}
 
     def parse(self, payload: dict, ctx: FeedContext) -> Parsed:
@@ -36,7 +34,7 @@ class Traccar(Feed):
 
 def parse_positions(devices, positions, known: dict[str, str]) -> Parsed:
     if not isinstance(devices, list) or not isinstance(positions, list):
-        raise FeedError("Traccar /api/devices and /api/positions must be JSON arrays")
+        raise FeedError("/api/devices dan /api/positions Traccar harus berupa array JSON")
     unique_of = {}
     for d in devices:
         if isinstance(d, dict) and d.get("id") is not None and d.get("uniqueId"):
@@ -44,22 +42,22 @@ def parse_positions(devices, positions, known: dict[str, str]) -> Parsed:
     records, rejects, seen = [], [], set()
     for i, p in enumerate(positions):
         if not isinstance(p, dict):
-            rejects.append(f"position {i}: not an object")
+            rejects.append(f"posisi {i}: bukan objek")
             continue
         uid = unique_of.get(p.get("deviceId"))
         lat, lon = num(p.get("latitude")), num(p.get("longitude"))
         at = parse_time(p.get("fixTime")) or parse_time(p.get("deviceTime")) or parse_time(p.get("serverTime"))
         if uid is None:
-            rejects.append(f"position {p.get('id')}: device {p.get('deviceId')} is not in /api/devices")
+            rejects.append(f"posisi {p.get('id')}: perangkat {p.get('deviceId')} tidak ada di /api/devices")
             continue
         if uid not in known:
-            rejects.append(f"position {p.get('id')}: device {uid} belongs to no officer in the roster")
+            rejects.append(f"posisi {p.get('id')}: perangkat {uid} bukan milik personel mana pun di daftar")
             continue
         if lat is None or lon is None or at is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            rejects.append(f"position {p.get('id')}: missing or bad latitude/longitude/time")
+            rejects.append(f"posisi {p.get('id')}: latitude/longitude/waktu kosong atau salah")
             continue
         if p.get("valid") is False:
-            rejects.append(f"position {p.get('id')}: the tracker marked this fix invalid")
+            rejects.append(f"posisi {p.get('id')}: pelacak menandai posisi ini tidak sah")
             continue
         if (uid, at) in seen:
             continue  # the same fix twice in one response
