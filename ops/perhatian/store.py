@@ -97,7 +97,11 @@ def sync(session: Session, settings: Settings, items: list[Item], moment: dt.dat
             row = m.Alert(key=key, kind=item.kind, severity=item.severity, base_severity=item.severity,
                           place_level=item.place.level, place_code=item.place.code, place_name=item.place.name,
                           kecamatan_code=item.place.kecamatan_code, since=item.since or moment, facts=facts,
-                          first_seen=moment, last_seen=moment, active=True, state="baru", escalations=0)
+                          first_seen=moment, last_seen=moment, active=True, escalations=0,
+                          # already taken elsewhere (an incident the Posko follows up): it starts as ditangani
+                          state="ditangani" if item.state == "ditangani" else "baru",
+                          taken_by=item.taken_by if item.state == "ditangani" else None,
+                          taken_at=moment if item.state == "ditangani" else None)
             session.add(row)
             session.flush()
             _event(session, settings, row, moment, "baru", SYSTEM)
@@ -113,7 +117,8 @@ def sync(session: Session, settings: Settings, items: list[Item], moment: dt.dat
         if item.since is not None:
             row.since = item.since
         if not row.active:  # it had cleared and is back
-            row.active, row.state, row.escalations, row.escalated_at = True, "baru", 0, None
+            # A new episode: it is counted (and escalated) from now; the earlier one stays in the events.
+            row.active, row.state, row.escalations, row.escalated_at, row.first_seen = True, "baru", 0, None, moment
             row.taken_by = row.taken_at = row.note = None
             row.severity = item.severity
             row.since = item.since or moment
