@@ -75,7 +75,12 @@ def judge(feed: str, last_run, last_ok, interval_minutes: int, stale_after_inter
 
 
 def feed_states(session, settings: Settings, now: dt.datetime | None = None) -> dict[str, Freshness]:
-    runs = queries.latest_feed_runs(session)
+    """Every feed as it stood at `now` (default: the operation clock). Runs are recorded on the operation clock, so a
+    replayed moment shows the ages it had then, and the demo's scenario clock agrees with its own feeds."""
+    from ops.clock import load_clock
+
+    now = as_utc(now) if now else load_clock(session).now()
+    runs = queries.latest_feed_runs(session, now)
     return {name: judge(name, runs.get(name, {}).get("last"), runs.get(name, {}).get("last_ok"),
                         settings.feed_intervals.get(name, 60), settings.stale_after_intervals, now)
             for name in FEED_NAMES}

@@ -138,7 +138,7 @@ def river_legs(session: Session, settings: Settings, now: dt.datetime, board: pd
     legs = board[(board["mode"] == "sungai") & ~board["state"].isin(["tiba", "diserahkan"])].copy()
     if legs.empty:
         return legs.assign(verdict=[], reasons=[], window=[], window_open=[])
-    source = forecast_source(feed_states(session, settings)).source
+    source = forecast_source(feed_states(session, settings, now)).source
     start = min(as_utc(t) for t in legs["planned_depart"]) - dt.timedelta(hours=3)
     end = max(max(as_utc(t) for t in legs["planned_arrive"]), now) + dt.timedelta(hours=3)
     slots = rain_slots(session, source, min(start, now - dt.timedelta(hours=3)), end)

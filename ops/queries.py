@@ -80,12 +80,14 @@ def operation_meta(session: Session) -> dict[str, str]:
     return dict(session.execute(select(m.OperationMeta.key, m.OperationMeta.value)).all())
 
 
-def latest_feed_runs(session: Session) -> dict[str, dict]:
-    """Per feed: the newest finished run and the newest successful run (a run under way has no outcome yet)."""
+def latest_feed_runs(session: Session, at=None) -> dict[str, dict]:
+    """Per feed: the newest finished run and the newest successful run (a run under way has no outcome yet), as of
+    the operation moment `at` (replay: runs after it are not seen)."""
     out: dict[str, dict] = {}
-    last = (select(m.FeedRun.feed, func.max(m.FeedRun.id).label("id")).where(m.FeedRun.finished_at.is_not(None))
+    until = (m.FeedRun.finished_at <= at,) if at is not None else ()
+    last = (select(m.FeedRun.feed, func.max(m.FeedRun.id).label("id")).where(m.FeedRun.finished_at.is_not(None), *until)
             .group_by(m.FeedRun.feed)).subquery()
-    last_ok = (select(m.FeedRun.feed, func.max(m.FeedRun.id).label("id")).where(m.FeedRun.ok)
+    last_ok = (select(m.FeedRun.feed, func.max(m.FeedRun.id).label("id")).where(m.FeedRun.ok, *until)
                .group_by(m.FeedRun.feed)).subquery()
     for run in session.scalars(select(m.FeedRun).join(last, last.c.id == m.FeedRun.id)):
         out.setdefault(run.feed, {})["last"] = run

@@ -50,7 +50,7 @@ def tps_detail(session: Session, settings: Settings, code: str, now: dt.datetime
         legs = legs[(legs["tps_code"] == code) | ((legs["desa_code"] == t.desa_code) & legs["tps_code"].isna())]
     incidents = incident_table(session, now)
     incidents = incidents[incidents["tps_code"] == code] if not incidents.empty else incidents
-    source = forecast_source(feed_states(session, settings))
+    source = forecast_source(feed_states(session, settings, now))
     slots = rain_slots(session, source.source, now - dt.timedelta(hours=3), now + dt.timedelta(hours=24))
     area = t.desa_code if source.source == "bmkg" else t.kecamatan_code
     weather = slots[slots["area"] == area]

@@ -45,7 +45,7 @@ def test_simulator_moves_voting_day_forward(demo_copy):
     engine = get_engine(demo_copy)
     with session_scope(engine) as sess:
         opened = sess.scalar(select(func.count()).select_from(m.TpsStatusEvent).where(m.TpsStatusEvent.status == "dibuka"))
-        assert opened == 667
+        assert 655 <= opened < 667  # at 10:00 a few KPPS have not opened yet
         set_clock(sess, from_wib(dt.datetime(2024, 11, 27, 19, 0)))
     r = run_feed("simulator", s)
     assert r.rows > 0

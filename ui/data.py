@@ -84,8 +84,8 @@ def _personnel_summary(session) -> dict:
 personnel_summary = cached(_personnel_summary)
 
 
-def _feed_states(session) -> dict:
-    return feed_states_of(session, get_settings())
+def _feed_states(session, settings, moment) -> dict:
+    return feed_states_of(session, settings, moment)
 
 
 def at_moment(fn):
@@ -104,7 +104,19 @@ def _plain(fn):
     return call
 
 
-feed_states = cached(_feed_states)
+_feed_states_at = at_moment(_feed_states)
+def _feed_states_live(session) -> dict:
+    return feed_states_of(session, get_settings())
+
+
+_feed_states_now = cached(_feed_states_live)
+
+
+def feed_states() -> dict:
+    """Every feed as it stood at the moment shown: a replayed moment shows the ages its data had then; live, the
+    newest run counts the moment it ends (not at the next minute)."""
+    replay = st.session_state.get("replay_at")
+    return _feed_states_at(moment_key(replay)) if replay is not None else _feed_states_now()
 _per_tps = at_moment(readiness_ops.per_tps)
 
 
@@ -152,7 +164,7 @@ def _warnings(session, settings, moment) -> list[dict]:
 
 
 def _forecast(session, settings, moment, hours: int) -> tuple:
-    chosen = weather.forecast_source(feed_states_of(session, settings))
+    chosen = weather.forecast_source(feed_states_of(session, settings, moment))
     return chosen, weather.kecamatan_timeline(session, chosen.source, moment, hours)
 
 

@@ -91,7 +91,7 @@ def gather(session: Session, settings: Settings, moment: dt.datetime, made_at: d
         wajib=("personel_wajib", "sum"), ditugaskan=("personel_ditugaskan", "sum"),
         di_lokasi=("personel_di_lokasi", "sum"))
     personnel.insert(0, "polsek", personnel["polsek_code"].map(polsek).fillna("—"))
-    states = feed_states(session, settings)
+    states = feed_states(session, settings, moment)
     chosen = forecast_source(states)
     incidents = incident_table(session, moment, since=moment - dt.timedelta(hours=24))
     items, situation = perhatian_now(session, settings, moment, tps=points, legs=board, river=river)

@@ -8,7 +8,7 @@ import requests
 from sqlalchemy import select
 
 from ops import models as m
-from ops.clock import load_clock, utcnow
+from ops.clock import load_clock
 from ops.config import Settings
 from ops.db import get_engine, session_scope
 from ops.feeds.base import FeedContext, FeedError, Parsed
@@ -75,11 +75,14 @@ def run_feed(name: str, settings: Settings, http: requests.Session | None = None
     feed = get_feed(name)
     engine = get_engine(settings.database_url)
     with session_scope(engine) as s:
-        run = m.FeedRun(feed=name, started_at=utcnow(), ok=False)
+        # Runs are timed on the operation clock (real time in a real operation): freshness, replay and the demo's
+        # scenario clock then speak of the same moments.
+        clock = load_clock(s)
+        run = m.FeedRun(feed=name, started_at=clock.now(), ok=False)
         s.add(run)
         s.flush()
         run_id = run.id
-        ctx = FeedContext(settings, http or requests.Session(), load_clock(s).now(), load_reference(s, settings))
+        ctx = FeedContext(settings, http or requests.Session(), clock.now(), load_reference(s, settings))
     parsed: Parsed | None = None
     try:
         payload = feed.fetch(ctx)
@@ -91,14 +94,14 @@ def run_feed(name: str, settings: Settings, http: requests.Session | None = None
             if fence is not None:
                 fence(s)
             run = s.get(m.FeedRun, run_id)
-            run.finished_at, run.ok, run.rows = utcnow(), True, rows
+            run.finished_at, run.ok, run.rows = clock.now(), True, rows
             run.rejected, run.failed, run.error = len(parsed.rejects), parsed.failed_count, summary(parsed.problems)
         return RunResult(name, rows, len(parsed.rejects), parsed.rejects, parsed.failed_count, parsed.problems)
     except FeedError as e:
-        _fail(engine, run_id, str(e), parsed)
+        _fail(engine, run_id, str(e), parsed, clock)
         raise FeedFailed(str(e)) from e
     except Exception as e:  # a bug or a surprise in the payload must still be recorded, never leave a half run
-        _fail(engine, run_id, f"{type(e).__name__}: {e}", parsed)
+        _fail(engine, run_id, f"{type(e).__name__}: {e}", parsed, clock)
         raise FeedFailed(f"{type(e).__name__}: {e}") from e
 
 
@@ -110,9 +113,9 @@ def summary(items: list[str], most: int = 20) -> str | None:
     return "; ".join(items[:most]) + more
 
 
-def _fail(engine, run_id: int, message: str, parsed: Parsed | None) -> None:
+def _fail(engine, run_id: int, message: str, parsed: Parsed | None, clock) -> None:
     with session_scope(engine) as s:
         run = s.get(m.FeedRun, run_id)
-        run.finished_at, run.ok, run.error = utcnow(), False, message[:2000]
+        run.finished_at, run.ok, run.error = clock.now(), False, message[:2000]
         if parsed is not None:
             run.rejected, run.failed = len(parsed.rejects), parsed.failed_count

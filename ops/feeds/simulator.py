@@ -67,12 +67,25 @@ def simulate(session, ctx: FeedContext) -> int:
         _set_meta(session, "simulator_forecast_at", now.isoformat())
     rows["sirekap"] = _recap(session, ctx, seed, tps, now)
     _set_meta(session, "simulator_until", now.isoformat())
-    finished = utcnow()
-    for feed in SUB_FEEDS:
-        if feed in rows:
-            session.add(m.FeedRun(feed=feed, started_at=finished, finished_at=finished, ok=True, rows=rows[feed],
-                                  error=None))
+    _record_runs(session, s, rows, since, now)
     return sum(rows.values())
+
+
+def _record_runs(session, settings, rows: dict[str, int], since: dt.datetime, now: dt.datetime) -> None:
+    """Each simulated feed's runs, on the operation clock. When the simulator catches up over a span (init --demo),
+    it also records the runs a live source would have made in that span since the operation began, so that a replayed
+    moment shows its feeds as they then were."""
+    begin = max(since, wib_at(settings.phase_start, dt.time(0, 0)))
+    history = []
+    for feed in SUB_FEEDS:
+        step = dt.timedelta(minutes=settings.feed_intervals.get(feed, 60))
+        t = begin + step
+        while t < now - step:
+            history.append(m.FeedRun(feed=feed, started_at=t, finished_at=t, ok=True, rows=0, error=None))
+            t += step
+        if feed in rows:
+            history.append(m.FeedRun(feed=feed, started_at=now, finished_at=now, ok=True, rows=rows[feed], error=None))
+    session.add_all(history)
 
 
 def _status_reports(session, ctx, seed, tps, since, now) -> int:

@@ -58,7 +58,7 @@ def gather(session: Session, settings: Settings, moment: dt.datetime, tps: pd.Da
     return Situation(moment=moment, settings=settings, phase=phase_at(moment, settings),
                      times=operation_times(settings), tps=tps_table, incidents=incident_table(session, moment),
                      legs=board, river=judged, warnings=warnings, discharge=discharge,
-                     feeds=feed_states(session, settings), feeds_in_use=feeds_in_use(session, settings),
+                     feeds=feed_states(session, settings, moment), feeds_in_use=feeds_in_use(session, settings),
                      names=load_names(session))
 
 

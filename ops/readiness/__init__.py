@@ -81,7 +81,7 @@ def gather_facts(session: Session, settings: Settings, now: dt.datetime) -> dict
     for codes in session.scalars(select(m.WeatherWarning.kecamatan_codes).where(
             m.WeatherWarning.effective <= now + dt.timedelta(hours=1), m.WeatherWarning.expires >= now)):
         warned.update(codes or [])
-    source = forecast_source(feed_states(session, settings)).source
+    source = forecast_source(feed_states(session, settings, now)).source
     heavy = heavy_rain_first(session, settings, source, now)
     times = operation_times(settings)
     voting = worst_in_window(session, source, max(now, times.opening), times.counting_end)
