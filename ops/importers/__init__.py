@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
+from ops.importers.spreadsheet import restore
 from ops.importers.table import FileProblem, Table, read_table
 
 __all__ = ["Column", "FileProblem", "ImportRejected", "ImportReport", "Problem", "parse_rows", "read_table"]
@@ -72,7 +73,8 @@ def parse_rows(table: Table, columns: list[Column], progress: Callable[[float], 
         if "__extra__" in values:
             problems.append(Problem(row_no, None, f"lebih banyak nilai daripada kolom ({values['__extra__']})"))
         for c in columns:
-            raw = (values.get(c.name) or "").strip()
+            # The quote an export puts before formula text comes off here, so export -> import changes nothing.
+            raw = restore((values.get(c.name) or "").strip())
             if not raw and c.required:
                 problems.append(Problem(row_no, c.name, "kosong"))
                 continue
