@@ -35,6 +35,9 @@ def _parser() -> argparse.ArgumentParser:
     im.add_argument("kind", choices=("tps", "personnel"))
     im.add_argument("file")
     im.add_argument("--by", default="cli", help="who is importing (recorded in the audit log)")
+    ex = sub.add_parser("export", help="write the TPS list or the roster in the import format (CSV or XLSX)")
+    ex.add_argument("kind", choices=("tps", "personnel"))
+    ex.add_argument("file", help="where to write; .csv or .xlsx decides the format")
     us = sub.add_parser("user", help="add a user or change one (password read from OPS_NEW_PASSWORD or asked)")
     us.add_argument("username")
     us.add_argument("--role", choices=("viewer", "operator", "commander", "admin"))
@@ -164,10 +167,19 @@ def cmd_briefing(args, settings) -> int:
     return 0
 
 
+def _engine_with_schema(settings):
+    from ops.db import DatabaseError, get_engine, has_schema
+
+    engine = get_engine(settings.database_url)
+    if not has_schema(engine):
+        raise DatabaseError("the database has no schema yet: run `python -m ops init` first.")
+    return engine
+
+
 def cmd_import(args, settings) -> int:
     from pathlib import Path
 
-    from ops.db import get_engine, has_schema, session_scope
+    from ops.db import session_scope
     from ops.importers import FileProblem, ImportRejected
     from ops.importers.personnel import import_personnel
     from ops.importers.tps import import_tps
@@ -176,10 +188,7 @@ def cmd_import(args, settings) -> int:
     if not path.is_file():
         print(f"error: {path} does not exist", file=sys.stderr)
         return EXIT_FAIL
-    engine = get_engine(settings.database_url)
-    if not has_schema(engine):
-        print("error: the database has no schema yet: run `python -m ops init` first.", file=sys.stderr)
-        return EXIT_FAIL
+    engine = _engine_with_schema(settings)
     run = import_tps if args.kind == "tps" else import_personnel
     try:
         with session_scope(engine) as session:
@@ -193,6 +202,36 @@ def cmd_import(args, settings) -> int:
             print(f"  {p}", file=sys.stderr)
         return EXIT_FAIL
     print(report)
+    return 0
+
+
+def cmd_export(args, settings) -> int:
+    from pathlib import Path
+
+    from ops.db import session_scope
+    from ops.importers.export import FORMATS, export_list
+
+    path = Path(args.file)
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        print(f"error: {path.name}: name the file {' or '.join(FORMATS)}; the name decides the format.",
+              file=sys.stderr)
+        return EXIT_FAIL
+    if not path.parent.is_dir():
+        print(f"error: folder {path.parent} does not exist.", file=sys.stderr)
+        return EXIT_FAIL
+    with session_scope(_engine_with_schema(settings)) as session:
+        rows, content = export_list(session, args.kind, suffix)
+    # Written beside the target and renamed, so a failed write never leaves half a list under the name.
+    part = path.with_name(path.name + ".part")
+    try:
+        part.write_bytes(content)
+        part.replace(path)
+    except OSError as e:
+        part.unlink(missing_ok=True)
+        print(f"error: cannot write {path}: {e.strerror}.", file=sys.stderr)
+        return EXIT_FAIL
+    print(f"{args.kind}: {rows} row(s) written to {path}")
     return 0
 
 
@@ -278,5 +317,6 @@ def cmd_notify(args, settings) -> int:
     return 0
 
 
-COMMANDS = {"alerts": cmd_alerts, "notify": cmd_notify, "import": cmd_import, "user": cmd_user, "init": cmd_init, "status": cmd_status, "fetch": cmd_fetch, "worker": cmd_worker,
+COMMANDS = {"alerts": cmd_alerts, "notify": cmd_notify, "import": cmd_import, "export": cmd_export, "user": cmd_user,
+            "init": cmd_init, "status": cmd_status, "fetch": cmd_fetch, "worker": cmd_worker,
             "clock": cmd_clock, "briefing": cmd_briefing}

@@ -117,7 +117,9 @@ class Settings(BaseSettings):
 
     # --- imports and access ---
     import_max_bytes: int = Field(5_000_000, description="Largest import file accepted (bytes).", ge=1000)
-    import_max_rows: int = Field(50_000, description="Most data rows accepted in one import file.", ge=1)
+    import_max_rows: int = Field(50_000, description="Most data rows accepted in one import file (in an XLSX sheet, formatted blank rows count too).", ge=1)
+    import_max_columns: int = Field(50, description="Most columns accepted in one import file.", ge=1)
+    import_max_unpacked_bytes: int = Field(20_000_000, description="Largest size the parts of an XLSX import may unpack to, all together (bytes), checked before anything is unpacked; 20 MB holds about as many rows as a 5 MB CSV.", ge=1000)
     import_desa_tolerance_m: float = Field(300.0, description="How far outside its desa boundary a TPS may lie in an import (metres): boundaries are approximate.", ge=0)
 
     # --- briefing ---

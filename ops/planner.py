@@ -2,7 +2,6 @@
 Polsek's roster plus the BKO reserve, and the plan as a table to export (CSV, XLSX)."""
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
 import pandas as pd
@@ -12,6 +11,7 @@ from sqlalchemy.orm import Session
 from ops import models as m
 from ops.config import Settings, load_pola
 from ops.deployment import GuardCluster, TpsPoint, assign_personnel, plan_clusters
+from ops.importers.spreadsheet import csv_bytes, xlsx_bytes
 
 
 @dataclass
@@ -76,8 +76,9 @@ def plan_tables(session: Session, settings: Settings, road_kmh: float, river_kmh
 
 
 def to_xlsx(tables: dict[str, pd.DataFrame]) -> bytes:
-    out = io.BytesIO()
-    with pd.ExcelWriter(out, engine="openpyxl") as xw:
-        for name, df in tables.items():
-            df.to_excel(xw, sheet_name=name[:31], index=False)
-    return out.getvalue()
+    """Every table on its own sheet; names and places are text that a spreadsheet never runs as a formula."""
+    return xlsx_bytes(tables)
+
+
+def to_csv(table: pd.DataFrame) -> bytes:
+    return csv_bytes(table)

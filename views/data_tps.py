@@ -5,7 +5,7 @@ import streamlit as st
 from ops import entries
 from ops.clock import fmt_wib
 from ops.db import session_scope
-from ops.importers import FileProblem, ImportRejected
+from ops.importers import FileProblem, ImportRejected, export
 from ops.importers.personnel import COLUMNS as PERSONNEL_COLUMNS
 from ops.importers.personnel import import_personnel
 from ops.importers.tps import COLUMNS as TPS_COLUMNS
@@ -93,9 +93,13 @@ else:
     st.caption("Impor hanya untuk peran Admin (masuk lewat kolom di sisi kiri).")
 
 st.subheader("Unduh data dalam format impor")
-a, b = st.columns(2)
+st.caption("Teks yang diawali = + - @ diberi tanda kutip tunggal di depannya agar tidak dijalankan sebagai rumus oleh "
+           "Excel; impor membuang tanda kutip itu lagi.")
 stamp = now.strftime("%Y%m%d")
-a.download_button("Daftar TPS (CSV)", data.export_tps().to_csv(index=False).encode("utf-8-sig"),
-                  f"daftar_tps_{stamp}.csv", "text/csv", key="dl_tps")
-b.download_button("Daftar personel (CSV)", data.export_personnel().to_csv(index=False).encode("utf-8-sig"),
-                  f"daftar_personel_{stamp}.csv", "text/csv", key="dl_pers")
+for col, (kind, label, frame) in zip(st.columns(2), [("tps", "Daftar TPS", data.export_tps()),
+                                                    ("personnel", "Daftar personel", data.export_personnel())]):
+    for suffix, mime in export.FORMATS.items():
+        # The file is made when it is asked for: an XLSX of a long list costs seconds a rerun need not spend.
+        col.download_button(f"{label} ({suffix[1:].upper()})",
+                            lambda frame=frame, kind=kind, suffix=suffix: export.file_bytes(frame, kind, suffix),
+                            f"{export.LISTS[kind][1]}_{stamp}{suffix}", mime, key=f"dl_{kind}_{suffix[1:]}")

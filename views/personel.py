@@ -3,8 +3,9 @@ import pandas as pd
 import streamlit as st
 
 from ops.clock import fmt_wib
+from ops.importers.spreadsheet import XLSX_TYPE
 from ops.personnel import ON_SITE_LABEL
-from ops.planner import to_xlsx
+from ops.planner import to_csv, to_xlsx
 from ops.vocabulary import KERAWANAN_LABEL
 from ui import components as c
 from ui import data
@@ -83,10 +84,9 @@ with tab_plan:
         st.dataframe(plan.drop(columns=["polsek"]), hide_index=True, width="stretch", height=380)
         stamp = now.strftime("%Y%m%d_%H%M")
         x, y, _ = st.columns([1, 1, 3])
-        x.download_button("Unduh CSV", plan.to_csv(index=False).encode("utf-8-sig"),
-                          f"rencana_pam_tps_{stamp}.csv", "text/csv", key="dl_csv")
+        x.download_button("Unduh CSV", to_csv(plan), f"rencana_pam_tps_{stamp}.csv", "text/csv", key="dl_csv")
         y.download_button("Unduh XLSX", to_xlsx(tables), f"rencana_pam_tps_{stamp}.xlsx",
-                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl_xlsx")
+                          XLSX_TYPE, key="dl_xlsx")
     else:
         st.info("Atur kecepatan lalu tekan **Jalankan perencana**. Rencana tidak mengubah penugasan yang tersimpan.")
 

@@ -2,12 +2,17 @@
 nothing changes, with every bad row named (row, column, reason); otherwise one transaction, audited."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-from ops.importers.table import FileProblem, Table, read_table
+from ops.importers.spreadsheet import restore
+from ops.importers.table import FileProblem, Limits, Table, read_table, shown
 
-__all__ = ["Column", "FileProblem", "ImportRejected", "ImportReport", "Problem", "parse_rows", "read_table"]
+__all__ = ["Column", "FileProblem", "ImportRejected", "ImportReport", "Limits", "Problem", "parse_rows", "read_table"]
+
+
+MAX_PROBLEMS = 1000  # problems listed before the check of a file stops
 
 
 @dataclass(frozen=True)
@@ -66,20 +71,31 @@ def parse_rows(table: Table, columns: list[Column], progress: Callable[[float], 
         return [], problems
     out = []
     n = len(table.rows)
-    for i, (row_no, values) in enumerate(table.rows):
+    width = len(table.columns)
+    position = {name: i for i, name in enumerate(table.columns)}
+    for i, (row_no, cells) in enumerate(table.rows):
+        if len(problems) >= MAX_PROBLEMS:
+            # A file this wrong is not fixed row by row; the first problems show what is wrong with it.
+            del problems[MAX_PROBLEMS:]
+            problems.append(Problem(None, None, f"lebih dari {MAX_PROBLEMS} masalah: pemeriksaan berhenti di baris "
+                                                f"{row_no}; perbaiki yang disebut lalu impor lagi"))
+            break
         record: dict = {}
         before = len(problems)
-        if "__extra__" in values:
-            problems.append(Problem(row_no, None, f"lebih banyak nilai daripada kolom ({values['__extra__']})"))
+        extra = [v for v in cells[width:] if v]
+        if extra:
+            problems.append(Problem(row_no, None, f"lebih banyak nilai daripada kolom ({shown(', '.join(extra))})"))
         for c in columns:
-            raw = (values.get(c.name) or "").strip()
+            at = position.get(c.name)
+            # The quote an export puts before formula text comes off here, so export -> import changes nothing.
+            raw = restore(cells[at].strip() if at is not None and at < len(cells) else "")
             if not raw and c.required:
                 problems.append(Problem(row_no, c.name, "kosong"))
                 continue
             try:
                 record[c.name] = c.parse(raw) if raw else None
             except ValueError as e:
-                problems.append(Problem(row_no, c.name, f"{raw!r}: {e}"))
+                problems.append(Problem(row_no, c.name, f"{shown(raw)!r}: {e}"))
         record["__bad__"] = len(problems) > before  # later checks skip what cannot be checked
         out.append((row_no, record))
         if i % 500 == 0:
@@ -91,7 +107,7 @@ def parse_rows(table: Table, columns: list[Column], progress: Callable[[float], 
 def read_rows(settings, data: bytes, filename: str, columns: list[Column], progress: Callable[[float], None]
               ) -> tuple[list[tuple[int, dict]], list[Problem]]:
     """Read the file and parse every row by its column; a file with no usable row is rejected at once."""
-    table = read_table(data, filename, settings.import_max_bytes, settings.import_max_rows)
+    table = read_table(data, filename, Limits.of(settings))
     rows, problems = parse_rows(table, columns, progress)
     if not rows:
         raise ImportRejected(problems)
@@ -106,14 +122,20 @@ def record_file(session, actor: str, entity: str, filename: str, report: ImportR
            {"baris": report.rows, "baru": report.created, "diubah": report.updated})
 
 
+# A number as a person types it: digits, a decimal point or comma, an exponent from a sheet ("1E-05"); not all that
+# Python's float() takes ("inf", "nan", "1_000", other scripts' digits). A whole number has digits only: "1.000" is
+# a thousand to an Indonesian reader and one to Python, so it is refused rather than guessed.
+NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d{1,3})?", re.ASCII)
+WHOLE = re.compile(r"[+-]?\d{1,9}", re.ASCII)
+
+
 def number(kind: type, low: float, high: float, unit: str = ""):
     def parse(raw: str):
-        try:
-            v = kind(raw.replace(",", ".")) if kind is float else int(float(raw))
-        except ValueError:
-            raise ValueError("bukan angka") from None
-        if kind is int and float(raw.replace(",", ".")) != int(float(raw.replace(",", "."))):
-            raise ValueError("harus bilangan bulat")
+        if not NUMBER.fullmatch(raw):
+            raise ValueError("bukan angka")
+        if kind is int and not WHOLE.fullmatch(raw):
+            raise ValueError("harus bilangan bulat, tanpa titik atau koma")
+        v = int(raw) if kind is int else float(raw.replace(",", "."))
         if not low <= v <= high:
             raise ValueError(f"di luar rentang {low:g}–{high:g}{unit}")
         return v
@@ -126,13 +148,32 @@ def choice(options: dict[str, str]):
         key = raw.strip().lower().replace(" ", "_").replace("-", "_")
         if key in options:
             return options[key]
-        raise ValueError(f"pilih salah satu: {', '.join(sorted(set(options.values())))}")
+        raise ValueError(f"pilih salah satu: {', '.join(sorted({str(v) for v in options.values()}))}")
     return parse
+
+
+YES = ("ya", "y", "1", "true")  # "TRUE" is how Excel writes its own boolean
+NO = ("tidak", "t", "0", "false")
+
+
+def boolean(raw: str) -> bool:
+    key = raw.strip().lower()
+    if key in YES or key in NO:
+        return key in YES
+    raise ValueError(f"isi ya atau tidak ({'/'.join(YES)} atau {'/'.join(NO)})")
+
+
+# Characters that no spreadsheet cell can hold (XML 1.0 forbids them); tab and line breaks are text.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def text(limit: int):
     def parse(raw: str):
         if len(raw) > limit:
             raise ValueError(f"lebih dari {limit} karakter")
+        bad = CONTROL.search(raw)
+        if bad:
+            raise ValueError(f"berisi karakter kendali 0x{ord(bad.group()):02x} yang tidak bisa disimpan ke XLSX; "
+                             "hapus karakter itu")
         return raw
     return parse

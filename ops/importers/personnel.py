@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from ops import models as m
 from ops.audit import record, snapshot
 from ops.config import Settings
-from ops.importers import Column, ImportRejected, ImportReport, Problem, choice, read_rows, record_file, text
+from ops.importers import Column, ImportRejected, ImportReport, Problem, boolean, read_rows, record_file, text
 
 FIELDS = ("name", "rank", "unit", "polsek_code", "role", "bko", "device_id")
 RANKS = ("BHARADA", "BHARATU", "BHARAKA", "BRIPDA", "BRIPTU", "BRIGPOL", "BRIPKA", "AIPDA", "AIPTU", "IPDA", "IPTU",
@@ -22,7 +22,7 @@ RANKS = ("BHARADA", "BHARATU", "BHARAKA", "BRIPDA", "BRIPTU", "BRIGPOL", "BRIPKA
 
 
 def _nrp(raw: str):
-    if not re.fullmatch(r"\d{8}", raw):
+    if not re.fullmatch(r"[0-9]{8}", raw):
         raise ValueError("NRP harus 8 angka (dari Excel? format kolom nrp sebagai Teks agar nol di depan tetap)")
     return raw
 
@@ -41,7 +41,7 @@ COLUMNS = [
     Column("satuan", text(80)),
     Column("peran", text(40), help="mis. PAM TPS, Kapolsek, Patroli"),
     Column("kode_polsek", text(20), required=False),
-    Column("bko", choice({"ya": True, "y": True, "1": True, "tidak": False, "t": False, "0": False}), required=False),
+    Column("bko", boolean, required=False, help="ya/tidak"),
     Column("id_perangkat", text(40), required=False),
 ]
 

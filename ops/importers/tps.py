@@ -50,7 +50,7 @@ COLUMNS = [
     Column("jarak_km", number(float, 0, 300, " km"), help="jarak tempuh dari Polsek"),
     Column("waktu_tempuh_menit", number(float, 0, 1440, " menit"), required=False),
     Column("kode_polsek", text(20), required=False),
-    Column("indikator", lambda raw: [x.strip() for x in raw.split(";") if x.strip()], required=False),
+    Column("indikator", lambda raw: [x.strip() for x in text(1000)(raw).split(";") if x.strip()], required=False),
     Column("verifikasi", choice(VERIFIKASI), required=False),
 ]
 
