@@ -175,7 +175,8 @@ def discharge_lines(trend: pd.DataFrame, names: dict[str, str], threshold: float
     fig.add_vline(x=today, line={"color": "#607d8b", "dash": "dot"})
     fig.update_layout(height=height, margin={"l": 0, "r": 0, "t": 10, "b": 0}, font={"family": FONT},
                       yaxis_title="Debit (m³/s)", plot_bgcolor="white", legend={"orientation": "h", "y": -0.2})
-    fig.update_xaxes(gridcolor="#eceff1")
+    # Day/month in numbers: Plotly's month names are English.
+    fig.update_xaxes(gridcolor="#eceff1", tickformat="%d/%m")
     fig.update_yaxes(gridcolor="#eceff1")
     return fig
 

@@ -24,6 +24,12 @@ def run_state(ok: bool, rejected: int, failed: int) -> str:
     return "partial" if rejected or failed else "ok"
 
 
+# What each source is, as the Posko names it (the feed names stay the CLI's and the config's).
+FEED_LABEL = {"bmkg-forecast": "Prakiraan BMKG", "bmkg-nowcast": "Peringatan dini BMKG", "openmeteo": "Open-Meteo",
+              "river": "Debit sungai", "traccar": "Posisi personel", "tps-status": "Laporan TPS",
+              "sirekap": "Sirekap KPU", "simulator": "Simulator"}
+
+
 @dataclass(frozen=True)
 class Freshness:
     feed: str
@@ -36,6 +42,10 @@ class Freshness:
     interval_minutes: int
     rejected: int = 0  # rows the last run rejected
     failed: int = 0  # requests of the last run that brought nothing
+
+    @property
+    def name(self) -> str:
+        return FEED_LABEL.get(self.feed, self.feed)
 
     @property
     def label(self) -> str:

@@ -245,7 +245,7 @@ def test_bmkg_with_4_of_5_desa_failing_is_partial(demo_copy, httpserver, monkeyp
     assert doc["error"].startswith(first)
     page = AppTest.from_file(str(ROOT / "views/sumber_data.py"), default_timeout=60).run()
     assert not page.exception
-    assert "bmkg-forecast · Sebagian" in " ".join(x.value for x in page.markdown)
+    assert "Prakiraan BMKG · Sebagian" in " ".join(x.value for x in page.markdown)
     assert "Pengambilan terakhir: 0 baris ditolak · 4 permintaan gagal" in [x.value for x in page.caption]
     assert "HTTP 500" in page.warning[0].value
     newest = page.dataframe[0].value.iloc[0]

@@ -188,5 +188,5 @@ def test_a_tile_on_a_stale_source_says_so(demo_copy):
             run.started_at -= dt.timedelta(hours=1)
             run.finished_at -= dt.timedelta(hours=1)
     at = run_page("views/ringkasan.py")
-    assert "DATA LAMA: traccar" in tile(at, "Personel PAM di lokasi")
-    assert "traccar · Kedaluwarsa" in " ".join(x.value for x in at.markdown)
+    assert "DATA LAMA: Posisi personel" in tile(at, "Personel PAM di lokasi")
+    assert "Posisi personel · Kedaluwarsa" in " ".join(x.value for x in at.markdown)

@@ -123,7 +123,7 @@ def sources(*feeds: str, forecast=None) -> None:
 def _badge_html(f: Freshness, title: str | None = None) -> str:
     age = "belum pernah berhasil" if f.last_success is None else f"data {fmt_age(f.age_seconds)} lalu"
     return (f"<span style='background:{BADGE_COLOR[f.state]};color:white;padding:2px 8px;border-radius:10px;"
-            f"font-size:0.78rem;white-space:nowrap'>{html.escape(title or f.feed)} · {html.escape(f.label)} · "
+            f"font-size:0.78rem;white-space:nowrap'>{html.escape(title or f.name)} · {html.escape(f.label)} · "
             f"{html.escape(age)}</span>")
 
 
@@ -169,7 +169,7 @@ def measure_tile(m, states: dict, delta: str | None = None) -> str:
     counts, and — when a source behind it is not current — hatched with DATA LAMA."""
     bad = [states[f] for f in m.feeds if f in states and states[f].state in ("stale", "error", "never")]
     e = html.escape
-    stale = (f"<div class='stale-word'>DATA LAMA: {e(', '.join(f.feed for f in bad))}</div>" if bad else "")
+    stale = (f"<div class='stale-word'>DATA LAMA: {e(', '.join(f.name for f in bad))}</div>" if bad else "")
     return (f"<div class='mtile{' stale' if bad else ''}' style='--tone:{TONE_COLOR[m.tone]}'>"
             f"<div class='l'>{e(m.label)}</div><div class='v'>{e(m.value)}"
             + (f" <small>/ {e(m.of)}</small>" if m.of else "") + "</div>"

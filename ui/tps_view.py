@@ -109,7 +109,7 @@ def full(code: str, moment: dt.datetime) -> None:
         st.markdown("#### Logistik")
         legs = d["legs"]
         if legs.empty:
-            st.write("Tidak ada leg logistik untuk TPS ini.")
+            st.write("Tidak ada perjalanan logistik untuk TPS ini.")
         else:
             st.dataframe(pd.DataFrame({
                 "Tahap": legs["stage"].map(STAGE_LABEL), "Moda": legs["mode"], "Rencana tiba":

@@ -141,7 +141,7 @@ def age_line(states: dict[str, Freshness], feeds: tuple[str, ...]) -> str:
     """'data 40 dtk lalu' — or, when a source is failing, which one and how old its data is, in orange."""
     bad = stale_of(states, feeds)
     if bad:
-        parts = [f"{f.feed}: {f.label.upper()}" + (f", data {fmt_age(f.age_seconds)} lalu" if f.age_seconds else "")
+        parts = [f"{f.name}: {f.label.upper()}" + (f", data {fmt_age(f.age_seconds)} lalu" if f.age_seconds else "")
                  for f in bad]
         return f"<div class='age stale'>⚠ DATA LAMA — {html.escape('; '.join(parts))}</div>"
     ages = [states[f].age_seconds for f in feeds if states[f].age_seconds is not None]

@@ -70,7 +70,7 @@ def weather_panel():
     at_risk = tps[tps["masalah_sebelum"].map(lambda a: any(i["kind"] in ROUTE_KINDS for i in a))]
     cols = st.columns(3)
     c.kpi(cols[0], "TPS jalur sungai berisiko", c.number(len(at_risk)), "Peringatan, hujan lebat atau debit tinggi")
-    c.kpi(cols[1], "Leg sungai hati-hati/tunda", c.number(len(exposed)))
+    c.kpi(cols[1], "Perjalanan sungai hati-hati/tunda", c.number(len(exposed)))
     c.kpi(cols[2], "Kecamatan terdampak", c.number(at_risk["kecamatan_code"].nunique()))
     if len(exposed):
         st.dataframe(pd.DataFrame({

@@ -34,7 +34,7 @@ if total:
     todo = todo[todo["verification"] != "terverifikasi"]
     st.markdown(f"**TPS yang masih harus dicek ({len(todo)})** — jumlah, lokasi, kelas kerawanan, jarak tempuh")
     st.dataframe(pd.DataFrame({
-        "TPS": todo["code"], "Desa": todo["desa"], "Kecamatan": todo["kecamatan"],
+        "TPS": todo["number"].map("TPS {:03d}".format), "Desa": todo["desa"], "Kecamatan": todo["kecamatan"],
         "Kerawanan": todo["kerawanan"].map(KERAWANAN_LABEL), "Jarak (km)": todo["distance_km"],
         "Status": todo["verification"].map(VERIF_LABEL), "Terakhir oleh": todo["verified_by"].fillna("—"),
         "Kapan": todo["verified_at"].map(lambda x: fmt_wib(x) if x is not None and x == x else "—")}),
@@ -45,7 +45,10 @@ if total:
         with st.form("f_verify"):
             st.markdown("**Catat hasil verifikasi**")
             options = list(todo["code"]) + [x for x in data.tps_points()["code"] if x not in set(todo["code"])]
-            code = st.selectbox("TPS", options, index=None, key="vf_tps", placeholder="Pilih TPS")
+            pts = data.tps_points()
+            label = {r.code: f"TPS {r.number:03d} {r.desa}, Kec. {r.kecamatan} · {r.code}" for r in pts.itertuples()}
+            code = st.selectbox("TPS", options, index=None, key="vf_tps", format_func=label.get,
+                                placeholder="Ketik nama desa atau kecamatan")
             state = st.radio("Hasil", list(VERIF_LABEL), format_func=VERIF_LABEL.get, horizontal=True, key="vf_state")
             note = st.text_input("Catatan (mis. lokasi dipindah ke balai desa)", key="vf_note", max_chars=1000)
             if st.form_submit_button("Simpan verifikasi", type="primary"):

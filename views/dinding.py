@@ -148,7 +148,7 @@ def rotate():
     stale = wall.stale_of(states, tuple(f for f in ("tps-status", "traccar", "bmkg-nowcast") if f in states))
     if stale:
         st.markdown("<div class='banner'>⚠ Sumber data tidak terkini: " + ", ".join(
-            f"{f.feed} ({f.label.lower()})" for f in stale) + " — angka bertanda DATA LAMA bukan keadaan sekarang"
+            f"{f.name} ({f.label.lower()})" for f in stale) + " — angka bertanda DATA LAMA bukan keadaan sekarang"
             "</div>", unsafe_allow_html=True)
     ready = data.readiness(key)
     h = data.headline(key)

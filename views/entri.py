@@ -22,7 +22,8 @@ if st.session_state.get("replay_at") is not None:
     st.stop()
 c.require_tps()
 points = data.tps_points()
-tps_label = {r.code: f"{r.code} · TPS {r.number:03d} {r.desa} ({r.kecamatan})" for r in points.itertuples()}
+# Found by desa or kecamatan name (the box filters on what it shows); the code last, for the record.
+tps_label = {r.code: f"TPS {r.number:03d} {r.desa}, Kec. {r.kecamatan} · {r.code}" for r in points.itertuples()}
 kec_names = data.kecamatan_names()
 CATEGORIES = ["keributan", "intimidasi", "politik uang", "perusakan APK", "gangguan logistik", "bencana/cuaca",
               "kecelakaan", "lainnya"]
@@ -55,7 +56,7 @@ with tabs[0]:
                              **moment("st")})
     with st.form("f_status"):
         code = st.selectbox("TPS", list(tps_label), format_func=tps_label.get, index=None, key="st_tps",
-                            placeholder="Ketik kode atau nama desa")
+                            placeholder="Ketik nama desa atau kecamatan")
         status = st.selectbox("Status", list(TPS_STATUS), format_func=TPS_STATUS.get, key="st_status")
         at = when("st")
         reporter = st.text_input("Pelapor (nama / jabatan, mis. Ketua KPPS)", key="st_reporter")
@@ -77,7 +78,8 @@ with tabs[1]:
         category = a.selectbox("Kategori", CATEGORIES, key="in_cat")
         severity = b.selectbox("Tingkat", list(SEVERITY_LABEL), format_func=SEVERITY_LABEL.get, key="in_sev")
         kec = d.selectbox("Kecamatan", list(kec_names), format_func=kec_names.get, key="in_kec")
-        code = st.selectbox("TPS (bila di TPS)", list(tps_label), format_func=tps_label.get, index=None, key="in_tps")
+        code = st.selectbox("TPS (bila di TPS)", list(tps_label), format_func=tps_label.get, index=None, key="in_tps",
+                            placeholder="Ketik nama desa atau kecamatan")
         title = st.text_input("Judul singkat", key="in_title", max_chars=200)
         desc = st.text_area("Uraian", key="in_desc", max_chars=4000)
         follow = st.text_input("Tindak lanjut awal", key="in_follow", max_chars=1000)
@@ -92,7 +94,8 @@ with tabs[1]:
     with st.form("f_incident_update"):
         st.markdown("**Tindak lanjut kejadian**")
         options = {int(r.id): f"{r.ref} · {r.title} ({STATE_LABEL[r.state]})" for r in open_.itertuples()}
-        pick = st.selectbox("Kejadian terbuka", list(options), format_func=options.get, index=None, key="iu_pick")
+        pick = st.selectbox("Kejadian terbuka", list(options), format_func=options.get, index=None, key="iu_pick",
+                            placeholder="Pilih kejadian")
         state = st.selectbox("Keadaan", ["ditangani", "selesai", "terbuka"], format_func=STATE_LABEL.get, key="iu_state")
         note = st.text_input("Tindakan / keterangan", key="iu_note", max_chars=1000)
         at = when("iu")
@@ -113,7 +116,8 @@ with tabs[2]:
     forms.start("f_leg", {"lg_leg": None, "lg_state": entries.LEG_STATES[0], "lg_who": "", "lg_note": "",
                           **moment("lg")})
     with st.form("f_leg"):
-        leg = st.selectbox("Leg", list(options), format_func=options.get, index=None, key="lg_leg")
+        leg = st.selectbox("Perjalanan", list(options), format_func=options.get, index=None, key="lg_leg",
+                           placeholder="Pilih perjalanan")
         state = st.selectbox("Keadaan", list(entries.LEG_STATES), key="lg_state")
         who = st.text_input("Penerima (wajib untuk serah terima)", key="lg_who", max_chars=120)
         note = st.text_input("Catatan", key="lg_note", max_chars=1000)
@@ -131,8 +135,9 @@ with tabs[3]:
                             **moment("co")})
     with st.form("f_coord"):
         desa = st.selectbox("Desa (kosong: tingkat kecamatan)", list(desa_names), format_func=desa_names.get,
-                            index=None, key="co_desa")
-        roles = st.multiselect("Yang ditemui", list(ROLE_LABEL), format_func=ROLE_LABEL.get, key="co_roles")
+                            index=None, key="co_desa", placeholder="Tingkat kecamatan")
+        roles = st.multiselect("Yang ditemui", list(ROLE_LABEL), format_func=ROLE_LABEL.get, key="co_roles",
+                               placeholder="Pilih pemangku kepentingan")
         topic = st.text_input("Kegiatan", key="co_topic", max_chars=200)
         led = st.text_input("Dipimpin oleh", key="co_led", max_chars=120)
         notes = st.text_area("Catatan", key="co_notes", max_chars=4000)
@@ -145,7 +150,8 @@ with tabs[4]:
     forms.start("f_kerawanan", {"kr_tps": None, "kr_new": next(iter(KERAWANAN_LABEL)), "kr_ind": "",
                                 "kr_reason": ""})
     with st.form("f_kerawanan"):
-        code = st.selectbox("TPS", list(tps_label), format_func=tps_label.get, index=None, key="kr_tps")
+        code = st.selectbox("TPS", list(tps_label), format_func=tps_label.get, index=None, key="kr_tps",
+                            placeholder="Ketik nama desa atau kecamatan")
         kelas = st.selectbox("Kelas kerawanan baru", list(KERAWANAN_LABEL), format_func=KERAWANAN_LABEL.get,
                              key="kr_new")
         indikator = st.text_input("Indikator (pisahkan dengan ;) — kosong: tetap", key="kr_ind", max_chars=500)

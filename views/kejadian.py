@@ -9,6 +9,7 @@ from ui import data
 
 now = c.page("Kejadian")
 names = data.kecamatan_names()
+places = data.place_names()
 
 
 @c.live_panel
@@ -24,14 +25,16 @@ def incidents_panel():
     c.kpi(cols[2], "Berat terbuka", c.number(int((open_["severity"] == "tinggi").sum())))
     c.kpi(cols[3], "Selesai", c.number(int((inc["state"] == "selesai").sum())))
     f1, f2 = st.columns(2)
-    sev = f1.multiselect("Tingkat", list(SEVERITY_LABEL), format_func=SEVERITY_LABEL.get, key="inc_sev")
-    state = f2.multiselect("Keadaan", list(STATE_LABEL), format_func=STATE_LABEL.get, key="inc_state")
+    sev = f1.multiselect("Tingkat", list(SEVERITY_LABEL), format_func=SEVERITY_LABEL.get, key="inc_sev",
+                         placeholder="Semua tingkat")
+    state = f2.multiselect("Keadaan", list(STATE_LABEL), format_func=STATE_LABEL.get, key="inc_state",
+                           placeholder="Semua keadaan")
     view = inc[inc["severity"].isin(sev)] if sev else inc
     view = view[view["state"].isin(state)] if state else view
     st.dataframe(pd.DataFrame({
         "Ref": view["ref"], "Waktu": view["occurred_at"].map(fmt_wib), "Tingkat": view["severity"].map(SEVERITY_LABEL),
         "Keadaan": view["state"].map(STATE_LABEL), "Kategori": view["category"], "Kejadian": view["title"],
-        "Kecamatan": view["kecamatan_code"].map(names), "TPS": view["tps_code"].fillna("—"),
+        "Kecamatan": view["kecamatan_code"].map(names), "TPS": view["tps_code"].map(lambda t: places.tps_short(t) if isinstance(t, str) else "—"),
         "Tindak lanjut terakhir": view["last_note"].fillna("—")}), hide_index=True, width="stretch")
     st.markdown("**Kronologi**")
     for i in view.itertuples():

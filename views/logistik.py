@@ -1,4 +1,4 @@
-"""Logistik: the ballot-box pipeline out to the TPS and back, river legs judged go / hati-hati / tunda, late legs."""
+"""Logistik: the ballot-box pipeline out to the TPS and back, river legs judged aman / hati-hati / tunda, late legs."""
 import pandas as pd
 import streamlit as st
 
@@ -36,7 +36,7 @@ def pipeline_panel():
         c.kpi(cols[0], "Dalam perjalanan", c.number(len(moving)))
         c.kpi(cols[1], "Terlambat", c.number(len(late)), "Lewat jadwal tiba (toleransi 15 menit) tanpa laporan tiba")
         cols = st.columns(2)
-        c.kpi(cols[0], "Diserahkan", c.number(int((board["state"] == "diserahkan").sum())), f"dari {len(board)} leg")
+        c.kpi(cols[0], "Diserahkan", c.number(int((board["state"] == "diserahkan").sum())), f"dari {len(board)} perjalanan")
         c.kpi(cols[1], "Kotak suara", c.number(int(board[board["stage"] == "pps-tps"]["boxes"].sum())),
               "Dibawa ke TPS")
     if len(late) or len(moving):
@@ -53,12 +53,12 @@ def pipeline_panel():
     chosen, _ = data.forecast(key, 24)
     c.sources("bmkg-nowcast", "river", forecast=chosen)
     if river.empty:
-        st.success("Tidak ada leg jalur sungai yang masih harus berangkat.")
+        st.success("Tidak ada perjalanan jalur sungai yang masih harus berangkat.")
         return
     counts = river["verdict"].value_counts()
     cols = st.columns(3)
     for col, v in zip(cols, VERDICT_LABEL):
-        c.kpi(col, VERDICT_LABEL[v], c.number(int(counts.get(v, 0))), "Leg jalur sungai yang belum tiba")
+        c.kpi(col, VERDICT_LABEL[v], c.number(int(counts.get(v, 0))), "Perjalanan jalur sungai yang belum tiba")
     stage = st.selectbox("Tahap", sorted(river["stage"].unique(), key=list(STAGE_LABEL).index),
                          format_func=STAGE_LABEL.get, key="river_stage")
     view = river[river["stage"] == stage].sort_values(["verdict", "planned_depart"], ascending=[False, True])
@@ -67,7 +67,7 @@ def pipeline_panel():
         "Kecamatan": view["kecamatan_code"].map(data.kecamatan_names()), "Berangkat": view["planned_depart"].map(when),
         "Jendela dinilai": view["window"], "Alasan": view["reasons"].map(route_reasons), "Kotak": view["boxes"]}),
         hide_index=True, width="stretch",
-        column_config={"Putusan": st.column_config.TextColumn(help="Go: aman; hati-hati: berangkat dengan pengawalan "
+        column_config={"Putusan": st.column_config.TextColumn(help="Aman berangkat; hati-hati: berangkat dengan pengawalan "
                                                               "dan pelampung; tunda: tunggu jendela cuaca berikutnya")})
     st.caption("Jendela dinilai: 3 jam sebelum berangkat sampai 1 jam setelah perkiraan tiba. Ambang di konfigurasi: "
                f"hujan lebat {data.settings().heavy_rain_mm:g} mm/3 jam, debit {data.settings().river_discharge_threshold:g} m³/s.")

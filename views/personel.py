@@ -102,7 +102,7 @@ def on_site():
     st.caption(f"Di lokasi: posisi dalam {s.on_site_radius_m:g} m dari TPS klasternya, bertahan "
                f"{s.on_site_dwell_minutes} menit; senyap: tanpa posisi lebih dari {s.traccar_silent_minutes} menit.")
     pick = st.multiselect("Tampilkan", list(ON_SITE_LABEL), default=["di_luar", "senyap", "tanpa_perangkat"],
-                          format_func=ON_SITE_LABEL.get, key="site_filter")
+                          format_func=ON_SITE_LABEL.get, key="site_filter", placeholder="Semua keadaan")
     view = officers[officers["status"].isin(pick)] if pick else officers
     st.dataframe(pd.DataFrame({
         "Personel": view["pangkat"] + " " + view["nama"], "NRP": view["nrp"],

@@ -77,7 +77,9 @@ def operation_map_panel():
         st.session_state["peta_picked"] = st.session_state["peta_tps"] = picked[0]
     with st.container(border=True):
         st.markdown("**Rincian TPS**")
-        code = st.selectbox("TPS", codes, index=None, placeholder="Pilih TPS (atau klik di peta)", key="peta_tps")
+        label = {r.code: f"TPS {r.number:03d} {r.desa}, Kec. {r.kecamatan}" for r in pts.itertuples()}
+        code = st.selectbox("TPS", codes, index=None, format_func=label.get, key="peta_tps",
+                            placeholder="Ketik nama desa atau kecamatan (atau klik di peta)")
         if code:
             tps_view.card(code, moment)
             if st.button("Buka riwayat lengkap di halaman TPS", key="peta_open"):

@@ -3,7 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from ops.clock import fmt_wib
-from ops.freshness import RUN_LABEL, run_state
+from ops.freshness import FEED_LABEL, RUN_LABEL, run_state
 from ops.scheduler import lease_holder
 from ui import components as c
 from ui import data
@@ -20,7 +20,7 @@ def health():
     cols = st.columns(4)
     for i, (name, f) in enumerate(states.items()):
         box = cols[i % 4].container(border=True)
-        box.markdown(f"**{name}**")
+        box.markdown(f"**{f.name}**  \n`{name}`")
         c.freshness_badge(f, box)
         box.caption(f"Sukses terakhir: {fmt_wib(f.last_success)} · {f.rows} baris · tiap {f.interval_minutes} mnt")
         if f.rejected or f.failed:
@@ -40,8 +40,10 @@ def health():
     runs["hasil"] = ["berjalan" if pd.isna(r.finished_at) else RUN_LABEL[run_state(r.ok, r.rejected, r.failed)]
                      for r in runs.itertuples()]
     runs["error"] = runs["error"].fillna("")
-    st.dataframe(runs[["feed", "mulai", "hasil", "rows", "rejected", "failed", "error"]].rename(
-        columns={"rows": "baris", "rejected": "ditolak", "failed": "gagal", "error": "keterangan"}),
+    runs["sumber"] = runs["feed"].map(lambda f: FEED_LABEL.get(f, f))
+    st.dataframe(runs[["sumber", "mulai", "hasil", "rows", "rejected", "failed", "error"]].rename(
+        columns={"sumber": "Sumber", "mulai": "Mulai", "hasil": "Hasil", "rows": "Baris", "rejected": "Ditolak",
+                 "failed": "Gagal", "error": "Keterangan"}),
         hide_index=True, width="stretch")
 
 

@@ -32,11 +32,14 @@ phase = st.segmented_control("Tahapan", phases, format_func=TAHAPAN_LABEL.get, k
                              default=phase_at(now, s).tahapan) or phase_at(now, s).tahapan
 with st.expander("Saring TPS", expanded=False):
     f1, f2, f3, f4 = st.columns(4)
-    polsek = f1.multiselect("Polsek", sorted(polsek_names), format_func=polsek_names.get, key="f_polsek")
-    kelas = f2.multiselect("Kerawanan", list(KERAWANAN_LABEL), format_func=KERAWANAN_LABEL.get, key="f_kerawanan")
-    akses = f3.multiselect("Akses", ["darat", "sungai"], key="f_akses")
+    polsek = f1.multiselect("Polsek", sorted(polsek_names), format_func=polsek_names.get, key="f_polsek",
+                            placeholder="Semua Polsek")
+    kelas = f2.multiselect("Kerawanan", list(KERAWANAN_LABEL), format_func=KERAWANAN_LABEL.get, key="f_kerawanan",
+                           placeholder="Semua kelas")
+    akses = f3.multiselect("Akses", ["darat", "sungai"], format_func=str.capitalize, key="f_akses",
+                           placeholder="Darat dan sungai")
     status = f4.multiselect("Status terakhir", list(TPS_STATUS_SHORT), format_func=TPS_STATUS_SHORT.get,
-                            key="f_status")
+                            key="f_status", placeholder="Semua status")
     only_problem = st.toggle("Hanya TPS bermasalah (di bawah ambang siap)", key="f_problem")
 
 score = f"skor_{phase}"

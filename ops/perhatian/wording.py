@@ -6,12 +6,10 @@ import datetime as dt
 from typing import Callable
 
 from ops.clock import fmt_age, fmt_wib, fmt_when
+from ops.freshness import FEED_LABEL
 from ops.logistics import STAGE_LABEL, VERDICT_LABEL, route_reasons
 from ops.perhatian.model import Item
 
-FEED_LABEL = {"bmkg-forecast": "Prakiraan BMKG", "bmkg-nowcast": "Peringatan dini BMKG", "openmeteo": "Open-Meteo",
-              "river": "Debit sungai (GloFAS)", "traccar": "Posisi personel (Traccar)",
-              "tps-status": "Laporan status TPS", "sirekap": "Sirekap KPU", "simulator": "Simulator"}
 FEED_STATE_WORD = {"stale": "data kedaluwarsa", "error": "gagal diambil", "partial": "hanya sebagian masuk",
                    "never": "belum pernah berhasil"}
 
