@@ -6,6 +6,7 @@ import streamlit as st
 from ops import auth
 from ops.db import session_scope
 from ui import data
+from ui.components import plain
 
 
 def may(role: str | None, action: str) -> bool:
@@ -20,7 +21,7 @@ def login_box() -> None:
     user = current()
     with st.sidebar:
         if user:
-            st.caption(f"Masuk sebagai **{user['full_name']}** ({auth.ROLE_LABEL[user['role']]})")
+            st.caption(f"Masuk sebagai **{plain(user['full_name'])}** ({auth.ROLE_LABEL[user['role']]})")
             if st.button("Keluar", key="logout"):
                 st.session_state.pop("user", None)
                 st.rerun()

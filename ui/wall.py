@@ -13,6 +13,7 @@ import streamlit.components.v1 as components
 from ops.clock import fmt_age, fmt_long_wib, fmt_wib
 from ops.freshness import Freshness
 from ops.vocabulary import TAHAPAN_LABEL
+from ui.components import html_text
 
 VIEW_TITLE = {"ringkasan": "Ringkasan", "peta": "Peta operasi", "kecamatan": "Kesiapan per kecamatan",
               "logistik": "Logistik & jalur sungai"}
@@ -138,7 +139,7 @@ def tile(label: str, value: str, of: str | None = None, note: str = "", tone: st
     return (f"<div class='tile{' stale' if stale else ''}{' short' if short else ''}'><div class='label'>{html.escape(label)}</div>"
             f"<div class='value {tone}'>{html.escape(value)}"
             + (f" <small>/ {html.escape(of)}</small>" if of else "") + "</div>"
-            f"<div class='note'>{html.escape(note)}</div>{age}</div>")
+            f"<div class='note'>{html_text(note)}</div>{age}</div>")
 
 
 def row_of_tiles(tiles: list[str]) -> None:
@@ -148,9 +149,11 @@ def row_of_tiles(tiles: list[str]) -> None:
 
 
 def ticker(events, warnings: list[dict], names: dict[str, str]) -> None:
-    items = [f"<span><b>⚠ {html.escape(w['event'])}</b> {html.escape(', '.join(names.get(k, k) for k in w['kecamatan_codes'] or []))}"
+    # Event, place and warning text comes from feeds and operators: html_text keeps a blank line in it from ending the
+    # HTML block and turning the rest into markdown.
+    items = [f"<span><b>⚠ {html_text(w['event'])}</b> {html_text(', '.join(names.get(k, k) for k in w['kecamatan_codes'] or []))}"
              f" s.d. {html.escape(fmt_wib(w['expires'], False))}</span>" for w in warnings]
-    items += [f"<span><b>{html.escape(fmt_wib(e.at, False))}</b> {html.escape(e.teks)} · {html.escape(e.lokasi)}</span>"
+    items += [f"<span><b>{html.escape(fmt_wib(e.at, False))}</b> {html_text(e.teks)} · {html_text(e.lokasi)}</span>"
               for e in events.head(8).itertuples()]
     st.markdown(f"<div class='ticker'>{''.join(items) or '<span>Belum ada kejadian baru.</span>'}</div>",
                 unsafe_allow_html=True)
@@ -164,5 +167,5 @@ def rendered_stamp(view: str) -> None:
 
 def listing(rows: list[tuple[str, str, str]]) -> str:
     return "<div class='list'>" + "".join(
-        f"<div class='row'><span>{html.escape(a)}</span><span class='{tone}'>{html.escape(b)}</span></div>"
+        f"<div class='row'><span>{html_text(a)}</span><span class='{tone}'>{html_text(b)}</span></div>"
         for a, b, tone in rows) + "</div>"

@@ -31,9 +31,9 @@ with left, st.form("f_user_add", clear_on_submit=True):
             with session_scope(data.engine()) as s:
                 ops_auth.create_user(s, user["username"], name, full, role, pw)
         except ops_auth.AuthError as e:
-            st.error(str(e))
+            st.error(c.plain(e))
         else:
-            st.success(f"Pengguna {name} ditambahkan.")
+            st.success(f"Pengguna {c.plain(name)} ditambahkan.")
             st.rerun()
 with right, st.form("f_user_edit", clear_on_submit=True):
     st.markdown("**Ubah pengguna**")
@@ -51,9 +51,9 @@ with right, st.form("f_user_edit", clear_on_submit=True):
                 with session_scope(data.engine()) as s:
                     ops_auth.update_user(s, user["username"], who, role=role, active=active, password=pw or None)
             except ops_auth.AuthError as e:
-                st.error(str(e))
+                st.error(c.plain(e))
             else:
-                st.success(f"{who} diperbarui.")
+                st.success(f"{c.plain(who)} diperbarui.")
                 st.rerun()
 
 st.subheader("Log audit")

@@ -52,10 +52,10 @@ if total:
                     with session_scope(data.engine()) as session:
                         entries.verify(session, user["username"], code or "", state, note)
                 except entries.EntryError as e:
-                    st.error(f"Tidak disimpan: {e}")
+                    st.error(f"Tidak disimpan: {c.plain(e)}")
                 else:
                     st.cache_data.clear()
-                    st.success(f"{code}: {VERIF_LABEL[state]}")
+                    st.success(f"{c.plain(code)}: {VERIF_LABEL[state]}")
                     st.rerun()
     else:
         st.caption("Masuk sebagai Operator Posko atau di atasnya untuk mencatat verifikasi.")
@@ -84,17 +84,17 @@ if user and auth.may(user["role"], "import"):
                              progress=lambda f: bar.progress(min(1.0, f), text=f"Memeriksa dan menyimpan… {f:.0%}"))
         except FileProblem as e:
             bar.empty()
-            st.error(f"{upload.name}: {e}. Tidak ada yang diubah.")
+            st.error(f"{c.plain(upload.name)}: {c.plain(e)}. Tidak ada yang diubah.")
         except ImportRejected as e:
             bar.empty()
-            st.error(f"{upload.name}: {len(e.problems)} masalah — tidak ada yang diubah. Perbaiki baris berikut lalu "
-                     "impor lagi.")
+            st.error(f"{c.plain(upload.name)}: {len(e.problems)} masalah — tidak ada yang diubah. Perbaiki baris "
+                     "berikut lalu impor lagi.")
             st.dataframe(pd.DataFrame([{"Baris": p.row or "—", "Kolom": p.column or "—", "Masalah": p.reason}
                                        for p in e.problems]), hide_index=True, width="stretch")
         else:
             bar.progress(1.0, text="Selesai")
             st.cache_data.clear()
-            st.success(str(report))
+            st.success(c.plain(report))
 else:
     st.caption("Impor hanya untuk peran Admin (masuk lewat kolom di sisi kiri).")
 

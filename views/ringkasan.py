@@ -1,5 +1,6 @@
 """Ringkasan: where are we not ready, why, and what needs a decision now."""
 import datetime as dt
+import html
 
 import streamlit as st
 
@@ -86,7 +87,7 @@ def readiness_panel():
         box.caption(f"{c.number(kab['siap'])} dari {c.number(kab['tps'])} TPS siap" if due else
                     "Belum ada komponen tahapan ini yang jatuh tempo")
         for reason in kab["alasan"]:
-            box.markdown(f"- {reason}")
+            box.markdown(f"- {c.plain(reason)}")
     phase = phase_at(moment, data.settings()).tahapan
     kec = ready[phase]["kecamatan"].copy()
     kec["skor"] = kec["skor"].fillna(1.0)
@@ -156,7 +157,8 @@ left, right = st.columns([3, 2])
 with left:
     st.subheader("Peta TPS menurut kerawanan")
     pts = data.tps_points()
-    pts["hover"] = ("TPS " + pts["number"].map("{:03d}".format) + " " + pts["desa"] + "<br>" + pts["kecamatan"]
+    pts["hover"] = ("TPS " + pts["number"].map("{:03d}".format) + " " + pts["desa"].map(html.escape) + "<br>"
+                    + pts["kecamatan"].map(html.escape)
                     + "<br>" + pts["kerawanan"].map(KERAWANAN_LABEL) + " · DPT " + pts["dpt"].astype(str))
     fig = operation_map(data.boundaries("kecamatan"), data.boundaries("desa"), pts, tiles=data.settings().map_tiles)
     st.plotly_chart(fig, width="stretch", config={"scrollZoom": True, "displaylogo": False})

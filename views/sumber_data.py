@@ -22,10 +22,10 @@ def health():
         c.freshness_badge(f, box)
         box.caption(f"Sukses terakhir: {fmt_wib(f.last_success)} · {f.rows} baris · tiap {f.interval_minutes} mnt")
         if f.error:
-            box.error(f.error[:300], icon="⚠️")
+            box.error(c.plain(f.error[:300]), icon="⚠️")
     holder = lease_holder(s)
-    st.caption("Penjadwal: " + (f"dijalankan oleh {holder[0]} (sewa berlaku s.d. {fmt_wib(holder[1])})" if holder
-                                else "tidak ada penjadwal aktif — jalankan `python -m ops worker`"))
+    st.caption("Penjadwal: " + (f"dijalankan oleh {c.plain(holder[0])} (sewa berlaku s.d. {fmt_wib(holder[1])})"
+                                if holder else "tidak ada penjadwal aktif — jalankan `python -m ops worker`"))
     st.subheader("Riwayat pengambilan")
     runs = data.recent_runs(50)
     if runs.empty:
