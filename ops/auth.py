@@ -2,6 +2,7 @@
 below it: viewer < operator < commander < admin."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import bcrypt
@@ -10,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ops import models as m
 from ops.audit import record
-from ops.clock import utcnow
+from ops.clock import as_utc, utcnow
 
 ROLES = ("viewer", "operator", "commander", "admin")
 ROLE_LABEL = {"viewer": "Pemantau", "operator": "Operator Posko", "commander": "Komandan", "admin": "Admin"}
@@ -45,11 +46,28 @@ def authenticate(session: Session, username: str, password: str) -> m.AppUser | 
     return user if bcrypt.checkpw(password.encode(), user.password_hash.encode()) else None
 
 
+def normal_name(username: str | None) -> str:
+    return (username or "").strip().lower()
+
+
+def still_signed_in(session: Session, username: str, signed_in_at: dt.datetime | None) -> tuple[m.AppUser | None, str]:
+    """Whether a session that signed in at `signed_in_at` may go on: the user as the database knows them now, or None
+    and why (`tidak_ada`, `nonaktif`, `diubah`: role, active flag or password changed since the sign-in)."""
+    user = session.get(m.AppUser, normal_name(username))
+    if user is None:
+        return None, "tidak_ada"
+    if not user.active:
+        return None, "nonaktif"
+    if signed_in_at is not None and user.changed_at is not None and as_utc(user.changed_at) > as_utc(signed_in_at):
+        return None, "diubah"
+    return user, "berlaku"
+
+
 def authorize(session: Session, username: str | None, action: str) -> m.AppUser:
     """The user as the database knows them now, allowed to do `action`; AuthError when unknown, disabled or not allowed.
 
     Called by every write: a session keeps only who logged in, never what they were allowed to do at the time."""
-    user = session.get(m.AppUser, (username or "").strip().lower()) if username else None
+    user = session.get(m.AppUser, normal_name(username)) if username else None
     if user is None or not user.active:
         raise AuthError("akun tidak aktif lagi: masuk kembali atau hubungi admin")
     if not may(user.role, action):
@@ -88,6 +106,8 @@ def update_user(session: Session, actor: str, username: str, role: str | None = 
         user.active = active
     if password:
         user.password_hash = hash_password(password)
+    if (user.role, user.active) != (before["role"], before["active"]) or password:
+        user.changed_at = utcnow()  # sessions that signed in before this end at their next page run
     after = {"role": user.role, "active": user.active, **({"password": "diganti"} if password else {})}
     record(session, actor, "ubah_pengguna", "pengguna", username, before, after)
     return user
@@ -95,3 +115,4 @@ def update_user(session: Session, actor: str, username: str, role: str | None = 
 
 def users(session: Session) -> list[m.AppUser]:
     return list(session.scalars(select(m.AppUser).order_by(m.AppUser.username)))
+

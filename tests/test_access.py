@@ -41,6 +41,7 @@ def test_passwords_are_hashed_and_checked(demo_copy):
         assert auth.authenticate(s, "tidak-ada", "operator-demo-2024") is None
         auth.update_user(s, "admin", "operator", active=False)
         assert auth.authenticate(s, "operator", "operator-demo-2024") is None
+        assert s.get(m.AppUser, "operator").changed_at is not None  # open sessions of this account end
         with pytest.raises(auth.AuthError, match="minimal 8"):
             auth.create_user(s, "admin", "baru", "Baru", "viewer", "pendek")
     assert count(m.AuditLog, m.AuditLog.entity == "pengguna", m.AuditLog.entity_id == "operator") >= 1

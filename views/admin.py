@@ -29,6 +29,7 @@ with left, st.form("f_user_add", clear_on_submit=True):
     if st.form_submit_button("Tambah"):
         try:
             with session_scope(data.engine()) as s:
+                ops_auth.authorize(s, user["username"], "users")
                 ops_auth.create_user(s, user["username"], name, full, role, pw)
         except ops_auth.AuthError as e:
             st.error(c.plain(e))
@@ -49,6 +50,7 @@ with right, st.form("f_user_edit", clear_on_submit=True):
         else:
             try:
                 with session_scope(data.engine()) as s:
+                    ops_auth.authorize(s, user["username"], "users")
                     ops_auth.update_user(s, user["username"], who, role=role, active=active, password=pw or None)
             except ops_auth.AuthError as e:
                 st.error(c.plain(e))

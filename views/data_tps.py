@@ -3,6 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from ops import entries
+from ops.auth import AuthError, authorize
 from ops.clock import fmt_wib
 from ops.db import session_scope
 from ops.importers import FileProblem, ImportRejected
@@ -50,8 +51,9 @@ if total:
             if st.form_submit_button("Simpan verifikasi", type="primary"):
                 try:
                     with session_scope(data.engine()) as session:
+                        authorize(session, user["username"], "verify")
                         entries.verify(session, user["username"], code or "", state, note)
-                except entries.EntryError as e:
+                except (entries.EntryError, AuthError) as e:
                     st.error(f"Tidak disimpan: {c.plain(e)}")
                 else:
                     st.cache_data.clear()
@@ -80,9 +82,10 @@ if user and auth.may(user["role"], "import"):
         run = import_tps if kind == "TPS" else import_personnel
         try:
             with session_scope(data.engine()) as session:
+                authorize(session, user["username"], "import")
                 report = run(session, s, upload.getvalue(), upload.name, user["username"],
                              progress=lambda f: bar.progress(min(1.0, f), text=f"Memeriksa dan menyimpan… {f:.0%}"))
-        except FileProblem as e:
+        except (FileProblem, AuthError) as e:
             bar.empty()
             st.error(f"{c.plain(upload.name)}: {c.plain(e)}. Tidak ada yang diubah.")
         except ImportRejected as e:
