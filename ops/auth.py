@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import secrets
+from functools import cache
 
 import bcrypt
 from sqlalchemy import select
@@ -20,6 +22,7 @@ NEEDS = {"read": "viewer", "entry": "operator", "verify": "operator", "plan": "c
          "users": "admin", "audit": "admin"}
 USERNAME = re.compile(r"^[a-z0-9_.-]{3,40}$")
 MIN_PASSWORD = 8
+BCRYPT_ROUNDS = 12
 
 
 class AuthError(ValueError):
@@ -35,15 +38,36 @@ def hash_password(password: str) -> str:
         raise AuthError(f"kata sandi minimal {MIN_PASSWORD} karakter")
     if len(password.encode()) > 72:
         raise AuthError("kata sandi maksimal 72 byte")  # bcrypt reads no further
-    return bcrypt.hashpw(password.encode(), bcrypt.gensalt()).decode()
+    return bcrypt.hashpw(password.encode(), bcrypt.gensalt(BCRYPT_ROUNDS)).decode()
+
+
+@cache
+def _dummy_hash() -> bytes:
+    """Checked against when there is no real hash to check, so that every answer costs the same bcrypt work: made
+    once, with the cost of real hashes, from a password nobody knows."""
+    return bcrypt.hashpw(secrets.token_hex(16).encode(), bcrypt.gensalt(BCRYPT_ROUNDS))
+
+
+def check_password(session: Session, username: str, password: str) -> tuple[m.AppUser | None, str]:
+    """The user when the password is theirs and the account active, else None; and why, as a login_attempt reason
+    (`berhasil`, `tidak_dikenal`, `sandi_salah`, `nonaktif`). An unknown user, a disabled one and a wrong password
+    cost one bcrypt check each, so the time of the answer tells nothing."""
+    user = session.get(m.AppUser, normal_name(username))
+    secret = (password or "").encode()
+    stored = user.password_hash.encode() if user is not None else _dummy_hash()
+    # bcrypt reads 72 bytes at most and refuses more; no stored password is longer, so a longer one is wrong.
+    matches = bcrypt.checkpw(secret[:72], stored) and len(secret) <= 72
+    if user is None:
+        return None, "tidak_dikenal"
+    if not matches:
+        return None, "sandi_salah"
+    if not user.active:
+        return None, "nonaktif"
+    return user, "berhasil"
 
 
 def authenticate(session: Session, username: str, password: str) -> m.AppUser | None:
-    user = session.get(m.AppUser, (username or "").strip().lower())
-    if user is None or not user.active:
-        bcrypt.checkpw(b"x", bcrypt.hashpw(b"y", bcrypt.gensalt(4)))  # similar time whether or not the user exists
-        return None
-    return user if bcrypt.checkpw(password.encode(), user.password_hash.encode()) else None
+    return check_password(session, username, password)[0]
 
 
 def normal_name(username: str | None) -> str:

@@ -39,8 +39,12 @@ def test_passwords_are_hashed_and_checked(demo_copy):
         assert auth.authenticate(s, "operator", "operator-demo-2024").role == "operator"
         assert auth.authenticate(s, "operator", "salah-sandi-123") is None
         assert auth.authenticate(s, "tidak-ada", "operator-demo-2024") is None
+        assert auth.check_password(s, "operator", "salah-sandi-123") == (None, "sandi_salah")
+        assert auth.check_password(s, "tidak-ada", "operator-demo-2024") == (None, "tidak_dikenal")
+        assert auth.check_password(s, "operator", "x" * 100) == (None, "sandi_salah")  # bcrypt reads 72 bytes at most
         auth.update_user(s, "admin", "operator", active=False)
         assert auth.authenticate(s, "operator", "operator-demo-2024") is None
+        assert auth.check_password(s, "operator", "operator-demo-2024") == (None, "nonaktif")
         assert s.get(m.AppUser, "operator").changed_at is not None  # open sessions of this account end
         with pytest.raises(auth.AuthError, match="minimal 8"):
             auth.create_user(s, "admin", "baru", "Baru", "viewer", "pendek")
