@@ -3,6 +3,7 @@ below it: viewer < operator < commander < admin."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import secrets
 from functools import cache
@@ -23,6 +24,10 @@ NEEDS = {"read": "viewer", "entry": "operator", "verify": "operator", "plan": "c
 USERNAME = re.compile(r"^[a-z0-9_.-]{3,40}$")
 MIN_PASSWORD = 8
 BCRYPT_ROUNDS = 12
+# The demo accounts' password, published in the README; only `init --demo` uses it (ops/bootstrap.py).
+DEMO_PASSWORD = "{username}-demo-2024"
+# operation_meta key: the accounts whose password is still the published one (a JSON list), read by every page.
+PUBLISHED_MARK = "published_passwords"
 
 
 class AuthError(ValueError):
@@ -111,6 +116,7 @@ def create_user(session: Session, actor: str, username: str, full_name: str, rol
     user = m.AppUser(username=username, full_name=full_name.strip() or username, role=role,
                      password_hash=hash_password(password), active=True, created_at=utcnow())
     session.add(user)
+    _mark_published(session, username, password)
     record(session, actor, "tambah_pengguna", "pengguna", username, None,
            {"full_name": user.full_name, "role": role, "active": True})
     return user
@@ -130,6 +136,7 @@ def update_user(session: Session, actor: str, username: str, role: str | None = 
         user.active = active
     if password:
         user.password_hash = hash_password(password)
+        _mark_published(session, username, password)
     if (user.role, user.active) != (before["role"], before["active"]) or password:
         user.changed_at = utcnow()  # sessions that signed in before this end at their next page run
     after = {"role": user.role, "active": user.active, **({"password": "diganti"} if password else {})}
@@ -140,3 +147,31 @@ def update_user(session: Session, actor: str, username: str, role: str | None = 
 def users(session: Session) -> list[m.AppUser]:
     return list(session.scalars(select(m.AppUser).order_by(m.AppUser.username)))
 
+
+def published_password_accounts(session: Session) -> list[str]:
+    """Active accounts whose password is still the one the README publishes (the demo's): one key read on every page,
+    a second only while there are any."""
+    names = _published(session)
+    if not names:
+        return []
+    return list(session.scalars(select(m.AppUser.username).where(m.AppUser.username.in_(names), m.AppUser.active)
+                                .order_by(m.AppUser.username)))
+
+
+def _published(session: Session) -> list[str]:
+    row = session.get(m.OperationMeta, PUBLISHED_MARK)
+    return json.loads(row.value) if row is not None else []
+
+
+def _mark_published(session: Session, username: str, password: str) -> None:
+    """Remember whether `username` now has the published demo password; the mark goes when the password changes."""
+    names = set(_published(session))
+    published = password == DEMO_PASSWORD.format(username=username)
+    if published == (username in names):
+        return
+    names = names | {username} if published else names - {username}
+    row = session.get(m.OperationMeta, PUBLISHED_MARK)
+    if names:
+        session.merge(m.OperationMeta(key=PUBLISHED_MARK, value=json.dumps(sorted(names))))
+    elif row is not None:
+        session.delete(row)

@@ -1,6 +1,7 @@
 """Nobody in who should not be: every page run reads the signed-in user again (disabled, demoted, new password), every
 write authorizes in its own transaction, sign-in is throttled and locked per user and per browser session in the
-database, failures are audited, and every answer costs the same bcrypt work."""
+database, failures are audited, every answer costs the same bcrypt work, and the demo's published passwords raise a
+banner."""
 import json
 import statistics
 import time
@@ -254,3 +255,30 @@ def test_unknown_disabled_and_wrong_password_cost_the_same(demo_copy, monkeypatc
     unknown, wrong, disabled = (statistics.median(times[n]) for n in names)
     assert max(unknown, wrong, disabled) / min(unknown, wrong, disabled) < 1.5, times
     assert wrong > 0.05  # a real bcrypt check, not a shortcut
+
+
+# ---------------- the demo's published passwords ----------------
+
+def demo_banner(at: AppTest) -> str | None:
+    return next((x.value for x in at.markdown if "Akun demo aktif" in x.value), None)
+
+
+def test_the_demo_banner_shows_while_a_published_password_lasts(demo_copy):
+    banner = demo_banner(open_page("kejadian.py"))
+    assert banner and all(n in banner for n in ("admin", "komandan", "operator", "pemantau"))
+    for name in ("admin", "komandan", "operator"):
+        change(name, password=f"{name}-sandi-baru-9")
+    banner = demo_banner(open_page("kejadian.py"))
+    assert "pemantau" in banner and "operator" not in banner
+    change("pemantau", password="pemantau-sandi-baru-9")
+    assert demo_banner(open_page("kejadian.py")) is None
+    change("pemantau", password="pemantau-demo-2024")  # set back to the published one: the banner returns
+    assert "pemantau" in demo_banner(open_page("kejadian.py"))
+
+
+def test_only_init_demo_creates_the_published_accounts(db_url):
+    from ops.bootstrap import init_database
+
+    init_database(get_settings(), demo=False)
+    with session_scope(get_engine(db_url)) as s:
+        assert auth.users(s) == [] and auth.published_password_accounts(s) == []

@@ -64,6 +64,7 @@ def header(title: str) -> dt.datetime:
     from ui.auth import login_box
 
     login_box()
+    demo_banner()
     replay_control()
     # Streamlit's default top padding costs a command-room screen a tenth of its height.
     st.markdown("<style>.block-container{padding-top:2.2rem}</style>", unsafe_allow_html=True)
@@ -139,6 +140,21 @@ def html_text(text) -> str:
     punctuation becomes character references, line breaks become spaces and bare addresses are broken as in plain()."""
     unlinked = _BARE_LINK.sub(_WORD_JOINER, " ".join(str(text if text is not None else "").splitlines()))
     return "".join(f"&#{ord(ch)};" if ch in string.punctuation else ch for ch in unlinked)
+
+
+def demo_banner() -> None:
+    """While any account still has the demo password published in the README, every page says so."""
+    from ops.auth import published_password_accounts
+    from ops.db import session_scope
+
+    with session_scope(data.engine()) as s:
+        names = published_password_accounts(s)
+    if names:
+        st.markdown(
+            "<div style='background:#b71c1c;color:white;padding:6px 12px;border-radius:4px;margin-bottom:6px'>"
+            f"<b>Akun demo aktif</b>: {html_text(', '.join(names))} masih memakai kata sandi demo yang tercantum di "
+            "README. Ganti kata sandinya (halaman Pengguna &amp; audit, atau <code>python -m ops user NAMA</code>) "
+            "sebelum dasbor ini dipakai untuk operasi sungguhan.</div>", unsafe_allow_html=True)
 
 
 def current_user_name() -> str:
