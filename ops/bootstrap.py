@@ -38,6 +38,7 @@ def _catch_up(settings: Settings) -> dict:
 
 
 # Demo accounts only (documented in the README); a real operation adds its users with `python -m ops user`.
+# Nothing else creates accounts with the published password; ops.auth marks them so every page can warn while it lasts.
 DEMO_USERS = (("admin", "Admin Posko (demo)", "admin"), ("komandan", "Wakapolres (demo)", "commander"),
               ("operator", "Operator Posko (demo)", "operator"), ("pemantau", "Layar Posko (demo)", "viewer"))
 
@@ -48,6 +49,6 @@ def _demo_users(session) -> int:
     made = 0
     for username, name, role in DEMO_USERS:
         if session.get(auth.m.AppUser, username) is None:
-            auth.create_user(session, "init-demo", username, name, role, f"{username}-demo-2024")
+            auth.create_user(session, "init-demo", username, name, role, auth.DEMO_PASSWORD.format(username=username))
             made += 1
     return made

@@ -1,6 +1,8 @@
 """Plotly figures shared by the pages and the briefing (no Streamlit here)."""
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -121,7 +123,9 @@ def position_trace(officers: pd.DataFrame, dark: bool = False) -> go.Scatter:
     """Officers' latest fixes; the hover says whose fix it is and how old."""
     have = officers.dropna(subset=["lat", "lon"])
     color = {"di_lokasi": "#00897b", "di_luar": "#ef6c00", "senyap": "#757575"}
-    text = (have["pangkat"] + " " + have["nama"] + "<br>" + have["cluster"].fillna("") + "<br>posisi "
+    # Plotly reads a few HTML tags (links among them) in hover text: names from the roster go in escaped.
+    text = (have["pangkat"].map(html.escape) + " " + have["nama"].map(html.escape) + "<br>"
+            + have["cluster"].fillna("").map(html.escape) + "<br>posisi "
             + have["age_min"].map(lambda a: f"{a:.0f} mnt lalu") + " · " + have["status"])
     return go.Scatter(x=have["lon"], y=have["lat"], mode="markers", name=f"Personel ({len(have)})",
                       marker={"symbol": "diamond", "size": 6, "opacity": 0.75,
@@ -146,7 +150,8 @@ def warning_traces(warnings: list[dict]) -> list[go.Scatter]:
         for poly in w["polygons"] or []:
             out.append(go.Scatter(x=[p[0] for p in poly], y=[p[1] for p in poly], mode="lines", fill="toself",
                                   fillcolor="rgba(198,40,40,0.18)", line={"color": "#c62828", "width": 2},
-                                  name=f"Peringatan: {w['event']}", text=w.get("headline") or w["event"],
+                                  name=f"Peringatan: {html.escape(w['event'])}",
+                                  text=html.escape(w.get("headline") or w["event"]),
                                   hovertemplate="%{text}<extra></extra>", showlegend=len(out) == 0))
     return out
 

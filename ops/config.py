@@ -122,6 +122,13 @@ class Settings(BaseSettings):
     import_max_unpacked_bytes: int = Field(20_000_000, description="Largest size the parts of an XLSX import may unpack to, all together (bytes), checked before anything is unpacked; 20 MB holds about as many rows as a 5 MB CSV.", ge=1000)
     import_desa_tolerance_m: float = Field(300.0, description="How far outside its desa boundary a TPS may lie in an import (metres): boundaries are approximate.", ge=0)
 
+    # --- sign-in (throttling and lockout, per user and per browser session, shared by every server on the database) ---
+    login_delay_after_failures: int = Field(3, description="Failed logins after which every further try must wait: after the k-th failure beyond this count, login_delay_seconds × 2^k.", ge=1)
+    login_delay_seconds: float = Field(1.0, description="The first wait (seconds) once login_delay_after_failures is reached; it doubles with each further failure.", ge=0)
+    login_max_failures: int = Field(10, description="Failed logins within login_window_minutes that lock the user name (and the browser session) for login_lockout_minutes.", ge=2)
+    login_window_minutes: float = Field(15.0, description="Failed logins older than this (minutes) no longer count; a successful login or an admin's unlock also starts the count afresh.", gt=0)
+    login_lockout_minutes: float = Field(15.0, description="How long a lock lasts (minutes); an admin can lift it sooner on the Pengguna & audit page.", gt=0)
+
     # --- briefing ---
     briefing_dir: str = Field("data/briefings", description="Folder where daily briefings (PDF and HTML) are written and archived (relative to the project).")
     briefing_time: dt.time = Field(dt.time(6, 0), description="Time of day (WIB) the scheduler writes the daily briefing.")

@@ -1,6 +1,8 @@
 """Who may do what: login with bcrypt-hashed passwords, every form with and without login and with each role, an
 audit entry for every write, and user text that never becomes HTML."""
 import datetime as dt
+import html
+import re
 
 import pytest
 from sqlalchemy import func, select
@@ -12,7 +14,7 @@ from ops.clock import from_wib
 from ops.config import get_settings
 from ops.db import get_engine, session_scope
 
-from conftest import ROOT
+from conftest import CHROMIUM_SKIP, ROOT
 
 TEN = from_wib(dt.datetime(2024, 11, 27, 10, 0))
 ROLES = {"viewer": "pemantau", "operator": "operator", "commander": "komandan", "admin": "admin"}
@@ -37,8 +39,13 @@ def test_passwords_are_hashed_and_checked(demo_copy):
         assert auth.authenticate(s, "operator", "operator-demo-2024").role == "operator"
         assert auth.authenticate(s, "operator", "salah-sandi-123") is None
         assert auth.authenticate(s, "tidak-ada", "operator-demo-2024") is None
+        assert auth.check_password(s, "operator", "salah-sandi-123") == (None, "sandi_salah")
+        assert auth.check_password(s, "tidak-ada", "operator-demo-2024") == (None, "tidak_dikenal")
+        assert auth.check_password(s, "operator", "x" * 100) == (None, "sandi_salah")  # bcrypt reads 72 bytes at most
         auth.update_user(s, "admin", "operator", active=False)
         assert auth.authenticate(s, "operator", "operator-demo-2024") is None
+        assert auth.check_password(s, "operator", "operator-demo-2024") == (None, "nonaktif")
+        assert s.get(m.AppUser, "operator").changed_at is not None  # open sessions of this account end
         with pytest.raises(auth.AuthError, match="minimal 8"):
             auth.create_user(s, "admin", "baru", "Baru", "viewer", "pendek")
     assert count(m.AuditLog, m.AuditLog.entity == "pengguna", m.AuditLog.entity_id == "operator") >= 1
@@ -150,12 +157,6 @@ def test_verification_form_only_for_operators_and_up(demo_copy, role):
     assert bool(forms) is (role != "viewer")
 
 
-def test_markup_in_user_text_is_shown_as_text(demo_copy):
-    from ui.components import plain
-    assert plain("<script>alert(1)</script> [tautan](http://x)") == \
-        "\\<script\\>alert\\(1\\)\\</script\\> \\[tautan\\]\\(http://x\\)"
-
-
 def test_each_entry_form_records_through_the_page(demo_copy):
     at = page("entri.py", "operator")
     day, clock = dt.date(2024, 11, 27), dt.time(9, 50)
@@ -197,3 +198,108 @@ def test_each_entry_form_records_through_the_page(demo_copy):
     actions = {"catat_kejadian", "serah_terima", "catat_koordinasi", "ubah_kerawanan"}
     assert count(m.AuditLog, m.AuditLog.actor == "operator", m.AuditLog.action.in_(actions)) == 4
     assert {model: count(model) - before[model] for model in models} == {model: 1 for model in models}
+
+
+# ---------------- names and titles stay text ----------------
+
+EVIL = "![x](http://evil.example/x.png)"
+
+
+def sign_in(at: AppTest, username: str, password: str) -> AppTest:
+    at.sidebar.text_input(key="login_user").input(username)
+    at.sidebar.text_input(key="login_password").input(password)
+    at.sidebar.button[0].click().run()
+    return at
+
+
+def injected(url: str) -> None:
+    """Two incidents a minute old titled with markdown images (one after a blank line, which would end an HTML block),
+    and an operator whose full name is one."""
+    from ops.clock import load_clock
+
+    with session_scope(get_engine(url)) as s:
+        at = load_clock(s).now() - dt.timedelta(minutes=1)
+        for n, title in enumerate((EVIL, "Rapat\n\n![y](http://evil.example/y.png)"), start=1):
+            inc = m.Incident(ref=f"KJD-UJI-0{n}", occurred_at=at, recorded_at=at, category="keributan",
+                             severity="tinggi", kecamatan_code="16.10.05", tps_code="16.10.05.2031.002", title=title,
+                             description="lihat <http://evil.example/a> www.evil.example dan mail@evil.example",
+                             source="operator", reporter=EVIL)
+            s.add(inc)
+            s.flush()
+            s.add(m.IncidentUpdate(incident_id=inc.id, state="terbuka", occurred_at=at, recorded_at=at, actor=EVIL,
+                                   note="[tautan](http://evil.example/b)"))
+        auth.create_user(s, "admin", "piket7", EVIL, "operator", "piket-tujuh-07")
+
+
+def live_markup(at: AppTest) -> list[str]:
+    """Every text Streamlit renders as markdown that would still make a link, an image or a bare address live."""
+    texts = [x.value for kind in ("markdown", "caption", "success", "info", "warning", "error", "subheader")
+             for x in at.get(kind)] + [x.label for x in at.expander] + [x.label for x in at.metric]
+    live = re.compile(r"(?<!\\)!(?<!\\)\[|(?<!\\)\]\(|(?<!\\)<(?!/?(div|span|b|br|small|code|style)\b)|https?://|"
+                      r"www\.|\w@")
+    return [t for t in texts if "evil" in t and live.search(t)]
+
+
+def test_an_image_in_a_title_or_a_full_name_stays_text(demo_copy):
+    injected(demo_copy)
+    at = sign_in(page("kejadian.py"), "piket7", "piket-tujuh-07")
+    assert at.session_state["user"]["username"] == "piket7"
+    seen = "\n".join([x.value for x in at.markdown] + [x.label for x in at.expander] +
+                     [x.value for x in at.sidebar.caption])
+    assert "evil\\.example" in seen and "KJD\\-UJI" in seen  # the text is there, escaped
+    assert live_markup(at) == []
+    ringkasan = AppTest.from_file(str(ROOT / "views" / "ringkasan.py"), default_timeout=120).run()
+    assert "evil\\.example" in "\n".join(x.value for x in ringkasan.markdown) and live_markup(ringkasan) == []
+
+
+def test_plain_leaves_no_markup_live():
+    from ui.components import html_text, plain
+
+    for text in (EVIL, "<http://evil.example>", "HTTPS://evil.example/a", "WWW.evil.example", "x@evil.example",
+                 "<img src=http://evil.example/i.png>", "[a](http://evil.example)", ":red[merah] $x^2$ **tebal**"):
+        out = plain(text)
+        assert not re.search(r"(?<!\\)[!\[\]()<>*$:@./]", out), out  # every mark escaped
+        assert not re.search(r"(?i)://|www\.|\w@", out.replace("\\", "")), out  # no bare address left whole
+        cooked = html_text(text + "\n\nlagi")
+        assert "\n" not in cooked and not re.search(r"[<>\[\]()!*$:@./]", cooked), cooked
+        assert not re.search(r"(?i)://|www\.|\w@", html.unescape(cooked)), cooked
+
+
+@pytest.mark.skipif(CHROMIUM_SKIP is not None, reason=str(CHROMIUM_SKIP))
+def test_no_browser_fetches_or_links_what_a_title_or_name_points_at(demo_copy):
+    """In real Chromium: the pages and the wall that show the injected incident and name ask nothing of evil.example
+    and carry no link or image to it."""
+    from playwright.sync_api import sync_playwright
+    from test_browser import CHROMIUM, Server, settle
+
+    injected(demo_copy)
+    srv = Server(demo_copy.removeprefix("sqlite:///"), OPS_RUN_SCHEDULER_IN_APP="false").start()
+    asked: list[str] = []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+            page = browser.new_page(viewport={"width": 1600, "height": 1000})
+            page.on("request", lambda r: asked.append(r.url) if "evil" in r.url else None)
+            page.goto(srv.url + "/kejadian")
+            settle(page, until_text="KJD-UJI-02")
+            page.get_by_label("Nama pengguna").fill("piket7")
+            page.get_by_label("Kata sandi").fill("piket-tujuh-07")
+            page.get_by_role("button", name="Masuk").click()
+            settle(page, until_text="Masuk sebagai")
+            page.get_by_text("KJD-UJI-01 · Tinggi").click()  # open the chronology
+            page.wait_for_timeout(1000)
+            shown = [page.inner_text("body")]
+            live = page.eval_on_selector_all("a[href*=evil], img[src*=evil]", "els => els.length")
+            page.goto(srv.url + "/")
+            settle(page, until_text="Kejadian terbaru")
+            live += page.eval_on_selector_all("a[href*=evil], img[src*=evil]", "els => els.length")
+            page.goto(srv.url + "/?layar=dinding")
+            settle(page, until_selector="#wall-rendered")
+            shown.append(page.inner_text("body"))
+            live += page.eval_on_selector_all("a[href*=evil], img[src*=evil]", "els => els.length")
+            browser.close()
+    finally:
+        srv.stop()
+    assert asked == [] and live == 0
+    assert "![x](http:\u2060//evil.example/x.png)" in shown[0]  # shown as the text it is
+    assert "![y](http:\u2060//evil.example/y.png)" in shown[1]  # the wall ticker, blank line and all

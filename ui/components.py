@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import re
+import string
 
 import streamlit as st
 
@@ -63,6 +65,7 @@ def header(title: str, compact: bool = False) -> dt.datetime:
     from ui.auth import login_box
 
     login_box()
+    demo_banner()
     replay_control()
     # Streamlit's default top padding costs a command-room screen a tenth of its height.
     st.markdown("<style>.block-container{padding-top:%s;padding-left:2rem;padding-right:2rem}</style>"
@@ -123,8 +126,8 @@ def sources(*feeds: str, forecast=None) -> None:
 def _badge_html(f: Freshness, title: str | None = None) -> str:
     age = "belum pernah berhasil" if f.last_success is None else f"data {fmt_age(f.age_seconds)} lalu"
     return (f"<span style='background:{BADGE_COLOR[f.state]};color:white;padding:2px 8px;border-radius:10px;"
-            f"font-size:0.78rem;white-space:nowrap'>{html.escape(title or f.name)} · {html.escape(f.label)} · "
-            f"{html.escape(age)}</span>")
+            f"font-size:0.78rem;white-space:nowrap'>{html_text(title or f.name)} · {html_text(f.label)} · "
+            f"{html_text(age)}</span>")
 
 
 def no_database() -> None:
@@ -133,9 +136,41 @@ def no_database() -> None:
     st.stop()
 
 
+# Streamlit's markdown links bare addresses (http://…, www.…, name@host) in the text it has already unescaped, so no
+# escape stops that: a word joiner (invisible, U+2060) inside the pattern does.
+_WORD_JOINER = "\u2060"
+_BARE_LINK = re.compile(r"(?i)(?<=:)(?=//)|(?<=www)(?=\.)|(?=@)")
+
+
 def plain(text) -> str:
-    """User or feed text made inert for st.markdown: no HTML (Streamlit escapes it), no markdown links or styling."""
-    return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|<>$~" else ch for ch in str(text or ""))
+    """User or feed text made inert for st.markdown, st.caption, st.success…, metric and expander labels: every ASCII
+    punctuation mark escaped (no image, link, autolink, HTML, emphasis, heading, list, math, emoji or colour) and bare
+    addresses broken so that they stay text."""
+    unlinked = _BARE_LINK.sub(_WORD_JOINER, str(text if text is not None else ""))
+    return "".join("\\" + ch if ch in string.punctuation else ch for ch in unlinked)
+
+
+def html_text(text) -> str:
+    """User or feed text for an HTML snippet given to st.markdown(unsafe_allow_html=True): html.escape, and more —
+    such a snippet is still read as markdown where it does not start with a block tag, or after a blank line, so
+    punctuation becomes character references, line breaks become spaces and bare addresses are broken as in plain()."""
+    unlinked = _BARE_LINK.sub(_WORD_JOINER, " ".join(str(text if text is not None else "").splitlines()))
+    return "".join(f"&#{ord(ch)};" if ch in string.punctuation else ch for ch in unlinked)
+
+
+def demo_banner() -> None:
+    """While any account still has the demo password published in the README, every page says so."""
+    from ops.auth import published_password_accounts
+    from ops.db import session_scope
+
+    with session_scope(data.engine()) as s:
+        names = published_password_accounts(s)
+    if names:
+        st.markdown(
+            "<div style='background:#b71c1c;color:white;padding:6px 12px;border-radius:4px;margin-bottom:6px'>"
+            f"<b>Akun demo aktif</b>: {html_text(', '.join(names))} masih memakai kata sandi demo yang tercantum di "
+            "README. Ganti kata sandinya (halaman Pengguna &amp; audit, atau <code>python -m ops user NAMA</code>) "
+            "sebelum dasbor ini dipakai untuk operasi sungguhan.</div>", unsafe_allow_html=True)
 
 
 def current_user_name() -> str:

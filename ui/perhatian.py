@@ -13,6 +13,7 @@ from ops.db import session_scope
 from ops.perhatian import store, wording
 from ops.perhatian.model import KINDS, SEVERITY_COLOR, SEVERITY_LABEL, STATE_LABEL, Item
 from ui import auth
+from ui.components import html_text
 from ui import data
 
 CSS = """
@@ -33,7 +34,7 @@ CSS = """
 
 
 def _row_html(item: Item, moment: dt.datetime, names) -> str:
-    e = html.escape
+    e = html_text  # titles carry what people typed (incident titles): inert even with blank lines in them
     escalated = f" · dieskalasi {item.escalations}×" if item.escalations else ""
     return (f"<div class='ph-row' style='--ph:{SEVERITY_COLOR[item.severity]}'>"
             f"<span class='ph-chip'>{e(SEVERITY_LABEL[item.severity].upper())}</span> "

@@ -52,7 +52,7 @@ def full(code: str, moment: dt.datetime) -> None:
     d = data.tps_detail(data.moment_key(moment), code)
     t = d["tps"]
     r = _row(code, moment)
-    st.subheader(f"TPS {t['number']:03d} {t['desa']}, {t['kecamatan']}")
+    st.subheader(f"TPS {t['number']:03d} {c.plain(t['desa'])}, {c.plain(t['kecamatan'])}")
     facts = [("Kerawanan", KERAWANAN_LABEL[t["kerawanan"]], "; ".join(t["indikator"]) or "—"),
              ("DPT", c.number(t["dpt"]), f"{t['linmas']} Linmas"),
              ("Akses", "Sungai" if t["akses"] == "sungai" else "Darat",

@@ -13,6 +13,7 @@ import streamlit.components.v1 as components
 from ops.clock import fmt_age, fmt_long_wib, fmt_wib
 from ops.freshness import Freshness
 from ops.vocabulary import TAHAPAN_LABEL
+from ui.components import html_text
 
 VIEW_TITLE = {"ringkasan": "Ringkasan", "peta": "Peta operasi", "kecamatan": "Kesiapan per kecamatan",
               "logistik": "Logistik & jalur sungai"}
@@ -165,7 +166,7 @@ def tile(label: str, value: str, of: str | None = None, note: str = "", tone: st
             f"{style}><div class='label'>{html.escape(label)}</div>"
             f"<div class='value {tone}'>{html.escape(value)}"
             + (f" <small>/ {html.escape(of)}</small>" if of else "") + "</div>"
-            f"<div class='note'>{html.escape(note)}</div>{age}</div>")
+            f"<div class='note'>{html_text(note)}</div>{age}</div>")
 
 
 def row_of_tiles(tiles: list[str]) -> None:
@@ -175,9 +176,9 @@ def row_of_tiles(tiles: list[str]) -> None:
 
 
 def _ticker_entry(lead: str, text: str, color: str | None) -> str:
-    head = (f"<span class='sev' style='background:{color}'>{html.escape(lead)}</span>" if color
-            else f"<b>{html.escape(lead)}</b>")
-    return f"<span>{head} {html.escape(text)}</span>"
+    head = (f"<span class='sev' style='background:{color}'>{html_text(lead)}</span>" if color
+            else f"<b>{html_text(lead)}</b>")
+    return f"<span>{head} {html_text(text)}</span>"
 
 
 def ticker(entries: list[tuple[str, str, str | None]]) -> None:
@@ -200,10 +201,10 @@ def perhatian_panel(items, moment, names, limit: int = 6) -> None:
                      for s in SEVERITY_LABEL if any(i.severity == s for i in open_items))
     rows = "".join(
         f"<div class='it' style='--ph:{SEVERITY_COLOR[i.severity]}'><div class='p'>"
-        f"{html.escape(SEVERITY_LABEL[i.severity].upper())} · {html.escape(i.place.name)}</div>"
-        f"<div class='t'>{html.escape(wording.title(i))}</div>"
+        f"{html.escape(SEVERITY_LABEL[i.severity].upper())} · {html_text(i.place.name)}</div>"
+        f"<div class='t'>{html_text(wording.title(i))}</div>"
         f"<div class='m'>{html.escape(wording.age(i, moment))}"
-        f"{' · ditangani ' + html.escape(i.taken_by or '') if i.state == 'ditangani' else ''}</div></div>"
+        f"{' · ditangani ' + html_text(i.taken_by or '') if i.state == 'ditangani' else ''}</div></div>"
         for i in open_items[:limit])
     more = len(open_items) - limit
     st.markdown(f"<div class='ph-panel'><h3>PERHATIAN</h3><div class='counts'>{counts or 'tidak ada'}</div>{rows}"
@@ -219,5 +220,5 @@ def rendered_stamp(view: str) -> None:
 
 def listing(rows: list[tuple[str, str, str]]) -> str:
     return "<div class='list'>" + "".join(
-        f"<div class='row'><span>{html.escape(a)}</span><span class='{tone}'>{html.escape(b)}</span></div>"
+        f"<div class='row'><span>{html_text(a)}</span><span class='{tone}'>{html_text(b)}</span></div>"
         for a, b, tone in rows) + "</div>"

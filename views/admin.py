@@ -1,10 +1,12 @@
 """Pengguna & audit (admin): accounts and roles, and the log of every change — who, what, before, after, when."""
 import json
+import math
 
 import pandas as pd
 import streamlit as st
 
 from ops import auth as ops_auth
+from ops import logins
 from ops.clock import fmt_wib
 from ops.db import session_scope
 from ui import auth
@@ -29,11 +31,12 @@ with left, st.form("f_user_add", clear_on_submit=True):
     if st.form_submit_button("Tambah"):
         try:
             with session_scope(data.engine()) as s:
+                ops_auth.authorize(s, user["username"], "users")
                 ops_auth.create_user(s, user["username"], name, full, role, pw)
         except ops_auth.AuthError as e:
-            st.error(str(e))
+            st.error(c.plain(e))
         else:
-            st.success(f"Pengguna {name} ditambahkan.")
+            st.success(f"Pengguna {c.plain(name)} ditambahkan.")
             st.rerun()
 with right, st.form("f_user_edit", clear_on_submit=True):
     st.markdown("**Ubah pengguna**")
@@ -49,12 +52,50 @@ with right, st.form("f_user_edit", clear_on_submit=True):
         else:
             try:
                 with session_scope(data.engine()) as s:
+                    ops_auth.authorize(s, user["username"], "users")
                     ops_auth.update_user(s, user["username"], who, role=role, active=active, password=pw or None)
             except ops_auth.AuthError as e:
-                st.error(str(e))
+                st.error(c.plain(e))
             else:
-                st.success(f"{who} diperbarui.")
+                st.success(f"{c.plain(who)} diperbarui.")
                 st.rerun()
+
+st.subheader("Kunci masuk")
+
+
+def waiting(lock: logins.Lock) -> str:
+    left = (f"{math.ceil(lock.wait_seconds / 60)} menit" if lock.wait_seconds >= 60 else
+            f"{math.ceil(lock.wait_seconds)} detik")
+    return f"{'terkunci' if lock.locked else 'jeda'}, {left} lagi"
+
+
+def lock_name(lock: logins.Lock) -> str:
+    return lock.key if lock.kind == "pengguna" else f"sesi {lock.key[:8]}"
+
+
+with session_scope(data.engine()) as s:
+    held = logins.locks(s, data.settings())
+if held:
+    st.dataframe(pd.DataFrame([{"Jenis": x.kind, "Nama / sesi": lock_name(x), "Gagal": x.failures,
+                                "Keadaan": waiting(x), "Nama dicoba": ", ".join(x.names)} for x in held]),
+                 hide_index=True, width="stretch")
+    with st.form("f_unlock"):
+        pick = st.selectbox("Nama atau sesi", range(len(held)), key="ul_pick",
+                            format_func=lambda i: f"{held[i].kind}: {lock_name(held[i])}")
+        if st.form_submit_button("Buka kunci"):
+            try:
+                with session_scope(data.engine()) as s:
+                    ops_auth.authorize(s, user["username"], "users")
+                    logins.unlock(s, user["username"], held[pick].kind, held[pick].key)
+            except ops_auth.AuthError as e:
+                st.error(c.plain(e))
+            else:
+                st.rerun()
+else:
+    s_ = data.settings()
+    st.caption(f"Tidak ada nama pengguna atau sesi yang harus menunggu. Setelah {s_.login_delay_after_failures} kali "
+               f"gagal masuk, tiap percobaan berikutnya menunggu makin lama; setelah {s_.login_max_failures} kali dalam "
+               f"{s_.login_window_minutes:g} menit, nama dan sesinya dikunci {s_.login_lockout_minutes:g} menit.")
 
 st.subheader("Log audit")
 a, b = st.columns(2)

@@ -49,7 +49,7 @@ def weather_panel():
             box.markdown(f"**{c.plain(w['event'])}** · {c.plain(w['severity'] or '')} · "
                          f"{fmt_wib(w['effective'])} s.d. {fmt_wib(w['expires'], False)}")
             box.markdown(c.plain(w["headline"] or ""))
-            box.caption("Kecamatan: " + ", ".join(names.get(k, k) for k in w["kecamatan_codes"] or []))
+            box.caption("Kecamatan: " + c.plain(", ".join(names.get(k, k) for k in w["kecamatan_codes"] or [])))
     with right:
         st.subheader("Debit sungai pada jalur sungai")
         c.sources("river")

@@ -3,6 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from ops import entries
+from ops.auth import AuthError, authorize
 from ops.clock import fmt_wib
 from ops.db import session_scope
 from ops.importers import FileProblem, ImportRejected, export
@@ -77,21 +78,22 @@ if user and auth.may(user["role"], "import"):
         run = import_tps if kind == "TPS" else import_personnel
         try:
             with session_scope(data.engine()) as session:
+                authorize(session, user["username"], "import")
                 report = run(session, s, upload.getvalue(), upload.name, user["username"],
                              progress=lambda f: bar.progress(min(1.0, f), text=f"Memeriksa dan menyimpan… {f:.0%}"))
-        except FileProblem as e:
+        except (FileProblem, AuthError) as e:
             bar.empty()
-            st.error(f"{upload.name}: {e}. Tidak ada yang diubah.")
+            st.error(f"{c.plain(upload.name)}: {c.plain(e)}. Tidak ada yang diubah.")
         except ImportRejected as e:
             bar.empty()
-            st.error(f"{upload.name}: {len(e.problems)} masalah — tidak ada yang diubah. Perbaiki baris berikut lalu "
-                     "impor lagi.")
+            st.error(f"{c.plain(upload.name)}: {len(e.problems)} masalah — tidak ada yang diubah. Perbaiki baris "
+                     "berikut lalu impor lagi.")
             st.dataframe(pd.DataFrame([{"Baris": p.row or "—", "Kolom": p.column or "—", "Masalah": p.reason}
                                        for p in e.problems]), hide_index=True, width="stretch")
         else:
             bar.progress(1.0, text="Selesai")
             st.cache_data.clear()
-            st.success(str(report))
+            st.success(c.plain(report))
 else:
     st.caption("Impor hanya untuk peran Admin (masuk lewat kolom di sisi kiri).")
 

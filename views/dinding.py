@@ -147,8 +147,8 @@ def rotate():
     wall.top_bar(s, moment, phase, view, turn % len(views), len(views), st.session_state.get("replay_at") is not None)
     stale = wall.stale_of(states, tuple(f for f in ("tps-status", "traccar", "bmkg-nowcast") if f in states))
     if stale:
-        st.markdown("<div class='banner'>⚠ Sumber data tidak terkini: " + ", ".join(
-            f"{f.name} ({f.label.lower()})" for f in stale) + " — angka bertanda DATA LAMA bukan keadaan sekarang"
+        st.markdown("<div class='banner'>⚠ Sumber data tidak terkini: " + c.html_text(", ".join(
+            f"{f.name} ({f.label.lower()})" for f in stale)) + " — angka bertanda DATA LAMA bukan keadaan sekarang"
             "</div>", unsafe_allow_html=True)
     ready = data.readiness(key)
     h = data.headline(key)

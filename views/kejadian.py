@@ -38,10 +38,11 @@ def incidents_panel():
         "Tindak lanjut terakhir": view["last_note"].fillna("—")}), hide_index=True, width="stretch")
     st.markdown("**Kronologi**")
     for i in view.itertuples():
-        with st.expander(f"{i.ref} · {SEVERITY_LABEL[i.severity]} · {STATE_LABEL[i.state]} — {i.title}"):
+        label = f"{c.plain(i.ref)} · {SEVERITY_LABEL[i.severity]} · {STATE_LABEL[i.state]} — {c.plain(i.title)}"
+        with st.expander(label):
             st.markdown(f"{fmt_wib(i.occurred_at)} · {c.plain(names.get(i.kecamatan_code, ''))} · "
                         f"pelapor: {c.plain(i.reporter or '—')}")
-            if i.description:
+            if isinstance(i.description, str) and i.description:  # pandas gives NaN for no description
                 st.markdown(c.plain(i.description))
             for u in i.updates:
                 st.markdown(f"- **{fmt_wib(u['at'], False)}** {STATE_LABEL.get(u['state'], u['state'])} — "

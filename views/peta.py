@@ -1,4 +1,6 @@
 """Peta operasi: TPS by kerawanan, status or readiness; officers with the age of their fix; river routes; warnings."""
+import html
+
 import streamlit as st
 
 from ops.charts import operation_map, position_trace, route_trace, warning_traces
@@ -31,7 +33,9 @@ def operation_map_panel():
     pts["kesiapan"] = pts[f"skor_{phase}"].map(lambda v: kesiapan_class(v, s.readiness_ready_threshold))
     pts["status_key"] = pts["status"].where(pts["status"].notna(), None)
     skor = pts[f"skor_{phase}"].map(lambda v: "—" if v != v or v is None else f"{v * 100:.0f}%")
-    pts["hover"] = ("<b>TPS " + pts["number"].map("{:03d}".format) + " " + pts["desa"] + "</b><br>" + pts["kecamatan"]
+    # Plotly reads a few HTML tags in hover text: names go in escaped.
+    pts["hover"] = ("<b>TPS " + pts["number"].map("{:03d}".format) + " " + pts["desa"].map(html.escape) + "</b><br>"
+                    + pts["kecamatan"].map(html.escape)
                     + "<br>" + pts["kerawanan"].map(KERAWANAN_LABEL) + " · " + pts["akses"]
                     + "<br>Status: " + pts["status_key"].map(TPS_STATUS_SHORT).fillna("Belum ada laporan")
                     + "<br>Kesiapan " + TAHAPAN_LABEL[phase].lower() + ": " + skor)

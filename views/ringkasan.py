@@ -1,5 +1,7 @@
 """Ringkasan: what needs the commander now (Perhatian) first; then the measures against their targets, the
 kecamatan ranked by their worst problem, readiness per tahapan, the newest events and the base figures."""
+import html
+
 import pandas as pd
 import streamlit as st
 
@@ -106,7 +108,8 @@ with left:
 with right:
     st.subheader("Peta TPS menurut kerawanan")
     pts = data.tps_points()
-    pts["hover"] = ("TPS " + pts["number"].map("{:03d}".format) + " " + pts["desa"] + "<br>Kec. " + pts["kecamatan"]
+    pts["hover"] = ("TPS " + pts["number"].map("{:03d}".format) + " " + pts["desa"].map(html.escape) + "<br>Kec. "
+                    + pts["kecamatan"].map(html.escape)
                     + "<br>" + pts["kerawanan"].map(KERAWANAN_LABEL) + " · DPT " + pts["dpt"].astype(str))
     fig = operation_map(data.boundaries("kecamatan"), data.boundaries("desa"), pts, tiles=s.map_tiles, height=520)
     st.plotly_chart(fig, width="stretch", config={"scrollZoom": True, "displaylogo": False})

@@ -29,8 +29,8 @@ def health():
             # A partial run's data is on screen with gaps: a warning; a failed run's is not renewed: an error.
             (box.warning if f.current else box.error)(c.plain(f.error[:300]), icon="⚠️")
     holder = lease_holder(s)
-    st.caption("Penjadwal: " + (f"dijalankan oleh {holder[0]} (sewa berlaku s.d. {fmt_wib(holder[1])})" if holder
-                                else "tidak ada penjadwal aktif — jalankan `python -m ops worker`"))
+    st.caption("Penjadwal: " + (f"dijalankan oleh {c.plain(holder[0])} (sewa berlaku s.d. {fmt_wib(holder[1])})"
+                                if holder else "tidak ada penjadwal aktif — jalankan `python -m ops worker`"))
     st.subheader("Riwayat pengambilan")
     runs = data.recent_runs(50)
     if runs.empty:
