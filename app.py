@@ -10,6 +10,7 @@ pages = {
     "Komando": [
         st.Page("views/ringkasan.py", title="Ringkasan", icon=":material/dashboard:", url_path="ringkasan", default=True),
         st.Page("views/perhatian.py", title="Perhatian", icon=":material/notification_important:", url_path="perhatian"),
+        st.Page("views/linimasa.py", title="Linimasa operasi", icon=":material/timeline:", url_path="linimasa"),
         st.Page("views/peta.py", title="Peta operasi", icon=":material/map:", url_path="peta"),
         st.Page("views/tps.py", title="TPS", icon=":material/how_to_vote:", url_path="tps"),
         st.Page("views/personel.py", title="Personel & pola", icon=":material/groups:", url_path="personel"),
@@ -21,8 +22,9 @@ pages = {
     "Posko": [st.Page("views/laporan.py", title="Laporan harian", icon=":material/description:", url_path="laporan"),
               wall],
     "Data": [
+        st.Page("views/persiapan.py", title="Persiapan operasi", icon=":material/checklist:", url_path="persiapan"),
         st.Page("views/entri.py", title="Entri operator", icon=":material/edit_note:", url_path="entri"),
-        st.Page("views/data_tps.py", title="Data TPS & personel", icon=":material/fact_check:", url_path="data"),
+        st.Page("views/data_tps.py", title="Data & impor", icon=":material/fact_check:", url_path="data"),
         st.Page("views/sumber_data.py", title="Sumber data", icon=":material/sensors:", url_path="sumber-data"),
         st.Page("views/admin.py", title="Pengguna & audit", icon=":material/admin_panel_settings:", url_path="admin"),
     ],

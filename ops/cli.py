@@ -6,6 +6,7 @@ import json
 import sys
 
 from ops.config import FEED_NAMES, ConfigError, get_settings
+from ops.importers.kinds import KINDS
 
 EXIT_FAIL, EXIT_USAGE = 1, 2
 
@@ -31,13 +32,16 @@ def _parser() -> argparse.ArgumentParser:
     al.add_argument("--at", help="operation moment, WIB (2024-11-26T18:00); default: the clock now")
     al.add_argument("--all", action="store_true", help="also the items already finished (selesai)")
     sub.add_parser("notify", help="sync Perhatian and deliver the messages due to Telegram and the webhook, once")
-    im = sub.add_parser("import", help="import the TPS list or the personnel roster (CSV or XLSX)")
-    im.add_argument("kind", choices=("tps", "personnel"))
+    im = sub.add_parser("import", help="import one of the operation's lists (CSV or XLSX)")
+    im.add_argument("kind", choices=tuple(KINDS))
     im.add_argument("file")
     im.add_argument("--by", default="cli", help="who is importing (recorded in the audit log)")
-    ex = sub.add_parser("export", help="write the TPS list or the roster in the import format (CSV or XLSX)")
-    ex.add_argument("kind", choices=("tps", "personnel"))
+    ex = sub.add_parser("export", help="write one of the operation's lists in the import format (CSV or XLSX)")
+    ex.add_argument("kind", choices=tuple(KINDS))
     ex.add_argument("file", help="where to write; .csv or .xlsx decides the format")
+    tp = sub.add_parser("template", help="write the template of a list: header, an example row, in XLSX a guide")
+    tp.add_argument("kind", choices=tuple(KINDS))
+    tp.add_argument("file", help="where to write; .csv or .xlsx decides the format")
     us = sub.add_parser("user", help="add a user or change one (password read from OPS_NEW_PASSWORD or asked)")
     us.add_argument("username")
     us.add_argument("--role", choices=("viewer", "operator", "commander", "admin"))
@@ -53,6 +57,10 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         settings = get_settings()
+        if args.command in ON_THE_OPERATION:
+            from ops.calendar import current_settings
+
+            settings = current_settings(settings)  # the operation's own calendar, once imported
         return COMMANDS[args.command](args, settings)
     except (ConfigError, DatabaseError, RegionDataError) as e:
         print(f"error: {e}", file=sys.stderr)
@@ -181,18 +189,15 @@ def cmd_import(args, settings) -> int:
 
     from ops.db import session_scope
     from ops.importers import FileProblem, ImportRejected
-    from ops.importers.personnel import import_personnel
-    from ops.importers.tps import import_tps
 
     path = Path(args.file)
     if not path.is_file():
         print(f"error: {path} does not exist", file=sys.stderr)
         return EXIT_FAIL
     engine = _engine_with_schema(settings)
-    run = import_tps if args.kind == "tps" else import_personnel
     try:
         with session_scope(engine) as session:
-            report = run(session, settings, path.read_bytes(), path.name, args.by)
+            report = KINDS[args.kind].run(session, settings, path.read_bytes(), path.name, args.by)
     except FileProblem as e:
         print(f"error: {path.name}: {e}. Nothing was changed.", file=sys.stderr)
         return EXIT_FAIL
@@ -205,33 +210,60 @@ def cmd_import(args, settings) -> int:
     return 0
 
 
-def cmd_export(args, settings) -> int:
-    from pathlib import Path
+def _target(path) -> str | None:
+    """The format a file is to be written in (its suffix), or None after saying why it cannot be written."""
+    from ops.importers.export import FORMATS
 
-    from ops.db import session_scope
-    from ops.importers.export import FORMATS, export_list
-
-    path = Path(args.file)
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
         print(f"error: {path.name}: name the file {' or '.join(FORMATS)}; the name decides the format.",
               file=sys.stderr)
-        return EXIT_FAIL
+        return None
     if not path.parent.is_dir():
         print(f"error: folder {path.parent} does not exist.", file=sys.stderr)
-        return EXIT_FAIL
-    with session_scope(_engine_with_schema(settings)) as session:
-        rows, content = export_list(session, args.kind, suffix)
+        return None
+    return suffix
+
+
+def _write(path, data: bytes) -> bool:
     # Written beside the target and renamed, so a failed write never leaves half a list under the name.
     part = path.with_name(path.name + ".part")
     try:
-        part.write_bytes(content)
+        part.write_bytes(data)
         part.replace(path)
     except OSError as e:
         part.unlink(missing_ok=True)
         print(f"error: cannot write {path}: {e.strerror}.", file=sys.stderr)
+        return False
+    return True
+
+
+def cmd_export(args, settings) -> int:
+    from pathlib import Path
+
+    from ops.db import session_scope
+    from ops.importers.export import export_list
+
+    path = Path(args.file)
+    if (suffix := _target(path)) is None:
+        return EXIT_FAIL
+    with session_scope(_engine_with_schema(settings)) as session:
+        rows, content = export_list(session, args.kind, suffix, settings)
+    if not _write(path, content):
         return EXIT_FAIL
     print(f"{args.kind}: {rows} row(s) written to {path}")
+    return 0
+
+
+def cmd_template(args, settings) -> int:
+    from pathlib import Path
+
+    from ops.templates import template_bytes
+
+    path = Path(args.file)
+    if (suffix := _target(path)) is None or not _write(path, template_bytes(args.kind, suffix)):
+        return EXIT_FAIL
+    print(f"{args.kind}: template written to {path}")
     return 0
 
 
@@ -319,4 +351,6 @@ def cmd_notify(args, settings) -> int:
 
 COMMANDS = {"alerts": cmd_alerts, "notify": cmd_notify, "import": cmd_import, "export": cmd_export, "user": cmd_user,
             "init": cmd_init, "status": cmd_status, "fetch": cmd_fetch, "worker": cmd_worker,
-            "clock": cmd_clock, "briefing": cmd_briefing}
+            "clock": cmd_clock, "briefing": cmd_briefing, "template": cmd_template}
+# Commands that work on the operation: they run with its imported calendar applied to the settings.
+ON_THE_OPERATION = ("alerts", "notify", "import", "export", "status", "fetch", "briefing")

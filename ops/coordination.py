@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import pandas as pd
 from sqlalchemy import select
@@ -10,11 +11,31 @@ from sqlalchemy.orm import Session
 from ops import models as m
 from ops.clock import as_utc
 
-ROLE_LABEL = {"kpu_ppk": "KPU/PPK", "bawaslu_panwascam": "Bawaslu/Panwascam", "camat": "Camat",
-              "kepala_desa": "Kepala desa", "lurah": "Lurah", "pps": "PPS", "tokoh_agama": "Tokoh agama",
-              "tokoh_masyarakat": "Tokoh masyarakat"}
-KECAMATAN_ROLES = ("kpu_ppk", "bawaslu_panwascam", "camat")  # met once per kecamatan
-DESA_ROLES = ("kepala_desa", "pps", "tokoh_agama", "tokoh_masyarakat")  # met in every desa (lurah stands for kepala desa)
+
+@dataclass(frozen=True)
+class Role:
+    label: str
+    level: str  # kecamatan or desa: the area a person of this role answers for
+    met: bool  # coordination is judged on meeting this role (in every kecamatan, or in every desa)
+    aliases: tuple[str, ...] = ()  # other ways a spreadsheet names the role
+
+
+# The one list of stakeholder roles: coordination, the stakeholder import, the setup checklist and the forms read it.
+ROLES: dict[str, Role] = {
+    "kpu_ppk": Role("KPU/PPK", "kecamatan", True, ("ppk", "kpu")),
+    "bawaslu_panwascam": Role("Bawaslu/Panwascam", "kecamatan", True, ("panwascam", "bawaslu", "panwaslu_kecamatan")),
+    "camat": Role("Camat", "kecamatan", True),
+    "kepala_desa": Role("Kepala desa", "desa", True, ("kades",)),
+    "lurah": Role("Lurah", "desa", False),  # a kelurahan's head: stands for kepala desa there
+    "pps": Role("PPS", "desa", True),
+    "kpps": Role("KPPS", "desa", False, ("ketua_kpps",)),
+    "tokoh_agama": Role("Tokoh agama", "desa", True, ("toga",)),
+    "tokoh_masyarakat": Role("Tokoh masyarakat", "desa", True, ("tomas",)),
+}
+ROLE_LABEL = {k: r.label for k, r in ROLES.items()}
+KECAMATAN_ROLES = tuple(k for k, r in ROLES.items() if r.level == "kecamatan" and r.met)  # met once per kecamatan
+# Met in every desa (lurah stands for kepala desa).
+DESA_ROLES = tuple(k for k, r in ROLES.items() if r.level == "desa" and r.met)
 
 
 def activities(session: Session, now: dt.datetime) -> pd.DataFrame:

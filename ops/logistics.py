@@ -20,6 +20,9 @@ LEG_STATE_COLOR = {"direncanakan": "#90a4ae", "berangkat": "#ffb74d", "tiba": "#
 STAGE_LABEL = {"gudang-ppk": "Gudang KPU → PPK", "ppk-pps": "PPK → PPS", "pps-tps": "PPS → TPS",
                "tps-pps": "TPS → PPS", "pps-ppk": "PPS → PPK"}
 STAGES = tuple(STAGE_LABEL)
+# berangkat: out towards the TPS before voting; kembali: back to the PPK after counting.
+STAGE_DIRECTION = {"gudang-ppk": "berangkat", "ppk-pps": "berangkat", "pps-tps": "berangkat", "tps-pps": "kembali",
+                   "pps-ppk": "kembali"}
 LATE_GRACE = dt.timedelta(minutes=15)
 WINDOW_BEFORE = dt.timedelta(hours=3)  # a river leg's departure window opens 3 hours before it is due to leave
 

@@ -16,6 +16,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select
 
 from ops import models as m
+from ops.calendar import current_settings
 from ops.clock import WIB, as_utc, utcnow
 from ops.config import Settings
 from ops.db import get_engine, session_scope, upgrade
@@ -136,7 +137,7 @@ class LeasedScheduler:
                 held = False
             if held and self.scheduler is None:
                 log.info("%s holds the scheduler lease; starting jobs: %s", self.holder, feeds_to_run(self.settings))
-                self.scheduler = build_scheduler(self.settings)
+                self.scheduler = build_scheduler(current_settings(self.settings))  # the imported briefing time
                 self.scheduler.start()
             elif not held and self.scheduler is not None:
                 log.warning("%s lost the scheduler lease; stopping jobs", self.holder)

@@ -5,7 +5,7 @@ from ops.clock import load_clock
 from ops.config import Settings
 from ops.db import get_engine, has_schema, schema_revision, session_scope
 from ops.freshness import feed_states
-from ops import queries
+from ops import queries, setup_check
 from ops.readiness import readiness_summary
 
 
@@ -27,4 +27,5 @@ def build_status(settings: Settings) -> dict:
             "feeds": {k: v.as_json() for k, v in feed_states(session, settings).items()},
         }
         status["readiness"] = readiness_summary(session, settings, now)
+        status["setup"] = setup_check.status_json(session, settings)
     return status

@@ -13,6 +13,7 @@ from ops.cli import main
 from ops.config import get_settings
 from ops.db import get_engine, session_scope
 from ops.importers.export import export_list, personnel_frame, tps_frame
+from ops.importers.kinds import KINDS
 from ops.importers.spreadsheet import FORMULA_START, neutralise, restore
 from ops.planner import plan_tables, to_csv, to_xlsx
 
@@ -161,8 +162,12 @@ def _number(text: str) -> bool:
         return False
 
 
-def test_data_page_offers_both_lists_as_csv_and_xlsx(demo_copy):
+def test_data_page_offers_every_list_as_csv_and_xlsx_and_the_template_of_the_chosen_one(demo_copy):
     at = AppTest.from_file(str(ROOT / "views" / "data_tps.py"), default_timeout=120).run()
     assert not at.exception
-    assert [b.proto.label for b in at.get("download_button")] == [
-        "Daftar TPS (CSV)", "Daftar TPS (XLSX)", "Daftar personel (CSV)", "Daftar personel (XLSX)"]
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels[:2] == ["Templat Daftar TPS (CSV)", "Templat Daftar TPS (XLSX)"]
+    assert sorted(labels[2:]) == sorted(f"{k.label} ({x})" for k in KINDS.values() for x in ("CSV", "XLSX"))
+    at.radio(key="imp_kind").set_value("legs").run()
+    assert [b.proto.label for b in at.get("download_button")][:2] == [
+        "Templat Rencana logistik (CSV)", "Templat Rencana logistik (XLSX)"]

@@ -216,3 +216,14 @@ def tile_grid(tiles: list[str], per_row: int) -> None:
     for start in range(0, len(tiles), per_row):
         for col, t in zip(st.columns(per_row, gap="small"), tiles[start:start + per_row]):
             col.markdown(t, unsafe_allow_html=True)
+
+
+def link_to(page: str, label: str, icon: str | None = None, query_params: dict | None = None, container=None) -> None:
+    """A link to another page; a page run on its own (tests, a bookmarked script) has no navigation: then the words."""
+    from streamlit.errors import StreamlitAPIException
+
+    where = container or st
+    try:
+        where.page_link(page, label=label, icon=icon, query_params=query_params)
+    except StreamlitAPIException:
+        where.caption(f"→ {label}")

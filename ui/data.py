@@ -5,12 +5,16 @@ import datetime as dt
 
 import pandas as pd
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 
-from ops import coordination, events, incidents, logistics, perhatian, personnel, planner, queries, weather
+from ops import coordination, events, incidents, logistics, perhatian, personnel, planner, queries, setup_check
+from ops import timeline as timeline_ops
+from ops import weather
 from ops import readiness as readiness_ops
 from ops.clock import load_clock
+from ops.calendar import current_settings
 from ops.config import get_settings, load_pola
-from ops.db import get_engine, has_schema, session_scope
+from ops.db import DatabaseError, get_engine, has_schema, session_scope
 from ops.freshness import feed_states as feed_states_of
 from ops.headline import headline as headline_of
 from ops.places import load_names
@@ -22,12 +26,29 @@ def _engine(url: str):
     return get_engine(url)
 
 
+def forget() -> None:
+    """After an import: every cached answer, and the settings (an imported calendar changes them), are read anew."""
+    st.cache_data.clear()
+    _effective_settings.clear()
+
+
 def engine():
     return _engine(get_settings().database_url)
 
 
 def settings():
-    return get_settings()
+    """The settings with the operation's imported calendar applied (ops.calendar): what every page computes with."""
+    base = get_settings()
+    return _effective_settings(base.database_url, base.model_dump_json())
+
+
+@st.cache_resource(ttl=get_settings().cache_ttl_seconds, show_spinner=False)
+def _effective_settings(url: str, base_json: str):
+    base = get_settings()
+    try:
+        return current_settings(base)
+    except (DatabaseError, SQLAlchemyError):
+        return base  # the page says the database does not answer; until it does, the configured calendar stands
 
 
 def schema_ready() -> bool:
@@ -78,7 +99,7 @@ def boundaries(level: str) -> list[dict]:
 
 
 def _personnel_summary(session) -> dict:
-    return queries.personnel_summary(session, get_settings())
+    return queries.personnel_summary(session, settings())
 
 
 personnel_summary = cached(_personnel_summary)
@@ -91,7 +112,7 @@ def _feed_states(session, settings, moment) -> dict:
 def at_moment(fn):
     """Cache an ops function of (session, settings, moment, *args) keyed on the minute of the moment."""
     def call(session, moment_iso: str, *args):
-        return fn(session, get_settings(), dt.datetime.fromisoformat(moment_iso), *args)
+        return fn(session, settings(), dt.datetime.fromisoformat(moment_iso), *args)
     call.__module__, call.__name__ = fn.__module__, fn.__name__
     return cached(call)
 
@@ -106,7 +127,7 @@ def _plain(fn):
 
 _feed_states_at = at_moment(_feed_states)
 def _feed_states_live(session) -> dict:
-    return feed_states_of(session, get_settings())
+    return feed_states_of(session, settings())
 
 
 _feed_states_now = cached(_feed_states_live)
@@ -127,7 +148,7 @@ def readiness(moment_iso: str) -> dict:
 
 @st.cache_data(ttl=get_settings().cache_ttl_seconds, show_spinner=False)
 def _rollups(url: str, moment_iso: str, _table) -> dict:
-    return readiness_ops.overview_of(_table, get_settings())
+    return readiness_ops.overview_of(_table, settings())
 
 
 def _headline(session, settings, moment) -> dict:
@@ -198,14 +219,14 @@ kecamatan_names = cached(queries.kecamatan_names)
 
 
 def _plan(session, road: float, river: float, use_bko: bool) -> dict:
-    return planner.plan_tables(session, get_settings(), road, river, use_bko)
+    return planner.plan_tables(session, settings(), road, river, use_bko)
 
 
 plan_tables = cached(_plan)
 
 
 def pola() -> dict:
-    return load_pola(get_settings())
+    return load_pola(settings())
 
 
 pipeline = logistics.pipeline
@@ -243,13 +264,32 @@ def audit(actor: str | None, entity: str | None) -> pd.DataFrame:
         return _audit(s, actor, entity)
 
 
-def _export(kind: str):
-    def run(session) -> pd.DataFrame:
-        from ops.importers import export
-        return export.tps_frame(session) if kind == "tps" else export.personnel_frame(session)
-    run.__name__ = f"export_{kind}"
-    return cached(run)
+def _export(session, kind: str) -> pd.DataFrame:
+    from ops.importers.kinds import KINDS
+    return KINDS[kind].frame(session, settings())
 
 
-export_tps = _export("tps")
-export_personnel = _export("personnel")
+export_frame = cached(_export)  # a list in its import format, for the downloads
+
+
+def _timeline(session, settings, moment) -> list:
+    key = moment_key(moment)
+    return timeline_ops.timeline(session, settings, moment, tps=_per_tps(key), legs=leg_board(key))
+
+
+timeline = at_moment(_timeline)
+
+
+def _setup(session) -> list:
+    return setup_check.check(session, settings())
+
+
+setup_items = cached(_setup)
+
+
+def _calendar(session) -> list:
+    from ops.calendar import milestones
+    return milestones(settings(), session)
+
+
+calendar = cached(_calendar)

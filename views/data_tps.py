@@ -1,4 +1,5 @@
-"""Data TPS & personel: pemutakhiran (verification of every TPS), imports of the TPS list and the roster, exports."""
+"""Data & impor: pemutakhiran (verification of every TPS); the import, template and export of every list an operation
+is set up from (ops.importers.kinds)."""
 import pandas as pd
 import streamlit as st
 
@@ -7,17 +8,15 @@ from ops.auth import AuthError, authorize
 from ops.clock import fmt_wib
 from ops.db import session_scope
 from ops.importers import FileProblem, ImportRejected, export
-from ops.importers.personnel import COLUMNS as PERSONNEL_COLUMNS
-from ops.importers.personnel import import_personnel
-from ops.importers.tps import COLUMNS as TPS_COLUMNS
-from ops.importers.tps import import_tps
+from ops.importers.kinds import KINDS
+from ops.templates import template_bytes
 from ops.vocabulary import KERAWANAN_LABEL
 from ui import auth
 from ui import components as c
 from ui import data
 from ui import forms
 
-now = c.page("Data TPS & personel")
+now = c.page("Data & impor")
 s = data.settings()
 VERIF_LABEL = {"belum": "Belum dicek", "terverifikasi": "Terverifikasi", "perlu_cek": "Perlu cek ulang"}
 
@@ -58,29 +57,36 @@ if total:
     else:
         st.caption("Masuk sebagai Operator Posko atau di atasnya untuk mencatat verifikasi.")
 else:
-    st.info("Belum ada TPS: impor daftar TPS di bawah (peran Admin).")
+    st.info("Belum ada TPS: impor daftar Polsek lalu daftar TPS di bawah (peran Admin).")
 
-st.subheader("Impor")
-with st.expander("Kolom yang dibaca", expanded=False):
-    st.markdown("**Daftar TPS**: " + ", ".join(f"`{col.name}`" + ("" if col.required else " (opsional)")
-                                               for col in TPS_COLUMNS))
-    st.markdown("**Daftar personel**: " + ", ".join(f"`{col.name}`" + ("" if col.required else " (opsional)")
-                                                    for col in PERSONNEL_COLUMNS))
-    st.caption("CSV UTF-8 dengan baris judul, atau lembar pertama XLSX dengan judul kolom di baris 1. Semua baris "
-               "diperiksa lebih dulu; bila ada satu baris salah, tidak ada yang diubah dan setiap baris salah disebut.")
+st.subheader("Impor daftar operasi", anchor="impor")
+st.caption("Operasi disiapkan dari daftar-daftar ini (lihat halaman Persiapan operasi): CSV UTF-8 dengan baris judul, "
+           "atau lembar pertama XLSX dengan judul kolom di baris 1. Semua baris diperiksa lebih dulu; bila ada satu "
+           "baris salah, tidak ada yang diubah dan setiap baris salah disebut.")
+asked = st.query_params.get("impor")  # the checklist links here with the list that fixes its gap
+kind = st.radio("Daftar", list(KINDS), index=list(KINDS).index(asked if asked in KINDS else "tps"),
+                format_func=lambda k: KINDS[k].label, horizontal=True, key="imp_kind")
+chosen = KINDS[kind]
+st.markdown(f"**Kolom — {chosen.label}**: " + ", ".join(
+    f"`{col.name}`" + ("" if col.required else " (opsional)") for col in chosen.columns))
+left, right = st.columns(2)
+for col, suffix in zip((left, right), export.FORMATS):
+    # A template is a blank form: anyone may take one; the XLSX explains every column on its second sheet.
+    col.download_button(f"Templat {chosen.label} ({suffix[1:].upper()})",
+                        lambda kind=kind, suffix=suffix: template_bytes(kind, suffix),
+                        f"templat_{chosen.sheet}{suffix}", export.FORMATS[suffix], key=f"tpl_{suffix[1:]}")
 user = auth.current()
 if user and auth.may(user["role"], "import"):
-    kind = st.radio("Jenis data", ["TPS", "Personel"], horizontal=True, key="imp_kind")
     upload = st.file_uploader("Berkas CSV atau XLSX", type=["csv", "xlsx"], key="imp_file",
                               help=f"Maksimal {s.import_max_bytes / 1e6:.0f} MB")
     if upload is not None and st.button("Impor", type="primary", key="imp_go"):
         bar = st.progress(0.0, text="Memeriksa setiap baris…")
-        run = import_tps if kind == "TPS" else import_personnel
         try:
             with session_scope(data.engine()) as session:
                 authorize(session, user["username"], "import")
-                report = run(session, s, upload.getvalue(), upload.name, user["username"],
-                             progress=lambda f: bar.progress(min(1.0, f), text=f"Memeriksa dan menyimpan… {f:.0%}"))
+                report = chosen.run(session, s, upload.getvalue(), upload.name, user["username"],
+                                    progress=lambda f: bar.progress(min(1.0, f),
+                                                                    text=f"Memeriksa dan menyimpan… {f:.0%}"))
         except (FileProblem, AuthError) as e:
             bar.empty()
             st.error(f"{c.plain(upload.name)}: {c.plain(e)}. Tidak ada yang diubah.")
@@ -92,7 +98,7 @@ if user and auth.may(user["role"], "import"):
                                        for p in e.problems]), hide_index=True, width="stretch")
         else:
             bar.progress(1.0, text="Selesai")
-            st.cache_data.clear()
+            data.forget()
             st.success(c.plain(report))
 else:
     st.caption("Impor hanya untuk peran Admin (masuk lewat kolom di sisi kiri).")
@@ -101,10 +107,12 @@ st.subheader("Unduh data dalam format impor")
 st.caption("Teks yang diawali = + - @ diberi tanda kutip tunggal di depannya agar tidak dijalankan sebagai rumus oleh "
            "Excel; impor membuang tanda kutip itu lagi.")
 stamp = now.strftime("%Y%m%d")
-for col, (kind, label, frame) in zip(st.columns(2), [("tps", "Daftar TPS", data.export_tps()),
-                                                    ("personnel", "Daftar personel", data.export_personnel())]):
+columns = st.columns(3)
+for i, (kind, k) in enumerate(KINDS.items()):
+    frame = data.export_frame(kind)
     for suffix, mime in export.FORMATS.items():
         # The file is made when it is asked for: an XLSX of a long list costs seconds a rerun need not spend.
-        col.download_button(f"{label} ({suffix[1:].upper()})",
-                            lambda frame=frame, kind=kind, suffix=suffix: export.file_bytes(frame, kind, suffix),
-                            f"{export.LISTS[kind][1]}_{stamp}{suffix}", mime, key=f"dl_{kind}_{suffix[1:]}")
+        columns[i % 3].download_button(f"{k.label} ({suffix[1:].upper()})",
+                                       lambda frame=frame, kind=kind, suffix=suffix: export.file_bytes(frame, kind,
+                                                                                                      suffix),
+                                       f"{k.sheet}_{stamp}{suffix}", mime, key=f"dl_{kind}_{suffix[1:]}")

@@ -16,6 +16,7 @@ from ops.vocabulary import KERAWANAN_LABEL, TAHAPAN_LABEL
 from ui import components as c
 from ui import data
 from ui import perhatian as ph
+from ui import timeline as tl
 
 now = c.page("Ringkasan operasi", compact=True)
 c.require_tps()
@@ -41,6 +42,16 @@ def command_panel():
 
 
 command_panel()
+
+
+@c.live_panel
+def timeline_panel():
+    # Below Perhatian, one line: the operation's milestones from H-3 to H+3 with what is done and late.
+    moment = data.now()
+    st.markdown(tl.strip(data.timeline(data.moment_key(moment)), s.voting_day), unsafe_allow_html=True)
+
+
+timeline_panel()
 
 
 @c.live_panel

@@ -14,6 +14,7 @@ from typing import Callable
 from ops import models as m
 from ops.audit import record
 from ops.briefing.content import FIGURES, gather
+from ops.calendar import effective_settings
 from ops.briefing.html_doc import render_html
 from ops.briefing.images import BriefingError, find_chromium, to_png
 from ops.briefing.pdf import render_pdf
@@ -65,6 +66,7 @@ def make_briefing(settings: Settings, out: str | Path | None = None, moment: dt.
     engine = get_engine(settings.database_url)
     made_at = utcnow()
     with session_scope(engine) as session:
+        settings = effective_settings(settings, session)  # the operation's imported calendar, if any
         moment = as_utc(moment) if moment else load_clock(session).now()
         progress("mengumpulkan angka")
         content = gather(session, settings, moment, made_at)

@@ -23,6 +23,7 @@ from ops.incidents import incident_table
 from ops.logistics import STAGE_LABEL, leg_board, pipeline, river_legs
 from ops.phase import PhaseInfo, phase_at
 from ops.readiness import overview_of, per_tps, with_points
+from ops.timeline import timeline
 from ops.weather import active_warnings, discharge_trend, forecast_source, kecamatan_timeline
 
 FIGURES = [  # (key, label) of the headline figures compared with the previous briefing
@@ -64,6 +65,8 @@ class BriefingContent:
     ranking: pd.DataFrame  # kecamatan by worst problem
     sources: list[tuple[str, str, str]]
     boundaries: dict = field(default_factory=dict)
+    timeline: list = field(default_factory=list)  # ops.timeline steps at the moment
+    voting_day: dt.date | None = None  # H, from which the timeline counts its days
 
     def figure_rows(self) -> list[tuple[str, int, int | None]]:
         return [(label, self.figures[k], None if self.previous is None else self.previous.get(k)) for k, label in FIGURES]
@@ -113,4 +116,5 @@ def gather(session: Session, settings: Settings, moment: dt.datetime, made_at: d
         discharge_today=trend, incidents=incidents, coordination=kecamatan_coverage(session, moment),
         perhatian=items, names=situation.names,
         ranking=kecamatan_ranking(items, points, phase.tahapan, settings.readiness_ready_threshold), sources=sources,
-        boundaries={"kecamatan": queries.boundaries(session, "kecamatan"), "desa": queries.boundaries(session, "desa")})
+        boundaries={"kecamatan": queries.boundaries(session, "kecamatan"), "desa": queries.boundaries(session, "desa")},
+        timeline=timeline(session, settings, moment, tps=table, legs=board), voting_day=settings.voting_day)

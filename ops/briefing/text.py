@@ -1,6 +1,7 @@
 """The briefing's sections as plain rows, shared by the PDF and the HTML so both say the same thing."""
 from __future__ import annotations
 
+from ops import timeline
 from ops.briefing.content import BriefingContent
 from ops.clock import fmt_wib
 from ops.incidents import SEVERITY_LABEL, STATE_LABEL
@@ -65,6 +66,9 @@ def sections(c: BriefingContent, width: float) -> list[Section]:
                     + (f"; {len(open_items) - PERHATIAN_ROWS} lainnya di lampiran." if len(open_items) > PERHATIAN_ROWS
                        else "."), None, [], None))
     out.append(PAGE_BREAK)
+    out.append(("Linimasa operasi", ["Tonggak", "Jadwal", "Keadaan", "Capaian"],
+                [[x.label, timeline.when(x, c.voting_day), timeline.STATE_LABEL[x.state], timeline.describe(x) or "—"]
+                 for x in c.timeline], [w * .27, w * .2, w * .14, w * .39]))
     out.append(("Angka utama dibanding sebelumnya", ["Angka", "Sekarang", f"Pembanding: {c.previous_label}",
                                                       "Perubahan"],
                 [[label, number(now), number(before) if before is not None else "—", _change(now, before)]

@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from ops import calendar
 from ops import models as m
 from ops.clock import from_wib, utcnow, wib_at
 from ops.config import Settings, load_pola
@@ -43,6 +44,7 @@ def clear_operation(session: Session) -> None:
         session.execute(delete(model))
     # The simulator's bookmarks go with the events they describe, or a rebuilt demo would start with no history.
     session.execute(delete(m.OperationMeta).where(m.OperationMeta.key.like("simulator_%")))
+    calendar.clear(session)  # the demo runs on the settings' calendar, not one an earlier operation imported
     session.flush()
 
 

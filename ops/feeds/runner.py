@@ -8,6 +8,7 @@ import requests
 from sqlalchemy import select
 
 from ops import models as m
+from ops.calendar import effective_settings
 from ops.clock import load_clock
 from ops.config import Settings
 from ops.db import get_engine, session_scope
@@ -82,6 +83,7 @@ def run_feed(name: str, settings: Settings, http: requests.Session | None = None
         s.add(run)
         s.flush()
         run_id = run.id
+        settings = effective_settings(settings, s)  # the operation's imported calendar, if any
         ctx = FeedContext(settings, http or requests.Session(), clock.now(), load_reference(s, settings))
     parsed: Parsed | None = None
     try:

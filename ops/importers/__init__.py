@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterator
 
 from ops.importers.spreadsheet import restore
 from ops.importers.table import FileProblem, Limits, Table, read_table, shown
@@ -41,11 +41,13 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    removed: int = 0  # records the file replaced (a list that is the truth for the places it names)
     verified: int = 0
     codes: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
         return (f"{self.kind}: {self.rows} baris — {self.created} baru, {self.updated} diubah, {self.unchanged} tetap"
+                + (f", {self.removed} dihapus" if self.removed else "")
                 + (f", {self.verified} status verifikasi dicatat" if self.verified else ""))
 
 
@@ -114,6 +116,22 @@ def read_rows(settings, data: bytes, filename: str, columns: list[Column], progr
     return rows, problems
 
 
+def distinct(rows: list[tuple[int, dict]], column: str, problems: list[Problem]) -> Iterator[tuple[int, dict]]:
+    """The rows to check further: each value of `column` once (a repeat is a problem naming the row it repeats), and
+    none whose values could not be read (their problems are listed already)."""
+    seen: dict = {}
+    for row_no, r in rows:
+        value = r.get(column)
+        if value is None:
+            continue
+        if value in seen:
+            problems.append(Problem(row_no, column, f"{value} ganda (juga di baris {seen[value]})"))
+            continue
+        seen[value] = row_no
+        if not r["__bad__"]:
+            yield row_no, r
+
+
 def record_file(session, actor: str, entity: str, filename: str, report: ImportReport) -> None:
     """The audit entry for the file as a whole, beside the one per changed record."""
     from ops.audit import record
@@ -161,6 +179,17 @@ def boolean(raw: str) -> bool:
     if key in YES or key in NO:
         return key in YES
     raise ValueError(f"isi ya atau tidak ({'/'.join(YES)} atau {'/'.join(NO)})")
+
+
+def matching(pattern: str, reason: str):
+    """Text of a set shape (a code, a phone number): the whole value must match, else `reason` is what is wrong."""
+    shape = re.compile(pattern)
+
+    def parse(raw: str):
+        if not shape.fullmatch(raw):
+            raise ValueError(reason)
+        return raw
+    return parse
 
 
 # Characters that no spreadsheet cell can hold (XML 1.0 forbids them); tab and line breaks are text.

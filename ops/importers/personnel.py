@@ -8,20 +8,22 @@ from __future__ import annotations
 import re
 from typing import Callable
 
+import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ops import models as m
 from ops.audit import record, snapshot
 from ops.config import Settings
-from ops.importers import Column, ImportRejected, ImportReport, Problem, boolean, read_rows, record_file, text
+from ops.importers import (Column, ImportRejected, ImportReport, Problem, boolean, distinct, read_rows, record_file,
+                           text)
 
 FIELDS = ("name", "rank", "unit", "polsek_code", "role", "bko", "device_id")
 RANKS = ("BHARADA", "BHARATU", "BHARAKA", "BRIPDA", "BRIPTU", "BRIGPOL", "BRIPKA", "AIPDA", "AIPTU", "IPDA", "IPTU",
          "AKP", "KOMPOL", "AKBP", "KOMBES")
 
 
-def _nrp(raw: str):
+def parse_nrp(raw: str):
     if not re.fullmatch(r"[0-9]{8}", raw):
         raise ValueError("NRP harus 8 angka (dari Excel? format kolom nrp sebagai Teks agar nol di depan tetap)")
     return raw
@@ -35,14 +37,14 @@ def _rank(raw: str):
 
 
 COLUMNS = [
-    Column("nrp", _nrp),
-    Column("nama", text(120)),
-    Column("pangkat", _rank),
-    Column("satuan", text(80)),
-    Column("peran", text(40), help="mis. PAM TPS, Kapolsek, Patroli"),
-    Column("kode_polsek", text(20), required=False),
-    Column("bko", boolean, required=False, help="ya/tidak"),
-    Column("id_perangkat", text(40), required=False),
+    Column("nrp", parse_nrp, help="NRP 8 angka (format kolom sebagai Teks agar nol di depan tetap)"),
+    Column("nama", text(120), help="nama lengkap"),
+    Column("pangkat", _rank, help="pangkat, mis. BRIPKA, AIPDA, IPTU"),
+    Column("satuan", text(80), help="satuan asal, mis. Polsek Indralaya, Sat Samapta"),
+    Column("peran", text(40), help="mis. PAM TPS, Kapolsek, Patroli; PAM TPS diisi ke klaster pengamanan"),
+    Column("kode_polsek", text(20), required=False, help="Polsek tempat bertugas (kode dari daftar Polsek)"),
+    Column("bko", boolean, required=False, help="ya bila BKO dari Polda/Brimob, selain itu tidak"),
+    Column("id_perangkat", text(40), required=False, help="uniqueId pelacak Traccar yang dibawa personel ini"),
 ]
 
 
@@ -52,20 +54,11 @@ def import_personnel(session: Session, settings: Settings, data: bytes, filename
     polsek = set(session.scalars(select(m.Polsek.code)))
     devices = dict(session.execute(select(m.Personnel.device_id, m.Personnel.nrp)
                                    .where(m.Personnel.device_id.is_not(None))).all())
-    seen_nrp: dict[str, int] = {}
     seen_dev: dict[str, int] = {}
     in_file = {r.get("nrp") for _, r in rows}  # a tracker may move to another officer named in the same file
     clean = []
-    for row_no, r in rows:
-        nrp = r.get("nrp")
-        if nrp is None:
-            continue
-        if nrp in seen_nrp:
-            problems.append(Problem(row_no, "nrp", f"{nrp} ganda (juga di baris {seen_nrp[nrp]})"))
-            continue
-        seen_nrp[nrp] = row_no
-        if r["__bad__"]:
-            continue
+    for row_no, r in distinct(rows, "nrp", problems):
+        nrp = r["nrp"]
         ps = r.get("kode_polsek")
         if ps and ps not in polsek:
             problems.append(Problem(row_no, "kode_polsek", f"Polsek {ps} tidak dikenal; yang ada: "
@@ -111,3 +104,11 @@ def import_personnel(session: Session, settings: Settings, data: bytes, filename
     record_file(session, actor, "berkas_personel", filename, report)
     progress(1.0)
     return report
+
+
+def frame(session: Session, settings: Settings | None = None) -> pd.DataFrame:
+    """The roster in the import format."""
+    rows = [{"nrp": p.nrp, "nama": p.name, "pangkat": p.rank, "satuan": p.unit, "peran": p.role,
+             "kode_polsek": p.polsek_code or "", "bko": "ya" if p.bko else "tidak", "id_perangkat": p.device_id or ""}
+            for p in session.scalars(select(m.Personnel).order_by(m.Personnel.nrp))]
+    return pd.DataFrame(rows, columns=[c.name for c in COLUMNS])

@@ -1,14 +1,14 @@
 """Import of the KPU/Polres TPS list.
 
 Columns (CSV with a header row or the first sheet of an XLSX): kode_tps, kode_desa, nomor, alamat, lat, lon, dpt,
-kerawanan, akses, jarak_km; optional: waktu_tempuh_menit, kode_polsek, indikator (separated by ';'), verifikasi
-(belum, terverifikasi, perlu_cek).
+kerawanan, akses; optional: jarak_km and waktu_tempuh_menit (else from the Polsek headquarters), kode_polsek,
+indikator (separated by ';'), verifikasi (belum, terverifikasi, perlu_cek).
 """
 from __future__ import annotations
 
 from typing import Callable
 
-from shapely.geometry import Point
+import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,8 +16,10 @@ from ops import models as m
 from ops.audit import record, snapshot
 from ops.clock import utcnow
 from ops.config import Settings
-from ops.importers import (Column, ImportRejected, ImportReport, Problem, choice, number, read_rows, record_file,
-                           text)
+from ops.geo import route_km, travel_minutes
+from ops.importers import (Column, ImportRejected, ImportReport, Problem, choice, distinct, number, read_rows,
+                           record_file, text)
+from ops.importers.checks import area_problem, code_of, point_problem
 from ops.region import region_from_db
 
 KERAWANAN = {"kurang_rawan": "kurang_rawan", "rawan": "rawan", "sangat_rawan": "sangat_rawan"}
@@ -27,31 +29,35 @@ FIELDS = ("desa_code", "kecamatan_code", "number", "address", "lat", "lon", "dpt
           "polsek_code", "distance_km", "travel_min", "verification")
 
 
-def _code(parts: int):
-    def parse(raw: str):
-        bits = raw.split(".")
-        if len(bits) != parts or not all(b.isdigit() for b in bits):
-            raise ValueError("bentuk kode tidak sah (contoh " + ("16.10.04.2001.003" if parts == 5 else "16.10.04.2001")
-                             + ")")
-        return raw
-    return parse
+def travel(settings: Settings, hq: tuple[float, float] | None, lat: float, lon: float, akses: str,
+           km: float | None, minutes: float | None) -> tuple[float | None, float | None]:
+    """Distance and travel time from the Polsek: as the file gives them, else from its headquarters by road or river
+    (unknown while no Polsek covers the TPS)."""
+    if km is None and hq is not None:
+        km = round(route_km(hq[0], hq[1], lat, lon, akses), 1)
+    if minutes is None and km is not None:
+        minutes = round(travel_minutes(km, akses, settings.road_speed_kmh, settings.river_speed_kmh), 1)
+    return km, minutes
 
 
 COLUMNS = [
-    Column("kode_tps", _code(5), help="kode desa + nomor TPS 3 digit, mis. 16.10.04.2001.003"),
-    Column("kode_desa", _code(4), help="kode Kemendagri desa/kelurahan"),
-    Column("nomor", number(int, 1, 999)),
-    Column("alamat", text(200)),
-    Column("lat", number(float, -180, 180)),  # a lat/lon swap is named by the desa check below
-    Column("lon", number(float, -180, 180)),
-    Column("dpt", number(int, 1, 1000, " pemilih")),
-    Column("kerawanan", choice(KERAWANAN)),
-    Column("akses", choice(AKSES)),
-    Column("jarak_km", number(float, 0, 300, " km"), help="jarak tempuh dari Polsek"),
-    Column("waktu_tempuh_menit", number(float, 0, 1440, " menit"), required=False),
-    Column("kode_polsek", text(20), required=False),
-    Column("indikator", lambda raw: [x.strip() for x in text(1000)(raw).split(";") if x.strip()], required=False),
-    Column("verifikasi", choice(VERIFIKASI), required=False),
+    Column("kode_tps", code_of("tps"), help="kode desa + nomor TPS 3 digit, mis. 16.10.04.2001.003"),
+    Column("kode_desa", code_of("desa"), help="kode Kemendagri desa/kelurahan tempat TPS"),
+    Column("nomor", number(int, 1, 999), help="nomor TPS di desa itu (1-999)"),
+    Column("alamat", text(200), help="tempat TPS, mis. Halaman Balai Desa"),
+    Column("lat", number(float, -180, 180), help="lintang titik TPS (desimal, mis. -3.2451)"),  # a swap is named below
+    Column("lon", number(float, -180, 180), help="bujur titik TPS (desimal, mis. 104.6512)"),
+    Column("dpt", number(int, 1, 1000, " pemilih"), help="jumlah pemilih dalam DPT TPS ini"),
+    Column("kerawanan", choice(KERAWANAN), help="kurang_rawan, rawan atau sangat_rawan"),
+    Column("akses", choice(AKSES), help="darat, atau sungai bila logistik hanya bisa lewat sungai"),
+    Column("jarak_km", number(float, 0, 300, " km"), required=False,
+           help="jarak tempuh dari Polsek; kosong: dihitung dari titik markas Polsek"),
+    Column("waktu_tempuh_menit", number(float, 0, 1440, " menit"), required=False,
+           help="kosong: dari jarak dengan kecepatan darat atau sungai"),
+    Column("kode_polsek", text(20), required=False, help="kosong: Polsek yang membawahi kecamatannya"),
+    Column("indikator", lambda raw: [x.strip() for x in text(1000)(raw).split(";") if x.strip()], required=False,
+           help="indikator kerawanan, dipisah ;"),
+    Column("verifikasi", choice(VERIFIKASI), required=False, help="belum, terverifikasi atau perlu_cek"),
 ]
 
 
@@ -60,53 +66,37 @@ def import_tps(session: Session, settings: Settings, data: bytes, filename: str,
     """Validate every row, then upsert all in the caller's transaction; raises ImportRejected naming every bad row."""
     rows, problems = read_rows(settings, data, filename, COLUMNS, lambda f: progress(f * 0.5))
     region = region_from_db(session)
-    polsek = {p for p in session.scalars(select(m.Polsek.code))}
+    hq = {p.code: (p.hq_lat, p.hq_lon) for p in session.scalars(select(m.Polsek))}
     covers = dict(session.execute(select(m.PolsekKecamatan.kecamatan_code, m.PolsekKecamatan.polsek_code)).all())
-    seen: dict[str, int] = {}
-    tolerance_deg = settings.import_desa_tolerance_m / 111_000
     clean = []
-    for i, (row_no, r) in enumerate(rows):
+    for i, (row_no, r) in enumerate(distinct(rows, "kode_tps", problems)):
         if len(rows) > 1 and i % 500 == 0:
             progress(0.5 + 0.4 * i / len(rows))
-        if r.get("kode_tps") is None or r.get("kode_desa") is None:
-            continue
         code, desa = r["kode_tps"], r["kode_desa"]
-        if code in seen:
-            problems.append(Problem(row_no, "kode_tps", f"{code} ganda (juga di baris {seen[code]})"))
+        if reason := area_problem(region, desa, "desa", settings.kabupaten_code):
+            problems.append(Problem(row_no, "kode_desa", reason))
             continue
-        seen[code] = row_no
-        if r["__bad__"]:
-            continue
-        area = region.areas.get(desa)
-        if area is None or area.level not in ("desa", "kelurahan") or not desa.startswith(settings.kabupaten_code + "."):
-            problems.append(Problem(row_no, "kode_desa", f"{desa} bukan desa/kelurahan di wilayah operasi "
-                                                         f"({settings.kabupaten_code})"))
-            continue
+        area = region.areas[desa]
         if r.get("nomor") is not None and code != f"{desa}.{r['nomor']:03d}":
             problems.append(Problem(row_no, "kode_tps", f"{code} tidak sama dengan kode_desa + nomor ({desa}."
                                                         f"{r['nomor']:03d})"))
             continue
         if r.get("lat") is None or r.get("lon") is None:
             continue
-        geom = region.geometries.get(desa)
-        if geom is not None and geom.distance(Point(r["lon"], r["lat"])) > tolerance_deg:
-            if geom.distance(Point(r["lat"], r["lon"])) <= tolerance_deg:
-                problems.append(Problem(row_no, "lat/lon", "lat dan lon tertukar"))
-            else:
-                problems.append(Problem(row_no, "lat/lon", f"({r['lat']}, {r['lon']}) di luar desa {area.name} "
-                                                           f"(toleransi {settings.import_desa_tolerance_m:g} m)"))
+        if reason := point_problem(region, [desa], r["lat"], r["lon"], settings.import_desa_tolerance_m,
+                                   f"desa {area.name}"):
+            problems.append(Problem(row_no, "lat/lon", reason))
             continue
         ps = r.get("kode_polsek") or covers.get(area.parent_code)
-        if ps is not None and ps not in polsek:
+        if ps is not None and ps not in hq:
             problems.append(Problem(row_no, "kode_polsek", f"Polsek {ps} tidak dikenal"))
             continue
-        speed = settings.river_speed_kmh if r["akses"] == "sungai" else settings.road_speed_kmh
+        km, minutes = travel(settings, hq.get(ps), r["lat"], r["lon"], r["akses"], r.get("jarak_km"),
+                             r.get("waktu_tempuh_menit"))
         clean.append({"code": code, "desa_code": desa, "kecamatan_code": area.parent_code, "number": r["nomor"],
                       "address": r["alamat"], "lat": r["lat"], "lon": r["lon"], "dpt": r["dpt"],
                       "kerawanan": r["kerawanan"], "indikator": r.get("indikator") or [], "akses": r["akses"],
-                      "polsek_code": ps, "distance_km": r["jarak_km"],
-                      "travel_min": r.get("waktu_tempuh_menit") if r.get("waktu_tempuh_menit") is not None
-                      else round(r["jarak_km"] / speed * 60, 1),
+                      "polsek_code": ps, "distance_km": km, "travel_min": minutes,
                       "verification": r.get("verifikasi")})
     if problems:
         raise ImportRejected(problems)
@@ -142,3 +132,13 @@ def import_tps(session: Session, settings: Settings, data: bytes, filename: str,
     record_file(session, actor, "berkas_tps", filename, report)
     progress(1.0)
     return report
+
+
+def frame(session: Session, settings: Settings | None = None) -> pd.DataFrame:
+    """The TPS list in the import format."""
+    rows = [{"kode_tps": t.code, "kode_desa": t.desa_code, "nomor": t.number, "alamat": t.address, "lat": t.lat,
+             "lon": t.lon, "dpt": t.dpt, "kerawanan": t.kerawanan, "akses": t.akses, "jarak_km": t.distance_km,
+             "waktu_tempuh_menit": t.travel_min, "kode_polsek": t.polsek_code or "",
+             "indikator": "; ".join(t.indikator or []), "verifikasi": t.verification}
+            for t in session.scalars(select(m.Tps).order_by(m.Tps.code))]
+    return pd.DataFrame(rows, columns=[c.name for c in COLUMNS])

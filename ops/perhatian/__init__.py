@@ -7,6 +7,7 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
+from ops.calendar import effective_settings
 from ops.clock import as_utc, load_clock
 from ops.config import Settings
 from ops.db import get_engine, session_scope
@@ -32,6 +33,7 @@ def sync_now(settings: Settings, moment: dt.datetime | None = None) -> store.Syn
     """The worker's minute: evaluate at the operation clock and keep the stored items, events and outbox in line."""
     engine = get_engine(settings.database_url)
     with session_scope(engine) as session:
+        settings = effective_settings(settings, session)  # the operation's imported calendar, if any
         moment = as_utc(moment) if moment else load_clock(session).now()
         items, _ = evaluate(session, settings, moment)
         return store.sync(session, settings, items, moment)

@@ -61,10 +61,14 @@ def gather_facts(session: Session, settings: Settings, now: dt.datetime) -> dict
     legs = {lid: (stage, tps, arrive) for lid, stage, tps, arrive in session.execute(
         select(m.LogisticsLeg.id, m.LogisticsLeg.stage, m.LogisticsLeg.tps_code, m.LogisticsLeg.planned_arrive)
         .where(m.LogisticsLeg.stage.in_(("pps-tps", "tps-pps"))))}
+    for f in facts.values():
+        f.return_planned = False
     for stage, tps, arrive in legs.values():
         if stage == "pps-tps" and tps in facts:
             facts[tps].logistik_due = as_utc(arrive)
             facts[tps].logistik_planned = True
+        elif stage == "tps-pps" and tps in facts:
+            facts[tps].return_planned = True
     for row in _latest(session, (m.LogisticsEvent.leg_id, m.LogisticsEvent.state, m.LogisticsEvent.occurred_at),
                        m.LogisticsEvent.occurred_at, m.LogisticsEvent.leg_id, now,
                        m.LogisticsEvent.leg_id.in_(list(legs))):
@@ -74,6 +78,7 @@ def gather_facts(session: Session, settings: Settings, now: dt.datetime) -> dict
                 facts[tps].logistik_state = row.state
             else:
                 facts[tps].return_state = row.state
+    known = set(session.scalars(select(m.Stakeholder.desa_code).where(m.Stakeholder.desa_code.is_not(None))))
     met = set(session.scalars(select(m.CoordinationActivity.desa_code).where(
         m.CoordinationActivity.occurred_at <= now, m.CoordinationActivity.desa_code.is_not(None))))
     open_inc = _open_incidents(session, now)
@@ -93,6 +98,7 @@ def gather_facts(session: Session, settings: Settings, now: dt.datetime) -> dict
         m.RecapProgress.region_code, now)}
     for f in facts.values():
         f.desa_coordinated = f.desa_code in met
+        f.desa_known = f.desa_code in known
         f.open_incidents = open_inc.get(f.code, [])
         f.warning_active = f.kecamatan_code in warned
         # BMKG forecasts per desa, Open-Meteo per kecamatan.
@@ -138,6 +144,8 @@ def _personnel(session, settings: Settings, facts: dict[str, TpsFacts], now: dt.
         for code, _, _ in members:
             f = facts[code]
             f.personnel_required, f.personnel_assigned = required, len(people)
+            # A TPS outside any guard cluster with nobody assigned has no deployment plan yet.
+            f.personnel_planned = bool(people) or f.cluster_code is not None
             f.personnel_on_site, f.silent_devices = on_site, silent_n
 
 

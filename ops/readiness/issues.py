@@ -28,7 +28,10 @@ def _mm(f: dict) -> str:
 
 # kind -> (short label, sentence from facts). Keep this the one list: counts, tables and the briefing all read it.
 ISSUES: dict[str, tuple[str, Callable[[dict], str]]] = {
-    # sebelum
+    # sebelum. A "tanpa_rencana" kind says the plan is missing, not that the field failed it.
+    "personel_tanpa_rencana": ("belum ada rencana penugasan personel PAM",
+                               lambda f: f"belum ada rencana penugasan: TPS belum masuk klaster pengamanan "
+                                         f"({f['required']} personel menurut pola)"),
     "personel_kurang": ("personel PAM kurang dari pola",
                         lambda f: f"personel PAM {f['assigned']} dari {f['required']} menurut pola"),
     "logistik_tanpa_rencana": ("belum ada rencana logistik ke TPS",
@@ -39,6 +42,9 @@ ISSUES: dict[str, tuple[str, Callable[[dict], str]]] = {
                            lambda f: f"kotak suara terlambat: dijadwalkan tiba {_t(f['due'])}"),
     "logistik_belum_berangkat": ("kotak suara belum berangkat",
                                  lambda f: f"kotak suara belum berangkat (jadwal tiba {_t(f['due'])})"),
+    "koordinasi_tanpa_rencana": ("belum ada rencana koordinasi: pemangku desa belum tercatat",
+                                 lambda f: "belum ada rencana koordinasi: belum ada kepala desa/lurah, PPS atau tokoh "
+                                           "desa ini yang tercatat"),
     "koordinasi_belum": ("belum ada koordinasi dengan kepala desa/PPS",
                          lambda f: "belum ada koordinasi dengan kepala desa/PPS"),
     "rute_peringatan": ("jalur sungai: peringatan dini BMKG", lambda f: "jalur sungai: peringatan dini BMKG aktif"),
@@ -62,6 +68,8 @@ ISSUES: dict[str, tuple[str, Callable[[dict], str]]] = {
                           lambda f: ("hujan petir" if f.get("thunder") else "hujan lebat")
                                     + f" {_mm(f)} diprakirakan {_t(f['at'])}, saat pemungutan/penghitungan"),
     # sesudah
+    "kotak_kembali_tanpa_rencana": ("belum ada rencana pengembalian kotak suara",
+                                    lambda f: "belum ada rencana pengembalian kotak suara dari TPS ini ke PPS"),
     "kotak_belum_dikirim": ("kotak suara belum dikirim dari TPS", lambda f: "kotak suara belum dikirim dari TPS"),
     "kotak_belum_diterima": ("kotak suara belum diterima PPK", lambda f: "kotak suara belum diterima PPK"),
     "rekap_kurang": ("Sirekap kecamatan belum lengkap", lambda f: f"Sirekap kecamatan {f['persen']:.0f}%"),

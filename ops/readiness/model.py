@@ -30,11 +30,14 @@ class TpsFacts:
     personnel_assigned: int = 0
     personnel_on_site: int = 0
     silent_devices: int = 0
+    personnel_planned: bool = True  # the TPS is in a guard cluster, or someone is assigned to it
     logistik_planned: bool = True  # a PPS -> TPS leg exists in the plan
+    return_planned: bool = True  # a TPS -> PPS leg exists in the plan
     logistik_state: str | None = None  # latest state of the PPS -> TPS leg
     logistik_due: dt.datetime | None = None
     return_state: str | None = None  # latest state of the TPS -> PPS leg
     desa_coordinated: bool = False
+    desa_known: bool = True  # someone of the desa (kepala desa, PPS, tokoh …) is recorded to coordinate with
     open_incidents: list[str] = field(default_factory=list)  # severities
     warning_active: bool = False
     heavy_rain_at: dt.datetime | None = None  # first heavy slot ahead (river route risk before voting day)
@@ -87,7 +90,9 @@ def reached(status: str | None, target: str) -> bool:
 
 def sebelum(f: TpsFacts, now: dt.datetime, t: Times) -> list[Component]:
     comps = []
-    if f.personnel_required:
+    if f.personnel_required and not f.personnel_planned:
+        comps.append(Component("personel", 0.0, (Issue("personel_tanpa_rencana", {"required": f.personnel_required}),)))
+    elif f.personnel_required:
         share = min(1.0, f.personnel_assigned / f.personnel_required)
         comps.append(Component("personel", share, () if share >= 1 else (
             Issue("personel_kurang", {"assigned": f.personnel_assigned, "required": f.personnel_required}),)))
@@ -101,8 +106,8 @@ def sebelum(f: TpsFacts, now: dt.datetime, t: Times) -> list[Component]:
         comps.append(Component("logistik", 0.0, (Issue("logistik_terlambat", {"due": f.logistik_due}),)))
     else:
         comps.append(Component("logistik", 0.5, (Issue("logistik_belum_berangkat", {"due": f.logistik_due}),)))
-    comps.append(Component("koordinasi", 1.0 if f.desa_coordinated else 0.0,
-                           () if f.desa_coordinated else (Issue("koordinasi_belum"),)))
+    comps.append(Component("koordinasi", 1.0 if f.desa_coordinated else 0.0, () if f.desa_coordinated else (
+        Issue("koordinasi_belum" if f.desa_known else "koordinasi_tanpa_rencana"),)))
     if f.akses == "sungai":
         risks = []
         if f.warning_active:
@@ -124,13 +129,15 @@ def pemungutan(f: TpsFacts, now: dt.datetime, t: Times, heavy_rain_mm: float) ->
         return [Component(name, None, (Issue("belum_waktunya", {"from": t.day_start}),)) for name in PEMUNGUTAN_PARTS]
     comps = []
     guards_due = t.opening - dt.timedelta(hours=1)
-    if now >= guards_due and f.personnel_required:
+    if not (now >= guards_due and f.personnel_required):
+        comps.append(Component("di_lokasi", None, (Issue("belum_waktunya", {"from": guards_due}),)))
+    elif not f.personnel_planned:  # nobody can be on site where nobody was assigned: the plan is missing
+        comps.append(Component("di_lokasi", 0.0, (Issue("personel_tanpa_rencana", {"required": f.personnel_required}),)))
+    else:
         share = min(1.0, f.personnel_on_site / f.personnel_required)
         comps.append(Component("di_lokasi", share, () if share >= 1 else (Issue("di_lokasi_kurang", {
             "missing": f.personnel_required - f.personnel_on_site, "required": f.personnel_required,
             "silent": f.silent_devices}),)))
-    else:
-        comps.append(Component("di_lokasi", None, (Issue("belum_waktunya", {"from": guards_due}),)))
     if now >= t.opening:
         ok = reached(f.status, "dibuka")
         comps.append(Component("dibuka", 1.0 if ok else 0.0,
@@ -168,7 +175,8 @@ def sesudah(f: TpsFacts, now: dt.datetime, t: Times) -> list[Component]:
         return [Component("kotak_kembali", None, (Issue("belum_waktunya", {"from": t.closing}),))]
     sent = reached(f.status, "kotak_dikirim") or f.return_state in ("tiba", "diserahkan")
     received = reached(f.status, "kotak_diterima_ppk")
-    comps = [Component("kotak_kembali", 1.0 if sent else 0.0, () if sent else (Issue("kotak_belum_dikirim"),)),
+    comps = [Component("kotak_kembali", 1.0 if sent else 0.0, () if sent else (
+                 Issue("kotak_belum_dikirim" if f.return_planned else "kotak_kembali_tanpa_rencana"),)),
              Component("diterima_ppk", 1.0 if received else 0.0, () if received else (Issue("kotak_belum_diterima"),))]
     if f.recap_persen is not None:
         comps.append(Component("rekap", f.recap_persen / 100, () if f.recap_persen >= 100 else (
