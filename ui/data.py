@@ -15,6 +15,7 @@ from ops.freshness import feed_states as feed_states_of
 from ops.headline import headline as headline_of
 from ops.places import load_names
 from ops.tps_detail import tps_detail as tps_detail_of
+from ui import outage
 
 
 @st.cache_resource
@@ -31,7 +32,10 @@ def settings():
 
 
 def schema_ready() -> bool:
-    return has_schema(engine())
+    with outage.guard():  # every page opens here: a database that does not answer is said so, not a crash
+        ready = has_schema(engine())
+    outage.ended()
+    return ready
 
 
 def moment_key(moment: dt.datetime) -> str:
@@ -44,7 +48,7 @@ def now() -> dt.datetime:
     replay = st.session_state.get("replay_at")
     if replay is not None:
         return replay
-    with session_scope(engine()) as s:
+    with outage.guard(), session_scope(engine()) as s:
         return load_clock(s).now()
 
 
@@ -57,7 +61,8 @@ def cached(fn):
 
     def call(*args):
         # The database URL is part of the key: a cached answer never crosses databases.
-        return run(get_settings().database_url, fn.__module__ + "." + fn.__name__, *args)
+        with outage.guard():
+            return run(get_settings().database_url, fn.__module__ + "." + fn.__name__, *args)
 
     return call
 

@@ -14,6 +14,7 @@ from ops.db import get_engine, session_scope
 from ops.feeds.base import FeedContext, FeedError, Parsed
 from ops.feeds.registry import get_feed
 from ops.freshness import run_state
+from ops.lease import LeaseLost
 
 
 class FeedFailed(Exception):
@@ -92,7 +93,10 @@ def run_feed(name: str, settings: Settings, http: requests.Session | None = None
         with session_scope(engine) as s:
             rows = feed.store(s, parsed, ctx)
             if fence is not None:
-                fence(s)
+                try:
+                    fence(s)
+                except LeaseLost as e:  # recorded in the fence's own words: why this run stored nothing
+                    raise FeedError(str(e)) from e
             run = s.get(m.FeedRun, run_id)
             run.finished_at, run.ok, run.rows = clock.now(), True, rows
             run.rejected, run.failed, run.error = len(parsed.rejects), parsed.failed_count, summary(parsed.problems)
