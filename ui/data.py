@@ -157,6 +157,17 @@ coordination_activities = at_moment(_plain(coordination.activities))
 newest_events = at_moment(_plain(events.newest_events))
 tps_detail = at_moment(lambda session, settings, moment, code: tps_detail_of(session, settings, code, moment))
 discharge_trend = at_moment(weather.discharge_trend)
+
+
+def _coverage(session, settings, moment):
+    return weather.forecast_coverage(session, moment)
+
+
+_forecast_coverage = at_moment(_coverage)
+
+
+def forecast_coverage() -> pd.DataFrame:
+    return _forecast_coverage(moment_key(now()))
 polsek_names = cached(queries.polsek_names)
 desa_names = cached(queries.desa_names)
 
