@@ -195,12 +195,22 @@ def tps_readiness(moment_iso: str) -> pd.DataFrame:
 
 def _perhatian(session, settings, moment) -> list:
     key = moment_key(moment)
-    items, _ = perhatian.current(session, settings, moment, tps=tps_readiness(key), legs=leg_board(key),
-                                 river=river_legs(key))
+    items, _ = perhatian.evaluate(session, settings, moment, tps=tps_readiness(key), legs=leg_board(key),
+                                  river=river_legs(key))
     return items
 
 
-perhatian_items = at_moment(_perhatian)
+_perhatian_evaluated = at_moment(_perhatian)
+
+
+def perhatian_items(key: str) -> list:
+    """The items of the minute `key` (evaluated once a minute, cached) with their state as it stands now — read
+    fresh, so a Tangani shows at once; in replay, as it stood at the replayed moment."""
+    items = _perhatian_evaluated(key)
+    replay = st.session_state.get("replay_at")
+    with session_scope(engine()) as s:
+        return sorted(perhatian.store.annotate(s, items, replay if replay is not None else now()),
+                      key=perhatian.model.rank_key)
 
 
 def delivery_state() -> list[dict]:
