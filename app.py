@@ -1,6 +1,7 @@
 """Posko Pilkada: page config and navigation only."""
 import streamlit as st
 
+from ui import outage
 from ui.runtime import ensure_scheduler
 
 st.set_page_config(page_title="Posko Pilkada", page_icon=":material/shield:", layout="wide")
@@ -29,9 +30,11 @@ pages = {
         st.Page("views/admin.py", title="Pengguna & audit", icon=":material/admin_panel_settings:", url_path="admin"),
     ],
 }
-ensure_scheduler()  # feeds run inside this server unless a worker holds the scheduler lease
+ensure_scheduler()  # only with run_scheduler_in_app (a single-process setup); `python -m ops worker` runs the jobs
 if st.query_params.get("layar") == "dinding":
     # The kiosk URL /?layar=dinding opens the wall as the only page, with no navigation.
-    st.navigation([st.Page("views/dinding.py", title="Layar dinding", default=True)], position="hidden").run()
+    page = st.navigation([st.Page("views/dinding.py", title="Layar dinding", default=True)], position="hidden")
 else:
-    st.navigation(pages, expanded=True).run()
+    page = st.navigation(pages, expanded=True)
+with outage.guard():  # a database that stops answering mid-page is said so in words, and retried
+    page.run()

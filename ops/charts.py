@@ -257,11 +257,11 @@ def problem_bars(tps: pd.DataFrame, names: dict[str, str], phase: str, threshold
     fig.add_trace(go.Scatter(y=[names.get(k, k) for k in order.index], x=ends.values, mode="text",
                              text=[f" {v} TPS" if v else " siap semua" for v in order.values], textposition="middle right",
                              textfont={"size": font_size - 1, "color": fg}, showlegend=False, hoverinfo="skip"))
-    fig.update_layout(barmode="stack", height=height, margin={"l": 0, "r": 70, "t": 10, "b": 0},
+    fig.update_layout(barmode="stack", height=height, margin={"l": 0, "r": 90, "t": 10, "b": 0},
                       font={"family": FONT, "size": font_size, "color": fg},
-                      legend={"orientation": "h", "y": -0.08, "font": {"size": font_size - 1, "color": fg}},
-                      paper_bgcolor="#0b1620" if dark else "white", plot_bgcolor="#0b1620" if dark else "white",
-                      xaxis_title="TPS bermasalah")
+                      legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0, "xanchor": "left",
+                              "font": {"size": font_size - 1, "color": fg}},
+                      paper_bgcolor="#0b1620" if dark else "white", plot_bgcolor="#0b1620" if dark else "white")
     fig.update_xaxes(gridcolor="#37474f" if dark else "#eceff1", tickfont={"color": fg})
     fig.update_yaxes(tickfont={"size": font_size, "color": fg}, automargin=True)
     return fig

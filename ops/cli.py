@@ -42,6 +42,11 @@ def _parser() -> argparse.ArgumentParser:
     tp = sub.add_parser("template", help="write the template of a list: header, an example row, in XLSX a guide")
     tp.add_argument("kind", choices=tuple(KINDS))
     tp.add_argument("file", help="where to write; .csv or .xlsx decides the format")
+    bk = sub.add_parser("backup", help="write a consistent snapshot of the database to a file")
+    bk.add_argument("--out", required=True, help="the backup file (SQLite: a database file; PostgreSQL: pg_dump -Fc)")
+    rs = sub.add_parser("restore", help="replace the database's content with a backup")
+    rs.add_argument("file")
+    rs.add_argument("--yes", action="store_true", help="replace a database that already holds data")
     us = sub.add_parser("user", help="add a user or change one (password read from OPS_NEW_PASSWORD or asked)")
     us.add_argument("username")
     us.add_argument("--role", choices=("viewer", "operator", "commander", "admin"))
@@ -52,7 +57,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    from ops.db import DatabaseError
+    from sqlalchemy.exc import DBAPIError
+
+    from ops.backup import BackupError
+    from ops.db import DatabaseError, cause, is_outage, safe_url, unreachable
     from ops.region import RegionDataError
 
     try:
@@ -62,8 +70,13 @@ def main(argv: list[str] | None = None) -> int:
 
             settings = current_settings(settings)  # the operation's own calendar, once imported
         return COMMANDS[args.command](args, settings)
-    except (ConfigError, DatabaseError, RegionDataError) as e:
+    except (ConfigError, DatabaseError, RegionDataError, BackupError) as e:
         print(f"error: {e}", file=sys.stderr)
+        return EXIT_FAIL
+    except DBAPIError as e:  # the edge: one line that names the database, never a traceback
+        url = get_settings().database_url
+        print("error: " + (unreachable(url, e) if is_outage(e) else f"database {safe_url(url)}: {cause(e)}"),
+              file=sys.stderr)
         return EXIT_FAIL
     except KeyboardInterrupt:
         return 130
@@ -349,8 +362,26 @@ def cmd_notify(args, settings) -> int:
     return 0
 
 
+def cmd_backup(args, settings) -> int:
+    from ops.backup import backup
+
+    result = backup(settings, args.out)
+    print(f"backup of the {result.kind} database written: {result.path} ({result.size:,} bytes)")
+    return 0
+
+
+def cmd_restore(args, settings) -> int:
+    from ops.backup import restore
+    from ops.db import safe_url
+
+    kind = restore(settings, args.file, overwrite=args.yes)
+    print(f"{args.file} restored into {safe_url(settings.database_url)} ({kind})")
+    return 0
+
+
 COMMANDS = {"alerts": cmd_alerts, "notify": cmd_notify, "import": cmd_import, "export": cmd_export, "user": cmd_user,
             "init": cmd_init, "status": cmd_status, "fetch": cmd_fetch, "worker": cmd_worker,
-            "clock": cmd_clock, "briefing": cmd_briefing, "template": cmd_template}
+            "clock": cmd_clock, "briefing": cmd_briefing, "backup": cmd_backup, "restore": cmd_restore,
+            "template": cmd_template}
 # Commands that work on the operation: they run with its imported calendar applied to the settings.
 ON_THE_OPERATION = ("alerts", "notify", "import", "export", "status", "fetch", "briefing")

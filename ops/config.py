@@ -134,6 +134,13 @@ class Settings(BaseSettings):
     briefing_time: dt.time = Field(dt.time(6, 0), description="Time of day (WIB) the scheduler writes the daily briefing.")
     chromium_path: str = Field("", description="Chromium or Chrome used to draw the briefing's charts; empty searches PATH for chromium, chromium-browser, google-chrome.")
 
+    # --- scheduler and worker ---
+    scheduler_lease_seconds: float = Field(90.0, description="How long the scheduler lease lasts without renewal; a worker that stops renewing (died, frozen) loses it after this and another takes over.", gt=0)
+    scheduler_renew_seconds: float = Field(30.0, description="How often the lease holder renews the lease (well under scheduler_lease_seconds).", gt=0)
+    job_poll_seconds: float = Field(2.0, description="How often the lease holder looks for queued work (a briefing asked for from the Laporan harian page).", gt=0)
+    db_retry_seconds: float = Field(5.0, description="When the database does not answer: the worker's first wait before trying again (doubling up to db_retry_max_seconds); pages and the wall try again at this interval.", gt=0)
+    db_retry_max_seconds: float = Field(60.0, description="Longest wait of the worker between tries of a database that does not answer.", gt=0)
+
     # --- dashboard ---
     map_tiles: str = Field("", description="Tile URL template ({z}/{x}/{y}) for a basemap under the map. Empty: blank background with boundaries (works offline).")
     ui_refresh_seconds: int = Field(30, description="How often live panels refresh.", ge=5)
@@ -141,7 +148,7 @@ class Settings(BaseSettings):
     wall_scale: float = Field(1.0, description="Size of the wall's charts: 1 for a 1920x1080 screen, 2 for 4K without browser zoom (?skala= in the URL overrides).", gt=0)
     wall_rotate_seconds: int = Field(20, description="Seconds each wall view stays on screen; data is re-read at every turn.", ge=3)
     cache_ttl_seconds: int = Field(20, description="How long the dashboard caches query results.", ge=0)
-    run_scheduler_in_app: bool = Field(True, description="Run the scheduler inside the Streamlit server when no worker holds the lease.")
+    run_scheduler_in_app: bool = Field(False, description="Single-process setup: the Streamlit server also runs the scheduler while no worker holds the lease. Normally off: `python -m ops worker` runs it and the server only reads.")
 
     @field_validator("wall_views")
     @classmethod

@@ -1,7 +1,9 @@
-"""APScheduler jobs; exactly one scheduler at a time across processes, held by a lease row in the database.
+"""APScheduler jobs, run by exactly one process at a time: the holder of the lease (`ops.lease`).
 
-The worker (`python -m ops worker`) and the dashboard's in-process scheduler both ask for the lease; whoever holds it
-renews it every LEASE_RENEW seconds; a holder that dies loses it after LEASE_SECONDS and another may take over.
+`python -m ops worker` is the scheduler's home: it waits for the database, takes the lease when it is free, runs the
+feeds, the daily briefing and the job queue, and on SIGTERM hands the lease back and ends at once. A job that is still
+waiting on a slow source then finds its token gone and stores nothing. The dashboard server only reads, unless
+`run_scheduler_in_app` makes it the scheduler's home as well (a single-process setup).
 """
 from __future__ import annotations
 
@@ -9,59 +11,25 @@ import datetime as dt
 import logging
 import os
 import signal
-import socket
+import sys
 import threading
+from typing import Callable, NoReturn
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
-from ops import models as m
+from ops import jobs
 from ops.calendar import current_settings
-from ops.clock import WIB, as_utc, utcnow
+from ops.clock import WIB, utcnow
 from ops.config import Settings
-from ops.db import get_engine, session_scope, upgrade
+from ops.db import DatabaseError, cause, get_engine, is_outage, session_scope, unreachable, upgrade
 from ops.feeds.registry import all_feeds
 from ops.feeds.runner import FeedFailed, run_feed
+from ops.lease import LeaseLost, fence, holder_id, lease_holder, live_holder, release_lease, try_lease
 
+__all__ = ["LeasedScheduler", "build_scheduler", "feeds_to_run", "lease_holder", "live_holder", "run_worker",
+           "try_lease"]
 log = logging.getLogger("ops.scheduler")
-LEASE_NAME = "scheduler"
-LEASE_SECONDS = 90
-LEASE_RENEW = 30
-
-
-def holder_id(kind: str) -> str:
-    return f"{kind}@{socket.gethostname()}:{os.getpid()}"
-
-
-def try_lease(settings: Settings, holder: str, now: dt.datetime | None = None) -> bool:
-    """Take or renew the lease; False when another live holder has it."""
-    now = now or utcnow()
-    with session_scope(get_engine(settings.database_url)) as s:
-        row = s.get(m.SchedulerLease, LEASE_NAME, with_for_update=True)
-        if row is None:
-            s.add(m.SchedulerLease(name=LEASE_NAME, holder=holder, expires_at=now + dt.timedelta(seconds=LEASE_SECONDS)))
-            try:
-                s.flush()
-            except Exception:  # another process inserted first
-                return False
-            return True
-        if row.holder != holder and as_utc(row.expires_at) > now:
-            return False
-        row.holder, row.expires_at = holder, now + dt.timedelta(seconds=LEASE_SECONDS)
-        return True
-
-
-def release_lease(settings: Settings, holder: str) -> None:
-    with session_scope(get_engine(settings.database_url)) as s:
-        row = s.get(m.SchedulerLease, LEASE_NAME)
-        if row is not None and row.holder == holder:
-            s.delete(row)
-
-
-def lease_holder(settings: Settings) -> tuple[str, dt.datetime] | None:
-    with session_scope(get_engine(settings.database_url)) as s:
-        row = s.scalar(select(m.SchedulerLease).where(m.SchedulerLease.name == LEASE_NAME))
-        return (row.holder, as_utc(row.expires_at)) if row else None
 
 
 def demo_mode(settings: Settings) -> bool:
@@ -80,39 +48,77 @@ def feeds_to_run(settings: Settings) -> list[str]:
     return [name for name, f in all_feeds().items() if name != "simulator" and f.enabled(settings)]
 
 
-def _job(name: str, settings: Settings):
-    def run():
+def _guarded(what: str, work: Callable[[], None]) -> Callable[[], None]:
+    """One log line instead of APScheduler's traceback when the database is away or the lease moved on."""
+    def run() -> None:
         try:
-            result = run_feed(name, settings)
+            work()
+        except LeaseLost as e:
+            log.warning("%s: %s", what, e)
+        except DBAPIError as e:
+            if not is_outage(e):
+                raise
+            log.warning("%s: database not answering (%s)", what, cause(e))
+    return run
+
+
+def _feed_job(name: str, settings: Settings, token: str) -> Callable[[], None]:
+    def work() -> None:
+        try:
+            result = run_feed(name, settings, fence=fence(token))
             log.info("feed %s: %s rows", name, result.rows)
         except FeedFailed as e:
             log.warning("feed %s failed: %s", name, e)
-    return run
+    return _guarded(f"feed {name}", work)
 
 
-def build_scheduler(settings: Settings) -> BackgroundScheduler:
-    sched = BackgroundScheduler(timezone=WIB, job_defaults={"coalesce": True, "max_instances": 1,
-                                                             "misfire_grace_time": 120})
-    for name in feeds_to_run(settings):
-        minutes = settings.feed_intervals.get(name, 60)
-        sched.add_job(_job(name, settings), "interval", minutes=minutes, id=f"feed:{name}", name=f"feed {name}",
-                      next_run_time=dt.datetime.now(WIB) + dt.timedelta(seconds=2), replace_existing=True)
-    # The morning briefing, in WIB whatever the server's zone; an hour's grace if the Posko PC was asleep at 06:00.
-    sched.add_job(_briefing_job(settings), "cron", hour=settings.briefing_time.hour,
-                  minute=settings.briefing_time.minute, timezone=WIB, id="briefing:daily",
-                  name="laporan harian", misfire_grace_time=3600, replace_existing=True)
-    return sched
-
-
-def _briefing_job(settings: Settings):
-    def run() -> None:
+def _briefing_job(settings: Settings, token: str) -> Callable[[], None]:
+    def work() -> None:
         from ops.briefing import BriefingError, make_briefing
         try:
-            result = make_briefing(settings, kind="terjadwal", made_by="penjadwal")
+            result = make_briefing(settings, kind="terjadwal", made_by="penjadwal", fence=fence(token))
             log.info("daily briefing %s written: %s", result.id, result.pdf)
         except BriefingError as e:
             log.error("daily briefing not written: %s", e)
-    return run
+    return _guarded("daily briefing", work)
+
+
+def _perhatian_job(settings: Settings, token: str) -> Callable[[], None]:
+    """Every minute: evaluate Perhatian at the operation clock, keep the items (escalating the untaken), and deliver the
+    messages due. Both are fenced: a holder that lost the lease neither writes items nor sends messages."""
+    def work() -> None:
+        from ops import perhatian
+        from ops.perhatian.notify import deliver_due
+
+        report = perhatian.sync_now(settings, fence=fence(token))
+        delivered = deliver_due(get_engine(settings.database_url), settings, fence=fence(token))
+        log.info("perhatian: %s; sent %s, waiting %s%s", report, delivered.sent or 0, delivered.waiting,
+                 "".join(f"; {c} failed: {e}" for c, e in delivered.failed.items()))
+    return _guarded("perhatian", work)
+
+
+def _queue_job(settings: Settings, token: str) -> Callable[[], None]:
+    return _guarded("job queue", lambda: jobs.run_queued(settings, fence(token)))
+
+
+def build_scheduler(settings: Settings, token: str) -> BackgroundScheduler:
+    """The jobs of one lease holding: every write they make is fenced by `token`."""
+    sched = BackgroundScheduler(timezone=WIB, job_defaults={"coalesce": True, "max_instances": 1,
+                                                             "misfire_grace_time": 120})
+    soon = dt.datetime.now(WIB) + dt.timedelta(seconds=2)
+    for name in feeds_to_run(settings):
+        minutes = settings.feed_intervals.get(name, 60)
+        sched.add_job(_feed_job(name, settings, token), "interval", minutes=minutes, id=f"feed:{name}",
+                      name=f"feed {name}", next_run_time=soon, replace_existing=True)
+    # The morning briefing, in WIB whatever the server's zone; an hour's grace if the Posko PC was asleep at 06:00.
+    sched.add_job(_briefing_job(settings, token), "cron", hour=settings.briefing_time.hour,
+                  minute=settings.briefing_time.minute, timezone=WIB, id="briefing:daily",
+                  name="laporan harian", misfire_grace_time=3600, replace_existing=True)
+    sched.add_job(_perhatian_job(settings, token), "interval", minutes=1, id="perhatian", name="perhatian",
+                  next_run_time=soon, replace_existing=True)
+    sched.add_job(_queue_job(settings, token), "interval", seconds=settings.job_poll_seconds, id="jobs:queue",
+                  name="antrean pekerjaan", next_run_time=soon, replace_existing=True)
+    return sched
 
 
 class LeasedScheduler:
@@ -121,6 +127,7 @@ class LeasedScheduler:
     def __init__(self, settings: Settings, kind: str):
         self.settings, self.holder = settings, holder_id(kind)
         self.scheduler: BackgroundScheduler | None = None
+        self.token: str | None = None
         self.stop_event = threading.Event()
         self.thread = threading.Thread(target=self._loop, name="ops-lease", daemon=True)
 
@@ -131,42 +138,85 @@ class LeasedScheduler:
     def _loop(self) -> None:
         while not self.stop_event.is_set():
             try:
-                held = try_lease(self.settings, self.holder)
-            except Exception as e:  # the database may be briefly unavailable: try again next round
-                log.warning("lease check failed: %s", e)
-                held = False
-            if held and self.scheduler is None:
-                log.info("%s holds the scheduler lease; starting jobs: %s", self.holder, feeds_to_run(self.settings))
-                self.scheduler = build_scheduler(current_settings(self.settings))  # the imported briefing time
-                self.scheduler.start()
-            elif not held and self.scheduler is not None:
-                log.warning("%s lost the scheduler lease; stopping jobs", self.holder)
-                self.scheduler.shutdown(wait=False)
-                self.scheduler = None
-            self.stop_event.wait(LEASE_RENEW)
+                token = try_lease(self.settings, self.holder)
+                if token != self.token:
+                    self._hand_over(token)
+            except DBAPIError as e:
+                # Keep what runs: if another process takes over meanwhile, the fence refuses this one's writes.
+                log.warning("lease check failed, database not answering: %s", cause(e))
+            except Exception:  # never let the lease thread die: the next round tries again
+                log.exception("lease check failed")
+            self.stop_event.wait(self.settings.scheduler_renew_seconds)
+
+    def _hand_over(self, token: str | None) -> None:
+        if self.scheduler is not None:
+            log.warning("%s lost the scheduler lease; stopping jobs", self.holder)
+            self.scheduler.shutdown(wait=False)  # a job still running is fenced out by its old token
+            self.scheduler = None
+        self.token = None
+        if token is None:
+            return
+        log.info("%s holds the scheduler lease; starting jobs: %s", self.holder, feeds_to_run(self.settings))
+        requeued = jobs.requeue_abandoned(self.settings, fence(token))
+        if requeued:
+            log.info("%s job(s) left running by the previous holder queued again", requeued)
+        self.scheduler = build_scheduler(current_settings(self.settings), token)  # the imported briefing time
+        self.scheduler.start()
+        self.token = token  # only now: a failure above is tried again next round
 
     def stop(self) -> None:
+        """Stop at once: running jobs are not waited for; releasing the lease fences them out."""
         self.stop_event.set()
         if self.scheduler is not None:
-            self.scheduler.shutdown(wait=True)
+            self.scheduler.shutdown(wait=False)
             self.scheduler = None
-        release_lease(self.settings, self.holder)
+        try:
+            release_lease(self.settings, self.holder)
+        except DBAPIError as e:
+            log.warning("lease not handed back (database not answering: %s); it expires by itself", cause(e))
 
     @property
     def running(self) -> bool:
         return self.scheduler is not None
 
 
-def run_worker(settings: Settings) -> int:
+def wait_for_database(settings: Settings, stop: threading.Event) -> bool:
+    """Create or upgrade the schema, waiting for a database that does not answer; False when stopped meanwhile."""
+    engine = get_engine(settings.database_url)  # a URL that cannot be used is a mistake to fix, not to wait out
+    delay = settings.db_retry_seconds
+    while not stop.is_set():
+        try:
+            upgrade(engine)
+            return True
+        except (DatabaseError, DBAPIError) as e:  # DatabaseError: check_connection found no server
+            if isinstance(e, DBAPIError) and not is_outage(e):
+                raise
+            text = str(e) if isinstance(e, DatabaseError) else unreachable(settings.database_url, e)
+            log.warning("%s; trying again in %.1f s", text, delay)
+            stop.wait(delay)
+            delay = min(delay * 2, settings.db_retry_max_seconds)
+    return False
+
+
+def run_worker(settings: Settings) -> NoReturn:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    upgrade(get_engine(settings.database_url))
-    current = lease_holder(settings)
-    if current and current[1] > utcnow():
-        log.info("lease held by %s until %s; waiting to take over", current[0], current[1].isoformat())
-    worker = LeasedScheduler(settings, "worker").start()
+    # Alembic's plugin list at every try and APScheduler's two lines per job run (the queue: every job_poll_seconds)
+    # would bury the lines that say something; the jobs log their own outcome.
+    for noisy in ("alembic", "apscheduler"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     done = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: done.set())
-    done.wait()
-    worker.stop()
-    return 0
+    if wait_for_database(settings, done) and not done.is_set():
+        holder = live_holder(settings)
+        if holder:
+            log.info("lease held by %s; waiting to take over", holder)
+        worker = LeasedScheduler(settings, "worker").start()
+        done.wait()
+        worker.stop()
+    log.info("worker stopped at %s", utcnow().isoformat(timespec="seconds"))
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # A job thread may still wait on a slow HTTP call; its lease is handed back, so it could store nothing anyway.
+    os._exit(0)

@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ops import models as m
@@ -85,7 +85,12 @@ def heavy_rain_first(session: Session, settings: Settings, source: str, now: dt.
     now = as_utc(now)
     df = rain_slots(session, source, now - dt.timedelta(hours=3), now + dt.timedelta(hours=hours))
     heavy = df[df["rain_mm"] >= settings.heavy_rain_mm].sort_values("slot")
-    return {a: (as_utc(g["slot"].iloc[0]), float(g["rain_mm"].iloc[0])) for a, g in heavy.groupby("area")}
+    out = {a: (as_utc(g["slot"].iloc[0]), float(g["rain_mm"].iloc[0])) for a, g in heavy.groupby("area")}
+    # A desa BMKG was not asked for this round is judged by its kecamatan (ops.feeds.coverage): the first heavy slot
+    # of any of its desa.
+    for kec, g in heavy.groupby("kecamatan"):
+        out.setdefault(kec, (as_utc(g["slot"].iloc[0]), float(g["rain_mm"].iloc[0])))
+    return out
 
 
 def worst_in_window(session: Session, source: str, start: dt.datetime, end: dt.datetime
@@ -98,9 +103,10 @@ def worst_in_window(session: Session, source: str, start: dt.datetime, end: dt.d
         return {}
     df = df[df["slot"] + pd.Timedelta(hours=3) > pd.Timestamp(as_utc(start))]
     out = {}
-    for area, g in df.groupby("area"):
-        top = g.loc[g["rain_mm"].idxmax()]
-        out[area] = (float(top["rain_mm"]), as_utc(top["slot"]), bool(g["thunder"].any()))
+    for key in ("area", "kecamatan"):  # per desa, and per kecamatan for desa without a forecast of their own
+        for area, g in df.groupby(key):
+            top = g.loc[g["rain_mm"].idxmax()]
+            out.setdefault(area, (float(top["rain_mm"]), as_utc(top["slot"]), bool(g["thunder"].any())))
     return out
 
 
@@ -134,3 +140,22 @@ def discharge_trend(session: Session, settings: Settings, now: dt.datetime, days
     df = pd.DataFrame(rows, columns=["kecamatan", "day", "discharge", "discharge_max"])
     df["above"] = df["discharge"] > settings.river_discharge_threshold
     return df
+
+
+def forecast_coverage(session: Session, now: dt.datetime) -> pd.DataFrame:
+    """Per kecamatan: desa with a TPS, of them with a BMKG forecast of their own, and the age of the oldest and newest
+    (hours). The rest are judged by their kecamatan's forecast (ops.feeds.coverage)."""
+    now = as_utc(now)
+    desa = pd.DataFrame(session.execute(select(m.Tps.kecamatan_code, m.Tps.desa_code).distinct()).all(),
+                        columns=["kecamatan", "desa"])
+    fetched = pd.DataFrame(session.execute(
+        select(m.WeatherForecast.area_code, func.max(m.WeatherForecast.fetched_at))
+        .where(m.WeatherForecast.source == "bmkg").group_by(m.WeatherForecast.area_code)).all(),
+        columns=["desa", "fetched"])
+    if desa.empty:
+        return pd.DataFrame(columns=["kecamatan", "desa", "dengan_prakiraan", "tertua_jam", "terbaru_jam"])
+    df = desa.merge(fetched, on="desa", how="left")
+    df["age_h"] = (pd.Timestamp(now) - pd.to_datetime(df["fetched"], utc=True)).dt.total_seconds() / 3600
+    out = df.groupby("kecamatan").agg(desa=("desa", "count"), dengan_prakiraan=("fetched", "count"),
+                                      tertua_jam=("age_h", "max"), terbaru_jam=("age_h", "min")).reset_index()
+    return out.sort_values(["dengan_prakiraan", "tertua_jam"], ascending=[True, False]).reset_index(drop=True)

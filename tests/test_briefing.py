@@ -88,23 +88,3 @@ def test_without_a_browser_nothing_is_written(demo_copy, tmp_path):
     reset_settings()
     with session_scope(get_engine(get_settings().database_url)) as session:
         assert session.scalar(select(func.count()).select_from(m.Briefing)) == 0
-
-
-@needs_chromium
-def test_archive_page_makes_one_on_demand(demo_copy, tmp_path, monkeypatch):
-    from streamlit.testing.v1 import AppTest
-
-    monkeypatch.setenv("OPS_BRIEFING_DIR", str(tmp_path / "arsip"))
-    reset_settings()
-    at = AppTest.from_file(str(ROOT / "views" / "laporan.py"), default_timeout=240).run()
-    assert not at.exception and "Belum ada laporan" in at.info[0].value
-    assert at.button(key="make_briefing").disabled  # making one is a write: operators and up
-    at.session_state["user"] = {"username": "operator", "full_name": "Operator", "role": "operator"}
-    at.run()
-    at.button(key="make_briefing").click().run()
-    assert not at.exception and not at.error
-    assert len(at.get("download_button")) == 2
-    assert len(list((tmp_path / "arsip").glob("*.pdf"))) == 1
-    with session_scope(get_engine(get_settings().database_url)) as session:
-        row = session.scalars(select(m.AuditLog).where(m.AuditLog.action == "buat_laporan")).one()
-        assert row.actor == "operator"

@@ -339,3 +339,28 @@ def test_telegram_text_escapes_what_people_typed():
     text = telegram_text(payload)
     assert "&lt;script&gt;" in text and "A &amp; B" in text and "Keributan &lt;b&gt;x&lt;/b&gt;" in text
     assert "op&lt;1&gt;" in text and text.count("<b>") == text.count("</b>")
+
+
+def test_a_tangani_click_on_ringkasan_is_audited_and_moves_the_item(demo_copy):
+    import html
+
+    from streamlit.testing.v1 import AppTest
+
+    from conftest import ROOT
+
+    at = AppTest.from_file(str(ROOT / "views" / "ringkasan.py"), default_timeout=120)
+    at.session_state["user"] = {"username": "operator", "full_name": "Operator Posko (demo)", "role": "operator"}
+    at.run()
+    assert not at.exception
+    rows = [html.unescape(m.value) for m in at.markdown if "class='ph-row'" in m.value]
+    first = rows[0]
+    at.text_input(key="rk_note_0").set_value("Kapolsek dan 4 personel menuju TPS").run()
+    at.button(key="rk_take_0").click().run()
+    assert not at.exception and not at.error
+    with session_scope(get_engine(demo_copy)) as s:
+        audit = s.scalars(select(m.AuditLog).where(m.AuditLog.action == "tangani_perhatian")).one()
+        row = s.scalars(select(m.Alert).where(m.Alert.state == "ditangani", m.Alert.taken_by == "operator")).one()
+    assert audit.actor == "operator" and audit.after["catatan"] == "Kapolsek dan 4 personel menuju TPS"
+    assert row.place_name in first
+    states = " ".join(html.unescape(m.value) for m in at.markdown if "ph-state" in m.value)
+    assert "Ditangani · operator" in states

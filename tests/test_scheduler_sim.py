@@ -9,7 +9,7 @@ from ops.config import get_settings
 from ops.db import get_engine, session_scope
 from ops.feeds.runner import run_feed
 from ops.readiness import readiness_summary
-from ops.scheduler import LEASE_SECONDS, build_scheduler, feeds_to_run, try_lease
+from ops.scheduler import build_scheduler, feeds_to_run, try_lease
 
 
 def test_only_one_holder_gets_the_lease_until_it_expires(db_url):
@@ -18,16 +18,19 @@ def test_only_one_holder_gets_the_lease_until_it_expires(db_url):
     upgrade(get_engine(db_url))
     s = get_settings()
     now = utcnow()
-    assert try_lease(s, "worker@a", now)
+    first = try_lease(s, "worker@a", now)
+    assert first
     assert not try_lease(s, "app@b", now + dt.timedelta(seconds=10))
-    assert try_lease(s, "worker@a", now + dt.timedelta(seconds=20))  # renewal
-    assert try_lease(s, "app@b", now + dt.timedelta(seconds=20 + LEASE_SECONDS + 1))  # the holder died
+    assert try_lease(s, "worker@a", now + dt.timedelta(seconds=20)) == first  # renewal keeps the token
+    taken = try_lease(s, "app@b", now + dt.timedelta(seconds=20 + s.scheduler_lease_seconds + 1))  # the holder died
+    assert taken and taken != first  # a new holder, a new token: the old holder's jobs are fenced out
+    assert try_lease(s, "worker@a", now + dt.timedelta(seconds=30)) is None
 
 
 def test_scheduler_jobs_have_ids_coalesce_and_one_instance(demo_copy):
     s = get_settings()
     assert feeds_to_run(s) == ["simulator"]  # a demo database runs the simulator
-    sched = build_scheduler(s)
+    sched = build_scheduler(s, token="t")
     sched.start(paused=True)
     try:
         job = sched.get_job("feed:simulator")

@@ -79,7 +79,8 @@ def header(title: str, compact: bool = False) -> dt.datetime:
         st.markdown(
             f"<div style='display:flex;justify-content:space-between;align-items:baseline;flex-wrap:wrap;"
             f"border-bottom:1px solid #e0e0e0;padding-bottom:4px;margin-bottom:6px'>"
-            f"<div><span style='font-size:1.6rem;font-weight:700'>{html.escape(title)}</span> "
+            f"<div><h1 style='display:inline;font-size:1.6rem;font-weight:700;padding:0;margin:0'>"
+            f"{html.escape(title)}</h1> "
             f"<span style='color:#607d8b'>{html.escape(s.polres_name)}</span></div>"
             f"<div>{replay_tag}"
             f"<b>{html.escape(fmt_long_wib(now))}</b> "

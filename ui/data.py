@@ -19,6 +19,7 @@ from ops.freshness import feed_states as feed_states_of
 from ops.headline import headline as headline_of
 from ops.places import load_names
 from ops.tps_detail import tps_detail as tps_detail_of
+from ui import outage
 
 
 @st.cache_resource
@@ -52,7 +53,10 @@ def _effective_settings(url: str, base_json: str):
 
 
 def schema_ready() -> bool:
-    return has_schema(engine())
+    with outage.guard():  # every page opens here: a database that does not answer is said so, not a crash
+        ready = has_schema(engine())
+    outage.ended()
+    return ready
 
 
 def moment_key(moment: dt.datetime) -> str:
@@ -65,7 +69,7 @@ def now() -> dt.datetime:
     replay = st.session_state.get("replay_at")
     if replay is not None:
         return replay
-    with session_scope(engine()) as s:
+    with outage.guard(), session_scope(engine()) as s:
         return load_clock(s).now()
 
 
@@ -78,7 +82,8 @@ def cached(fn):
 
     def call(*args):
         # The database URL is part of the key: a cached answer never crosses databases.
-        return run(get_settings().database_url, fn.__module__ + "." + fn.__name__, *args)
+        with outage.guard():
+            return run(get_settings().database_url, fn.__module__ + "." + fn.__name__, *args)
 
     return call
 
@@ -173,6 +178,17 @@ coordination_activities = at_moment(_plain(coordination.activities))
 newest_events = at_moment(_plain(events.newest_events))
 tps_detail = at_moment(lambda session, settings, moment, code: tps_detail_of(session, settings, code, moment))
 discharge_trend = at_moment(weather.discharge_trend)
+
+
+def _coverage(session, settings, moment):
+    return weather.forecast_coverage(session, moment)
+
+
+_forecast_coverage = at_moment(_coverage)
+
+
+def forecast_coverage() -> pd.DataFrame:
+    return _forecast_coverage(moment_key(now()))
 polsek_names = cached(queries.polsek_names)
 desa_names = cached(queries.desa_names)
 
@@ -200,12 +216,22 @@ def tps_readiness(moment_iso: str) -> pd.DataFrame:
 
 def _perhatian(session, settings, moment) -> list:
     key = moment_key(moment)
-    items, _ = perhatian.current(session, settings, moment, tps=tps_readiness(key), legs=leg_board(key),
-                                 river=river_legs(key))
+    items, _ = perhatian.evaluate(session, settings, moment, tps=tps_readiness(key), legs=leg_board(key),
+                                  river=river_legs(key))
     return items
 
 
-perhatian_items = at_moment(_perhatian)
+_perhatian_evaluated = at_moment(_perhatian)
+
+
+def perhatian_items(key: str) -> list:
+    """The items of the minute `key` (evaluated once a minute, cached) with their state as it stands now — read
+    fresh, so a Tangani shows at once; in replay, as it stood at the replayed moment."""
+    items = _perhatian_evaluated(key)
+    replay = st.session_state.get("replay_at")
+    with session_scope(engine()) as s:
+        return sorted(perhatian.store.annotate(s, items, replay if replay is not None else now()),
+                      key=perhatian.model.rank_key)
 
 
 def delivery_state() -> list[dict]:

@@ -55,7 +55,7 @@ CSS = """
   .ticker .sev { font-weight: 800; padding: 0 0.4vw; border-radius: 0.2vw; color: white; }
   @keyframes wall-ticker { from { transform: translateX(0); } to { transform: translateX(-100%); } }
   .ph-panel { background: #132230; border: 2px solid #24394c; border-radius: 0.6vw; padding: 0.8vh 0.8vw;
-      height: 74vh; overflow: hidden; }
+      height: 66vh; overflow: hidden; }
   .ph-panel h3 { font-size: 1.5vw; margin: 0 0 0.6vh 0; padding: 0; color: #eceff1; }
   .ph-panel .counts span { font-size: 1.05vw; font-weight: 700; margin-right: 0.8vw; }
   .ph-panel .it { border-left: 0.45vw solid var(--ph); padding: 0.35vh 0.5vw; margin-bottom: 0.7vh;
@@ -190,7 +190,7 @@ def ticker(entries: list[tuple[str, str, str | None]]) -> None:
                 unsafe_allow_html=True)
 
 
-def perhatian_panel(items, moment, names, limit: int = 6) -> None:
+def perhatian_panel(items, moment, names, limit: int = 5) -> None:
     """The permanent panel: what needs the commander, most urgent first, with place and age."""
     from ops.perhatian import wording
     from ops.perhatian.model import SEVERITY_COLOR, SEVERITY_LABEL

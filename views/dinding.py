@@ -13,11 +13,13 @@ from ops.logistics import LEG_STATE_COLOR, LEG_STATES, STAGE_LABEL
 from ops.phase import phase_at
 from ops.vocabulary import KESIAPAN_COLOR, KESIAPAN_LABEL, TAHAPAN_LABEL, kesiapan_class
 from ui import components as c
-from ui import data, wall
+from ui import data, outage, wall
 
 s = data.settings()
 wall.style()
-if not data.schema_ready():
+with outage.shown_by(outage.on_wall):  # no database: a banner, and the page keeps trying
+    ready = data.schema_ready()
+if not ready:
     st.markdown("<div class='banner'>Basis data Posko belum disiapkan.</div>", unsafe_allow_html=True)
     st.stop()
 wall.watchdog(s.wall_rotate_seconds)
@@ -135,6 +137,11 @@ VIEWS = {"ringkasan": view_ringkasan, "peta": view_peta, "kecamatan": view_kecam
 
 @st.fragment(run_every=s.wall_rotate_seconds)
 def rotate():
+    with outage.shown_by(outage.on_wall):  # the database stopped answering: a banner; the next turn tries again
+        one_turn()
+
+
+def one_turn():
     # Each turn shows the next view with freshly read data; only this fragment reruns, so the screen does not flicker.
     turn = st.session_state.get("wall_turn", -1) + 1
     st.session_state["wall_turn"] = turn

@@ -31,6 +31,20 @@ def health():
     holder = lease_holder(s)
     st.caption("Penjadwal: " + (f"dijalankan oleh {c.plain(holder[0])} (sewa berlaku s.d. {fmt_wib(holder[1])})"
                                 if holder else "tidak ada penjadwal aktif — jalankan `python -m ops worker`"))
+    st.subheader("Cakupan prakiraan BMKG")
+    cov = data.forecast_coverage()
+    if len(cov):
+        own, total = int(cov["dengan_prakiraan"].sum()), int(cov["desa"].sum())
+        st.caption(f"{own} dari {total} desa ber-TPS punya prakiraan BMKG sendiri; desa lain dinilai dengan prakiraan "
+                   "terberat di kecamatannya. Urutan pengambilan: desa dengan TPS jalur sungai atau sangat rawan, satu "
+                   "desa wakil per kecamatan, lalu bergilir dari yang paling lama (batas BMKG "
+                   f"{s.bmkg_requests_per_minute} permintaan/menit).")
+        names = data.kecamatan_names()
+        st.dataframe(pd.DataFrame({
+            "Kecamatan": cov["kecamatan"].map(names), "Desa ber-TPS": cov["desa"],
+            "Dengan prakiraan sendiri": cov["dengan_prakiraan"],
+            "Tertua (jam)": cov["tertua_jam"].round(1), "Terbaru (jam)": cov["terbaru_jam"].round(1)}),
+            hide_index=True, width="stretch", height=260)
     st.subheader("Riwayat pengambilan")
     runs = data.recent_runs(50)
     if runs.empty:

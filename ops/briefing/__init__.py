@@ -58,8 +58,12 @@ def _images(c, settings: Settings, progress) -> dict[str, bytes]:
 
 def make_briefing(settings: Settings, out: str | Path | None = None, moment: dt.datetime | None = None,
                   kind: str = "manual", made_by: str = "sistem",
-                  progress: Callable[[str], None] = lambda step: None) -> BriefingResult:
-    """Write the PDF and HTML for `moment` (default: the operation clock now) and record them in the archive."""
+                  progress: Callable[[str], None] = lambda step: None,
+                  fence: Callable[[object], None] | None = None) -> BriefingResult:
+    """Write the PDF and HTML for `moment` (default: the operation clock now) and record them in the archive.
+
+    `fence(session)` runs in the archive transaction before the files get their names (the scheduler's lease check):
+    when it raises, neither the files nor the archive row are kept."""
     find_chromium(settings)  # fail before any work when the charts cannot be drawn
     folder = output_dir(settings, out)
     folder.mkdir(parents=True, exist_ok=True)
@@ -88,6 +92,8 @@ def make_briefing(settings: Settings, out: str | Path | None = None, moment: dt.
             session.flush()
             record(session, made_by, "buat_laporan", "laporan", str(row.id), None,
                    {"keadaan_per": moment, "jenis": kind, "pdf": pdf_path.name})
+            if fence is not None:
+                fence(session)
             os.replace(tmp_pdf, pdf_path)
             os.replace(tmp_html, html_path)
             result = BriefingResult(row.id, moment, pdf_path, html_path)

@@ -10,6 +10,7 @@ from ops import models as m
 from ops.clock import utcnow
 from ops.feeds import http as fhttp
 from ops.feeds.base import Cutoff, Feed, FeedContext, FeedError, Parsed, num, parse_time
+from ops.feeds.coverage import budget, plan_round
 
 
 @dataclass
@@ -22,7 +23,12 @@ class BmkgForecast(Feed):
     name = "bmkg-forecast"
 
     def desa_codes(self, ctx: FeedContext) -> list[str]:
-        return ctx.settings.bmkg_forecast_desa or ctx.reference.desa_with_tps
+        """The desa set in bmkg_forecast_desa; else this run's share of every desa with a TPS (ops.feeds.coverage)."""
+        s = ctx.settings
+        if s.bmkg_forecast_desa:
+            return s.bmkg_forecast_desa
+        return plan_round(ctx.reference.desa_info, ctx.reference.forecast_fetched,
+                          budget(s.bmkg_requests_per_minute, s.bmkg_run_deadline_s))
 
     def fetch(self, ctx: FeedContext) -> Answers:
         """One request per desa, spaced to the rate limit, within the run's deadline; a run of desa failing in a row

@@ -5,16 +5,18 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import requests
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ops import models as m
 from ops.calendar import effective_settings
-from ops.clock import load_clock
+from ops.clock import as_utc, load_clock
+from ops.feeds.coverage import DesaInfo
 from ops.config import Settings
 from ops.db import get_engine, session_scope
 from ops.feeds.base import FeedContext, FeedError, Parsed
 from ops.feeds.registry import get_feed
 from ops.freshness import run_state
+from ops.lease import LeaseLost
 
 
 class FeedFailed(Exception):
@@ -31,25 +33,36 @@ class Reference:
     river_points: dict[str, tuple[float, float]]  # kecamatan code -> point on its river route
     kabupaten_boundary: dict | None
     kecamatan_boundaries: dict[str, dict] = field(default_factory=dict)
+    desa_info: list = field(default_factory=list)  # coverage.DesaInfo of every desa with a TPS
+    forecast_fetched: dict = field(default_factory=dict)  # desa -> when its BMKG forecast was last fetched
 
 
 def load_reference(session, settings: Settings) -> Reference:
     tps = session.execute(select(m.Tps.code, m.Tps.desa_code, m.Tps.kecamatan_code, m.Tps.akses, m.Tps.lat,
-                                 m.Tps.lon)).all()
+                                 m.Tps.lon, m.Tps.kerawanan)).all()
     devices = dict(session.execute(select(m.Personnel.device_id, m.Personnel.nrp)
                                    .where(m.Personnel.device_id.is_not(None))).all())
     regions = session.scalars(select(m.Region).where(m.Region.level.in_(("kabupaten", "kecamatan")))).all()
     river: dict[str, list[tuple[float, float]]] = {}
-    for _, _, kec, akses, lat, lon in tps:
+    desa: dict[str, list] = {}
+    for _, code, kec, akses, lat, lon, kelas in tps:
         if akses == "sungai":
             river.setdefault(kec, []).append((lat, lon))
+        d = desa.setdefault(code, [kec, 0, False])
+        d[1] += 1
+        d[2] = d[2] or akses == "sungai" or kelas == "sangat_rawan"
+    fetched = {code: as_utc(at) for code, at in session.execute(
+        select(m.WeatherForecast.area_code, func.max(m.WeatherForecast.fetched_at))
+        .where(m.WeatherForecast.source == "bmkg").group_by(m.WeatherForecast.area_code))}
     return Reference(
         tps_codes={t[0] for t in tps}, devices=devices, desa_with_tps=sorted({t[1] for t in tps}),
         kecamatan={r.code: (r.lat, r.lon) for r in regions if r.level == "kecamatan"},
         river_points={k: (round(sum(p[0] for p in v) / len(v), 4), round(sum(p[1] for p in v) / len(v), 4))
                       for k, v in sorted(river.items())},
         kabupaten_boundary=next((r.boundary for r in regions if r.level == "kabupaten"), None),
-        kecamatan_boundaries={r.code: r.boundary for r in regions if r.level == "kecamatan" and r.boundary})
+        kecamatan_boundaries={r.code: r.boundary for r in regions if r.level == "kecamatan" and r.boundary},
+        desa_info=[DesaInfo(code, kec, n, prio) for code, (kec, n, prio) in sorted(desa.items())],
+        forecast_fetched=fetched)
 
 
 @dataclass
@@ -94,7 +107,10 @@ def run_feed(name: str, settings: Settings, http: requests.Session | None = None
         with session_scope(engine) as s:
             rows = feed.store(s, parsed, ctx)
             if fence is not None:
-                fence(s)
+                try:
+                    fence(s)
+                except LeaseLost as e:  # recorded in the fence's own words: why this run stored nothing
+                    raise FeedError(str(e)) from e
             run = s.get(m.FeedRun, run_id)
             run.finished_at, run.ok, run.rows = clock.now(), True, rows
             run.rejected, run.failed, run.error = len(parsed.rejects), parsed.failed_count, summary(parsed.problems)

@@ -29,14 +29,18 @@ def current(session: Session, settings: Settings, moment: dt.datetime, **tables)
     return sorted(store.annotate(session, items, moment), key=rank_key), sit
 
 
-def sync_now(settings: Settings, moment: dt.datetime | None = None) -> store.SyncReport:
-    """The worker's minute: evaluate at the operation clock and keep the stored items, events and outbox in line."""
+def sync_now(settings: Settings, moment: dt.datetime | None = None, fence=None) -> store.SyncReport:
+    """The worker's minute: evaluate at the operation clock and keep the stored items, events and outbox in line.
+    `fence(session)` (the scheduler's lease check) runs just before the commit."""
     engine = get_engine(settings.database_url)
     with session_scope(engine) as session:
         settings = effective_settings(settings, session)  # the operation's imported calendar, if any
         moment = as_utc(moment) if moment else load_clock(session).now()
         items, _ = evaluate(session, settings, moment)
-        return store.sync(session, settings, items, moment)
+        report = store.sync(session, settings, items, moment)
+        if fence is not None:
+            fence(session)
+        return report
 
 
 def as_json(items: list[Item], moment: dt.datetime, names=None) -> list[dict]:

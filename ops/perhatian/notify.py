@@ -109,8 +109,9 @@ class DeliveryReport:
 
 
 def deliver_due(engine: Engine, settings: Settings, http: requests.Session | None = None,
-                now: dt.datetime | None = None) -> DeliveryReport:
-    """Send what is due, oldest first, within each channel's rate; one commit per message sent."""
+                now: dt.datetime | None = None, fence=None) -> DeliveryReport:
+    """Send what is due, oldest first, within each channel's rate; one commit per message sent. With `fence` (the
+    scheduler's lease check) a process that lost the lease sends nothing more."""
     http = http or requests.Session()
     now = as_utc(now) if now else utcnow()
     report = DeliveryReport()
@@ -129,6 +130,8 @@ def deliver_due(engine: Engine, settings: Settings, http: requests.Session | Non
                 .order_by(m.Outbox.id).limit(budget))]
         for outbox_id in due:
             with session_scope(engine) as s:
+                if fence is not None:
+                    fence(s)
                 row = s.get(m.Outbox, outbox_id, with_for_update=True)
                 if row is None or row.sent_at is not None:
                     continue  # another process sent it meanwhile
