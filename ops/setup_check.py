@@ -86,11 +86,14 @@ GAPS: dict[str, tuple[bool, Callable[[Gap], str]]] = {
     "pola_kurang_personel": (True, lambda g: f"kurang {g.n} personel PAM TPS dari pola, BKO sudah dihitung "
                                              f"({g.facts['wajib']} wajib, {g.facts['tersedia']} tersedia)"),
     "polsek_kurang_personel": (False, lambda g: f"{g.n} Polsek kurang personel dari pola dan perlu BKO{_more(g)}"),
+    "pola_tanpa_tps": (True, lambda g: "pola belum bisa dihitung: belum ada TPS"),
     "tps_tanpa_klaster": (False, lambda g: f"{g.n} TPS belum masuk klaster pengamanan: jalankan perencana "
                                            f"penugasan"),
+    "pemangku_kosong": (True, lambda g: "belum ada pemangku kepentingan tercatat"),
     "peran_tidak_tercatat": (True, lambda g: f"{g.n} {LEVEL_WORD[ROLES[g.facts['role']].level]} tanpa "
                                              f"{ROLE_WORD.get(g.facts['role'], ROLES[g.facts['role']].label.lower())} "
                                              f"tercatat{_more(g)}"),
+    "logistik_kosong": (True, lambda g: "belum ada rencana logistik"),
     "tanpa_rute": (True, lambda g: f"{g.n} {LEVEL_WORD[g.facts['level']]} tanpa perjalanan "
                                    f"{STAGE_LABEL[g.facts['stage']]}{_more(g)}"),
     "perjalanan_tanpa_pengawal": (False, lambda g: f"{g.n} perjalanan logistik tanpa pengawal tercatat"),
@@ -224,6 +227,8 @@ def _pola(session: Session, s: Settings, tps: list, names: Names) -> Item:
               "dalam_klaster": sum(1 for t in tps if t.cluster_code),
               "ditugaskan": session.scalar(select(func.count(func.distinct(m.Assignment.nrp)))
                                            .where(m.Assignment.task == "PAM TPS"))}
+    if not tps:
+        return Item("pola", counts, [Gap("pola_tanpa_tps", 1)])
     gaps = [Gap("pola_kurang_personel", sum(short.values()) - bko, (), {"wajib": counts["wajib"],
                                                                         "tersedia": counts["tersedia"]})] \
         if sum(short.values()) > bko else []
@@ -240,13 +245,14 @@ def _pemangku(session: Session, tps: list, names: Names) -> Item:
                                                  m.Stakeholder.role)):
         # A lurah is the kepala desa of a kelurahan.
         known[des or kec].add("kepala_desa" if role == "lurah" else role)
-    gaps, complete = [], {}
+    total = session.scalar(select(func.count()).select_from(m.Stakeholder))
+    gaps, complete = ([] if total else [Gap("pemangku_kosong", 1)]), {}
     for level, places, name in (("kecamatan", kecamatan, names.kecamatan), ("desa", desa, names.desa)):
         roles = [r for r, role in ROLES.items() if role.level == level and role.met]
         for role in roles:
             gaps += _gap("peran_tidak_tercatat", [p for p in places if role not in known[p]], name, role=role)
         complete[level] = sum(1 for p in places if all(r in known[p] for r in roles))
-    counts = {"total": session.scalar(select(func.count()).select_from(m.Stakeholder)), "desa": len(desa),
+    counts = {"total": total, "desa": len(desa),
               "desa_lengkap": complete["desa"], "kecamatan": len(kecamatan), "kecamatan_lengkap": complete["kecamatan"]}
     return Item("pemangku", counts, gaps)
 
@@ -268,7 +274,7 @@ def _logistik(session: Session, tps: list, names: Names) -> Item:
     planned: dict[str, set[str]] = defaultdict(set)
     for leg in legs:
         planned[leg.stage].add(getattr(leg, ROUTE_PLACE[leg.stage][1]))
-    gaps = []
+    gaps = [] if legs else [Gap("logistik_kosong", 1)]
     for stage, (level, _) in ROUTE_PLACE.items():
         gaps += _gap("tanpa_rute", sorted(places[level] - planned[stage]), name[level], stage=stage, level=level)
     escorted = set(session.scalars(select(m.Assignment.cluster_code).where(m.Assignment.task == ESCORT_TASK)))

@@ -150,10 +150,14 @@ def describe(step: Step) -> str:
     return text + (f", {step.late} terlambat" if step.late else "")
 
 
+def starts(step: Step, voting_day: dt.date) -> str:
+    """When the window opens, by operation day: 'H-1 08:00'."""
+    return f"{h_day(step.start, voting_day)} {wib(step.start):%H:%M}"
+
+
 def when(step: Step, voting_day: dt.date) -> str:
     """The window by operation day: 'H-3 07:00–18:00', 'H-1 12:00 – H 06:00'."""
     start, end = wib(step.start), wib(step.end)
-    first = f"{h_day(step.start, voting_day)} {start:%H:%M}"
     if start.date() == end.date():
-        return f"{first}–{end:%H:%M}"
-    return f"{first} – {h_day(step.end, voting_day)} {end:%H:%M}"
+        return f"{starts(step, voting_day)}–{end:%H:%M}"
+    return f"{starts(step, voting_day)} – {h_day(step.end, voting_day)} {end:%H:%M}"

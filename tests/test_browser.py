@@ -17,10 +17,11 @@ from conftest import CHROMIUM_SKIP, ROOT, find_chromium
 CHROMIUM = find_chromium()
 SHOTS = ROOT / "shots"
 pytestmark = pytest.mark.skipif(CHROMIUM_SKIP is not None, reason=str(CHROMIUM_SKIP))
-PAGES = [("/", "Ringkasan operasi"), ("/peta", "Peta operasi"), ("/tps", "TPS"), ("/personel", "Personel"),
+PAGES = [("/", "Ringkasan operasi"), ("/linimasa", "Linimasa operasi"), ("/peta", "Peta operasi"), ("/tps", "TPS"), ("/personel", "Personel"),
          ("/logistik", "Logistik pemilu"), ("/cuaca", "Cuaca & peringatan"), ("/kejadian", "Kejadian"),
          ("/koordinasi", "Koordinasi"), ("/laporan", "Laporan harian Posko"), ("/entri", "Entri operator"),
-         ("/data", "Data TPS & personel"), ("/sumber-data", "Sumber data"), ("/admin", "Pengguna & audit")]
+         ("/persiapan", "Persiapan operasi"), ("/data", "Data & impor"), ("/sumber-data", "Sumber data"),
+         ("/admin", "Pengguna & audit")]
 
 
 def free_port() -> int:

@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 
 from ops.calendar import MILESTONES, h_label
 from ops.clock import WIB
-from ops.timeline import STATE_LABEL, Step, describe, when
+from ops.timeline import STATE_LABEL, Step, describe, starts, when
 
 STATE_COLOR = {"akan_datang": "#90a4ae", "berjalan": "#1e88e5", "selesai": "#2e7d32", "terlambat": "#c62828",
                "tanpa_rencana": "#f9a825"}
@@ -17,7 +17,7 @@ MARK = {"akan_datang": "○", "berjalan": "●", "selesai": "✓", "terlambat": 
 STRIP_CSS = """
 <style>
 .tl-strip { display: flex; flex-wrap: nowrap; gap: 0.35rem; overflow: hidden; font-size: 0.78rem; margin: 2px 0 6px; }
-.tl-strip .s { flex: 1 1 0; min-width: 0; border-top: 4px solid var(--c); padding: 1px 4px; white-space: nowrap;
+.tl-strip .s { flex: 0 1 auto; min-width: 0; border-top: 4px solid var(--c); padding: 1px 4px; white-space: nowrap;
                overflow: hidden; text-overflow: ellipsis; background: #fafafa; color: #37474f; }
 .tl-strip .s b { color: var(--c); }
 .tl-strip .s.now { background: #e3f2fd; }
@@ -28,17 +28,20 @@ STRIP_CSS = """
 """
 
 
-def _count(step: Step) -> str:
-    if step.total is None:
+def _brief(step: Step, voting_day: dt.date) -> str:
+    """What a chip says after the milestone's name: nothing once done, when it starts before it does, else the count."""
+    if step.state == "selesai":
         return ""
     if step.state == "tanpa_rencana":
         return "belum ada rencana"
+    if step.state == "akan_datang":
+        return starts(step, voting_day)
     return f"{step.done}/{step.total}" + (f" · {step.late} terlambat" if step.late else "")
 
 
 def strip(steps: list[Step], voting_day: dt.date, dark: bool = False) -> str:
-    """Every milestone (not the operation itself) in one line: mark, short name, day and what is done; the full
-    sentence in the tooltip."""
+    """Every milestone (not the operation itself) in one line: mark, short name and what matters of it now; the full
+    sentence in the tooltip. Finished milestones stay short so the ones under way have the room."""
     cells = []
     for step in steps:
         if step.total is None:
@@ -47,8 +50,7 @@ def strip(steps: list[Step], voting_day: dt.date, dark: bool = False) -> str:
         cells.append(f"<div class='s{' now' if step.state in ('berjalan', 'terlambat') else ''}' "
                      f"style='--c:{STATE_COLOR[step.state]}' title='{html.escape(tip, quote=True)}'>"
                      f"<b>{MARK[step.state]}</b> {html.escape(MILESTONES[step.key].short)} "
-                     f"<span>{html.escape(when(step, voting_day).split(' ')[0])} {html.escape(_count(step))}</span>"
-                     f"</div>")
+                     f"<span>{html.escape(_brief(step, voting_day))}</span></div>")
     return STRIP_CSS + f"<div class='tl-strip{' dark' if dark else ''}'>{''.join(cells)}</div>"
 
 

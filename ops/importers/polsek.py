@@ -27,7 +27,7 @@ COLUMNS = [
                                    "bawah atau tanda hubung, paling banyak 20 (mis. PS-KAYUAGUNG)"), help="kode singkat Polsek, dipakai di daftar TPS dan personel (mis. "
                                              "PS-KAYUAGUNG)"),
     Column("nama", text(120), help="nama Polsek, mis. Polsek Kayu Agung"),
-    Column("lat", number(float, -90, 90), help="lintang markas Polsek (desimal)"),
+    Column("lat", number(float, -180, 180), help="lintang markas Polsek (desimal)"),  # a swap is named below
     Column("lon", number(float, -180, 180), help="bujur markas Polsek (desimal)"),
     Column("kecamatan", codes(code_of("kecamatan")), help="kode kecamatan yang dibawahi, dipisah ; (mis. "
                                                           "16.10.04; 16.10.08)"),
