@@ -72,10 +72,6 @@ class Milestone:
     imported: bool  # from the Polres's calendar file, not the settings
 
     @property
-    def label(self) -> str:
-        return MILESTONES[self.key].label
-
-    @property
     def daily(self) -> bool:
         return MILESTONES[self.key].end is None
 

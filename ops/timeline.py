@@ -38,10 +38,6 @@ class Step:
     def label(self) -> str:
         return MILESTONES[self.key].label
 
-    def as_json(self) -> dict:
-        return {"key": self.key, "label": self.label, "start": self.start.isoformat(), "end": self.end.isoformat(),
-                "state": self.state, "total": self.total, "done": self.done, "late": self.late}
-
 
 @dataclass(frozen=True)
 class Tables:

@@ -11,8 +11,8 @@ from ops import coordination, events, incidents, logistics, perhatian, personnel
 from ops import timeline as timeline_ops
 from ops import weather
 from ops import readiness as readiness_ops
-from ops.clock import load_clock
 from ops.calendar import current_settings
+from ops.clock import load_clock
 from ops.config import get_settings, load_pola
 from ops.db import DatabaseError, get_engine, has_schema, session_scope
 from ops.freshness import feed_states as feed_states_of

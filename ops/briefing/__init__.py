@@ -14,10 +14,10 @@ from typing import Callable
 from ops import models as m
 from ops.audit import record
 from ops.briefing.content import FIGURES, gather
-from ops.calendar import effective_settings
 from ops.briefing.html_doc import render_html
 from ops.briefing.images import BriefingError, find_chromium, to_png
 from ops.briefing.pdf import render_pdf
+from ops.calendar import effective_settings
 from ops.charts import operation_map, problem_bars, rain_heatmap
 from ops.clock import WIB, as_utc, load_clock, utcnow
 from ops.config import PROJECT_ROOT, Settings
