@@ -66,7 +66,7 @@ def demo_file(demo_sqlite, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(demo_file):
-    srv = Server(demo_file, OPS_WALL_ROTATE_SECONDS="8").start()
+    srv = Server(demo_file, OPS_WALL_ROTATE_SECONDS="12").start()
     yield srv
     srv.stop()
 
@@ -108,6 +108,23 @@ def test_every_page_renders_in_chromium(server, browser):
     page.close()
 
 
+@pytest.mark.parametrize("size", [(1920, 1080), (1366, 768)])
+def test_ringkasan_shows_perhatian_on_the_first_screen(server, browser, size):
+    """The commander sees what needs him without scrolling: the panel's heading and its first items above the fold."""
+    SHOTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+    page.goto(server.url + "/")
+    settle(page, until_selector=".ph-row")
+    page.screenshot(path=str(SHOTS / f"ringkasan_{size[0]}x{size[1]}.png"))
+    rows = page.query_selector_all(".ph-row")
+    assert len(rows) >= 3
+    boxes = [r.bounding_box() for r in rows[:3]]
+    assert all(b and b["y"] + b["height"] <= size[1] for b in boxes), boxes
+    assert "KRITIS" in rows[0].inner_text() or "TINGGI" in rows[0].inner_text()
+    assert page.query_selector("button:has-text('Tangani')") is None  # reading needs no login; taking does
+    page.close()
+
+
 def wall_view(page) -> str | None:
     return page.evaluate("() => { const e = document.getElementById('wall-rendered'); return e && e.dataset.view; }")
 
@@ -132,6 +149,9 @@ def test_wall_rotates_through_views_without_scrolling(server, browser, size, que
             assert fits, f"view {view} scrolls at {size}"
         page.wait_for_timeout(500)
     assert seen == ["ringkasan", "peta", "kecamatan", "logistik"], seen
+    panel = page.query_selector(".ph-panel")  # Perhatian stays on the wall whatever the view
+    box = panel.bounding_box() if panel else None
+    assert box and box["y"] + box["height"] <= size[1] and "PERHATIAN" in panel.inner_text()
     assert "Navigasi" not in page.inner_text("body") and not page.query_selector('[data-testid="stSidebar"]:visible')
     page.close()
 

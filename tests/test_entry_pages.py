@@ -96,14 +96,15 @@ def test_the_same_tps_status_twice_is_answered_with_the_record(demo_copy):
     assert count(demo_copy, m.TpsStatusEvent, m.TpsStatusEvent.source == "operator") == 1
 
 
-def test_a_disabled_operator_is_refused_and_keeps_the_form(demo_copy):
+def test_a_disabled_operator_is_refused_and_signed_out(demo_copy):
     at = page()
     with session_scope(get_engine(demo_copy)) as s:
         auth.update_user(s, "admin", "operator", active=False)
     fill_status(at, "Ketua KPPS")
     submit(at, "f_status", "Catat status")
-    assert not at.exception and "akun tidak aktif" in at.error[0].value
-    assert at.selectbox(key="st_tps").value == TPS and at.text_input(key="st_reporter").value == "Ketua KPPS"
+    # The session re-reads the account before anything else: it ends, and nothing is recorded.
+    assert not at.exception and "dinonaktifkan" in " ".join(w.value for w in at.warning)
+    assert "user" not in at.session_state
     assert count(demo_copy, m.TpsStatusEvent, m.TpsStatusEvent.source == "operator") == 0
 
 

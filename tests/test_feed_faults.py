@@ -13,6 +13,8 @@ import time
 from types import SimpleNamespace
 
 import pytest
+
+from ops.feeds.coverage import budget
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 from werkzeug import Response
@@ -248,8 +250,8 @@ def test_bmkg_with_4_of_5_desa_failing_is_partial(demo_copy, httpserver, monkeyp
     assert "Prakiraan BMKG · Sebagian" in " ".join(x.value for x in page.markdown)
     assert "Pengambilan terakhir: 0 baris ditolak · 4 permintaan gagal" in [x.value for x in page.caption]
     assert "HTTP 500" in page.warning[0].value
-    newest = page.dataframe[0].value.iloc[0]
-    assert (newest["feed"], newest["hasil"], newest["baris"], newest["gagal"]) == ("bmkg-forecast", "sebagian", 24, 4)
+    newest = page.dataframe[-1].value.iloc[0]  # the run history is the last table
+    assert (newest["Sumber"], newest["Hasil"], newest["Baris"], newest["Gagal"]) == ("Prakiraan BMKG", "sebagian", 24, 4)
 
 
 def test_sirekap_with_every_row_null_fails_and_keeps_the_last_good_data(demo_copy, httpserver, monkeypatch):
@@ -328,12 +330,14 @@ def test_a_slow_bmkg_run_stops_at_its_deadline_and_says_how_far_it_got(demo_copy
     t0 = time.monotonic()
     r = run_feed("bmkg-forecast", s)
     assert time.monotonic() - t0 < 2
-    done = re.fullmatch(r"dihentikan setelah 1 s: (\d+) dari 241 desa diambil", r.problems[0])
+    # a run asks no more desa than fit in its deadline at the rate limit (ops.feeds.coverage)
+    asked = min(241, budget(s.bmkg_requests_per_minute, s.bmkg_run_deadline_s))
+    done = re.fullmatch(rf"dihentikan setelah 1 s: (\d+) dari {asked} desa diambil", r.problems[0])
     assert done, r.problems
     got = int(done.group(1))
-    assert 1 <= got < 10 and r.rows == 24 * got and r.failed == 241 - got and r.state == "partial"
+    assert 1 <= got < 10 and r.rows == 24 * got and r.failed == asked - got and r.state == "partial"
     run = last_run("bmkg-forecast")
-    assert run.ok and run.failed == 241 - got and run.error.startswith("dihentikan setelah 1 s")
+    assert run.ok and run.failed == asked - got and run.error.startswith("dihentikan setelah 1 s")
     assert state_of("bmkg-forecast").state == "partial"
 
 

@@ -34,8 +34,8 @@ CSS = """
   .wall-phase { display: inline-block; background: #ffd54f; color: #0b1620; font-weight: 700; padding: 0.1vw 0.6vw;
       border-radius: 0.3vw; font-size: 1.15vw; }
   .wall-view { font-size: 1.3vw; color: #b0bec5; }
-  .tile { background: #132230; border: 2px solid #24394c; border-radius: 0.6vw; padding: 1vh 0.9vw;
-      min-height: 19vh; }
+  .tile { background: #132230; border: 2px solid #24394c; border-radius: 0.6vw; padding: 0.8vh 0.9vw;
+      min-height: 16vh; }
   .tile.short { min-height: 0; }
   .tile.stale { border-color: #ff9800; background: repeating-linear-gradient(135deg, #1b2833, #1b2833 12px,
       #202d38 12px, #202d38 24px); opacity: 0.75; }
