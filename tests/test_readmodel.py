@@ -126,3 +126,23 @@ def test_rollups_add_up(demo_db_copy):
         ready = int((table["skor_pemungutan"] >= s.readiness_ready_threshold).sum())
         assert kab.iloc[0]["siap"] == ready
         assert len(readmodel.table(session, "16.10.05")) == 71
+
+
+def test_pages_read_the_read_model_while_the_worker_keeps_it_current(demo_copy):
+    from ui.data import _live_table
+
+    s = get_settings()
+    with session_scope(get_engine(demo_copy)) as session:
+        # no worker has built it yet: the page recomputes from the history
+        assert readmodel.refreshed_at(session) is None
+        first = _live_table(session, s, wib(10, 5))
+        report = readmodel.keep_current(session, s, wib(10, 5))
+        assert report.mode == "dibangun"
+        assert readmodel.refreshed_at(session) == wib(10, 5)
+        assert session.scalar(select(func.count()).select_from(m.TpsSnapshot)) == 667
+        # marked in the table: the read model's rows are what the page now reads
+        session.execute(m.TpsState.__table__.update().where(m.TpsState.code == first.iloc[0]["code"])
+                        .values(skor_pemungutan=0.123))
+        assert _live_table(session, s, wib(10, 6)).iloc[0]["skor_pemungutan"] == 0.123
+        # a read model left behind by a stopped worker is not shown as current
+        assert _live_table(session, s, wib(10, 30)).iloc[0]["skor_pemungutan"] != 0.123

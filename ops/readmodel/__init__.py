@@ -194,6 +194,20 @@ def _table_of(facts: dict[str, TpsFacts], settings: Settings, moment: dt.datetim
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
+def keep_current(session: Session, settings: Settings, now: dt.datetime) -> Report:
+    """The worker's minute: refresh, and every `readmodel_snapshot_hours` of operation time keep a snapshot (the ones
+    older than the operation's span are dropped)."""
+    now = as_utc(now)
+    report = refresh(session, settings, now)
+    taken = _meta(session, SNAPSHOTS) or []
+    last = max((dt.datetime.fromisoformat(t["at"]) for t in taken), default=None)
+    if last is None or now - last >= dt.timedelta(hours=settings.readmodel_snapshot_hours) or now < last:
+        if last is not None and now < last:  # the clock went back (a rebuilt demo): old snapshots describe another past
+            drop_snapshots_before(session, dt.datetime.max.replace(tzinfo=dt.timezone.utc))
+        snapshot(session, now)
+    return report
+
+
 def drop_snapshots_before(session: Session, before: dt.datetime) -> None:
     session.execute(delete(m.TpsSnapshot).where(m.TpsSnapshot.taken_at < as_utc(before)))
     kept = [s for s in (_meta(session, SNAPSHOTS) or []) if dt.datetime.fromisoformat(s["at"]) >= as_utc(before)]
