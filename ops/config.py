@@ -115,6 +115,10 @@ class Settings(BaseSettings):
     notify_min_severity: str = Field("tinggi", description="Lowest severity sent to the channels (kritis, tinggi, sedang, info).")
     notify_rate_per_minute: int = Field(20, description="Most messages sent per channel per minute (Telegram allows about 20 a minute to a group).", ge=1)
 
+    # --- read model ---
+    readmodel_snapshot_hours: float = Field(3.0, description="Operation hours between snapshots of the read model; a replay starts from the nearest one before its moment.", gt=0)
+    readmodel_fresh_minutes: float = Field(3.0, description="Pages read the read model while the worker has refreshed it within this many minutes of the operation clock; else they compute from the event history.", gt=0)
+
     # --- imports and access ---
     import_max_bytes: int = Field(5_000_000, description="Largest import file accepted (bytes).", ge=1000)
     import_max_rows: int = Field(50_000, description="Most data rows accepted in one import file (in an XLSX sheet, formatted blank rows count too).", ge=1)

@@ -448,3 +448,50 @@ class Outbox(Base):
     # One message per event per channel; delivery picks the unsent by channel and due time.
     __table_args__ = (UniqueConstraint("event_id", "channel", name="uq_outbox_event_channel"),
                       Index("ix_outbox_channel_sent_next", "channel", "sent_at", "next_attempt_at"))
+
+
+# ---------------- read model (kept current by the worker) ----------------
+
+class TpsState(Base):
+    """Each TPS as the worker last computed it: its facts from the event history and its readiness per tahapan.
+    Pages read this instead of recomputing the history; the worker refreshes only what new events touched."""
+    __tablename__ = "tps_state"
+    code: Mapped[str] = mapped_column(String(24), primary_key=True)
+    kabupaten_code: Mapped[str] = mapped_column(String(8))
+    kecamatan_code: Mapped[str] = mapped_column(String(12))
+    desa_code: Mapped[str] = mapped_column(String(16))
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON)
+    skor_sebelum: Mapped[float | None] = mapped_column(Float)
+    skor_pemungutan: Mapped[float | None] = mapped_column(Float)
+    skor_sesudah: Mapped[float | None] = mapped_column(Float)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)  # per tahapan: problems and components (kinds and facts)
+    gathered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)  # the operation moment of the facts
+    scored_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # Drill-down reads one kabupaten's or one kecamatan's TPS.
+    __table_args__ = (Index("ix_tps_state_kabupaten", "kabupaten_code"),
+                      Index("ix_tps_state_kecamatan", "kecamatan_code"))
+
+
+class AreaRollup(Base):
+    """Readiness per area and tahapan, summed up from tps_state (counts add up: kecamatan -> kabupaten -> provinsi)."""
+    __tablename__ = "area_rollup"
+    code: Mapped[str] = mapped_column(String(24), primary_key=True)  # "" is the nation
+    tahapan: Mapped[str] = mapped_column(String(12), primary_key=True)
+    level: Mapped[str] = mapped_column(String(12))
+    parent_code: Mapped[str | None] = mapped_column(String(24))
+    tps: Mapped[int] = mapped_column(Integer)
+    dinilai: Mapped[int] = mapped_column(Integer)
+    siap: Mapped[int] = mapped_column(Integer)
+    masalah: Mapped[dict[str, int]] = mapped_column(JSON)  # issue kind -> TPS with it
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # The overview reads one level's areas under a parent (the kabupaten of a province, the kecamatan of a kabupaten).
+    __table_args__ = (Index("ix_area_rollup_parent", "parent_code", "tahapan"),)
+
+
+class TpsSnapshot(Base):
+    """tps_state as it stood at a moment (taken every few hours by the worker): a replay starts from the nearest one
+    before the moment asked and recomputes only the TPS that events touched since."""
+    __tablename__ = "tps_snapshot"
+    taken_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, primary_key=True)
+    code: Mapped[str] = mapped_column(String(24), primary_key=True)
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON)

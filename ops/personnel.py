@@ -36,14 +36,17 @@ def judge_on_site(fixes: list[tuple[dt.datetime, float, float]], places: list[tu
     return "di_lokasi" if recent and near and held else "di_luar"
 
 
-def recent_fixes(session: Session, settings: Settings, now: dt.datetime) -> dict[str, list]:
-    """Per device: fixes in the window the on-site check needs, oldest first."""
+def recent_fixes(session: Session, settings: Settings, now: dt.datetime,
+                 devices: list[str] | None = None) -> dict[str, list]:
+    """Per device (all, or those given): fixes in the window the on-site check needs, oldest first."""
     now = as_utc(now)
     span = max(settings.on_site_dwell_minutes, settings.traccar_silent_minutes) + 5
     fixes: dict[str, list] = defaultdict(list)
+    only = (m.PositionEvent.device_id.in_(devices),) if devices is not None else ()
     for dev, t, lat, lon in session.execute(
             select(m.PositionEvent.device_id, m.PositionEvent.fix_time, m.PositionEvent.lat, m.PositionEvent.lon)
-            .where(m.PositionEvent.fix_time > now - dt.timedelta(minutes=span), m.PositionEvent.fix_time <= now)):
+            .where(m.PositionEvent.fix_time > now - dt.timedelta(minutes=span), m.PositionEvent.fix_time <= now,
+                   *only)):
         fixes[dev].append((as_utc(t), lat, lon))
     for pts in fixes.values():
         pts.sort()

@@ -97,6 +97,19 @@ def _perhatian_job(settings: Settings, token: str) -> Callable[[], None]:
     return _guarded("perhatian", work)
 
 
+def _readmodel_job(settings: Settings, token: str) -> Callable[[], None]:
+    """Every minute: bring the read model up to the operation clock (only what new events touched), fenced."""
+    def work() -> None:
+        from ops import readmodel
+        from ops.clock import load_clock
+
+        with session_scope(get_engine(settings.database_url)) as session:
+            report = readmodel.keep_current(session, settings, load_clock(session).now())
+            fence(token)(session)
+        log.info("read model %s", report)
+    return _guarded("read model", work)
+
+
 def _queue_job(settings: Settings, token: str) -> Callable[[], None]:
     return _guarded("job queue", lambda: jobs.run_queued(settings, fence(token)))
 
@@ -114,6 +127,8 @@ def build_scheduler(settings: Settings, token: str) -> BackgroundScheduler:
     sched.add_job(_briefing_job(settings, token), "cron", hour=settings.briefing_time.hour,
                   minute=settings.briefing_time.minute, timezone=WIB, id="briefing:daily",
                   name="laporan harian", misfire_grace_time=3600, replace_existing=True)
+    sched.add_job(_readmodel_job(settings, token), "interval", minutes=1, id="readmodel", name="read model",
+                  next_run_time=soon, replace_existing=True)
     sched.add_job(_perhatian_job(settings, token), "interval", minutes=1, id="perhatian", name="perhatian",
                   next_run_time=soon, replace_existing=True)
     sched.add_job(_queue_job(settings, token), "interval", seconds=settings.job_poll_seconds, id="jobs:queue",

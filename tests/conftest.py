@@ -147,3 +147,29 @@ CHROMIUM_SKIP = None if find_chromium() else \
     "no Chromium (apt-get install chromium; scripts/test.sh does when run as root)"
 if CHROMIUM_SKIP and os.environ.get("OPS_TEST_REQUIRE_CHROMIUM") == "1":
     raise RuntimeError("OPS_TEST_REQUIRE_CHROMIUM=1 but " + CHROMIUM_SKIP)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def demo_db_copy(request, tmp_path, monkeypatch) -> str:
+    """A private, writable copy of the demo on each kind of database (PostgreSQL: a copy of the session's demo
+    database made with CREATE DATABASE … TEMPLATE, which takes a second)."""
+    if request.param == "sqlite":
+        yield request.getfixturevalue("demo_copy")
+        return
+    from sqlalchemy.engine import make_url
+
+    template = request.getfixturevalue("demo_postgres")
+    ops_db.get_engine(template).dispose()  # a template must have no other connection
+    name = f"posko_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{make_url(template).database}"'))
+    url = admin.url.set(database=name).render_as_string(hide_password=False)
+    monkeypatch.setenv("OPS_DATABASE_URL", url)
+    ops_config.reset_settings()
+    yield url
+    ops_db.get_engine(url).dispose()
+    ops_db.get_engine.cache_clear()
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()

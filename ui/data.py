@@ -143,7 +143,30 @@ def feed_states() -> dict:
     newest run counts the moment it ends (not at the next minute)."""
     replay = st.session_state.get("replay_at")
     return _feed_states_at(moment_key(replay)) if replay is not None else _feed_states_now()
-_per_tps = at_moment(readiness_ops.per_tps)
+def _live_table(session, settings, moment) -> pd.DataFrame:
+    """The read model while the worker keeps it current; recomputed from the history when no worker does."""
+    from ops import readmodel
+
+    at = readmodel.refreshed_at(session)
+    if at is not None and abs((moment - at).total_seconds()) <= settings.readmodel_fresh_minutes * 60:
+        return readmodel.table(session)
+    return readiness_ops.per_tps(session, settings, moment)
+
+
+def _replayed_table(session, settings, moment) -> pd.DataFrame:
+    """A past moment: from the read model's nearest snapshot before it and the events since."""
+    from ops import readmodel
+
+    return readmodel.replay(session, settings, moment)
+
+
+_live = at_moment(_live_table)
+_replayed = at_moment(_replayed_table)
+
+
+def _per_tps(moment_iso: str) -> pd.DataFrame:
+    """Every TPS's readiness at the moment shown (the per_tps columns)."""
+    return _replayed(moment_iso) if st.session_state.get("replay_at") is not None else _live(moment_iso)
 
 
 def readiness(moment_iso: str) -> dict:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ops import models as m
@@ -37,30 +39,49 @@ def _latest(session, stmt_cols, time_col, key_col, now, *where):
     return session.execute(select(sub).where(sub.c.rn == 1)).all()
 
 
-def gather_facts(session: Session, settings: Settings, now: dt.datetime) -> dict[str, TpsFacts]:
+GATHER_CHUNK = 5000  # TPS per round of queries when a subset is asked for (IN lists stay well below driver limits)
+
+
+def gather_facts(session: Session, settings: Settings, now: dt.datetime,
+                 codes: Iterable[str] | None = None) -> dict[str, TpsFacts]:
+    """Every TPS's facts at `now` from the event history; with `codes`, only those TPS (the read model's incremental
+    refresh asks for the TPS that new events touched)."""
     now = as_utc(now)
+    if codes is not None:
+        codes = sorted(set(codes))
+        if len(codes) > GATHER_CHUNK:
+            out: dict[str, TpsFacts] = {}
+            for i in range(0, len(codes), GATHER_CHUNK):
+                out.update(gather_facts(session, settings, now, codes[i:i + GATHER_CHUNK]))
+            return out
+        if not codes:
+            return {}
+
+    def only(col):
+        return (col.in_(codes),) if codes is not None else ()
     facts = {t.code: TpsFacts(t.code, t.kerawanan, t.akses, t.kecamatan_code, t.desa_code, t.polsek_code,
                               cluster_code=t.cluster_code, logistik_planned=False,
                               open_air=any(w in (t.address or "").lower() for w in OPEN_AIR_WORDS))
              for t in session.execute(select(m.Tps.code, m.Tps.kerawanan, m.Tps.akses, m.Tps.kecamatan_code,
                                              m.Tps.desa_code, m.Tps.polsek_code, m.Tps.cluster_code,
-                                             m.Tps.address))}
+                                             m.Tps.address).where(*only(m.Tps.code)))}
     # A TPS's progress is its latest step; a 'gangguan' report is trouble at the TPS (an incident), not a step back.
     for row in _latest(session, (m.TpsStatusEvent.tps_code, m.TpsStatusEvent.status, m.TpsStatusEvent.occurred_at),
                        m.TpsStatusEvent.occurred_at, m.TpsStatusEvent.tps_code, now,
-                       m.TpsStatusEvent.status != "gangguan"):
+                       m.TpsStatusEvent.status != "gangguan", *only(m.TpsStatusEvent.tps_code)):
         f = facts.get(row.tps_code)
         if f:
             f.status, f.status_at = row.status, row.occurred_at
     for code, at in session.execute(select(m.TpsStatusEvent.tps_code, func.max(m.TpsStatusEvent.occurred_at))
-                                    .where(m.TpsStatusEvent.status == "gangguan", m.TpsStatusEvent.occurred_at <= now)
+                                    .where(m.TpsStatusEvent.status == "gangguan", m.TpsStatusEvent.occurred_at <= now,
+                                           *only(m.TpsStatusEvent.tps_code))
                                     .group_by(m.TpsStatusEvent.tps_code)):
         if code in facts:
             facts[code].gangguan_at = at
-    _personnel(session, settings, facts, now)
+    _personnel(session, settings, facts, now, subset=codes is not None)
     legs = {lid: (stage, tps, arrive) for lid, stage, tps, arrive in session.execute(
         select(m.LogisticsLeg.id, m.LogisticsLeg.stage, m.LogisticsLeg.tps_code, m.LogisticsLeg.planned_arrive)
-        .where(m.LogisticsLeg.stage.in_(("pps-tps", "tps-pps"))))}
+        .where(m.LogisticsLeg.stage.in_(("pps-tps", "tps-pps")), *only(m.LogisticsLeg.tps_code)))}
     for f in facts.values():
         f.return_planned = False
     for stage, tps, arrive in legs.values():
@@ -78,78 +99,115 @@ def gather_facts(session: Session, settings: Settings, now: dt.datetime) -> dict
                 facts[tps].logistik_state = row.state
             else:
                 facts[tps].return_state = row.state
-    known = set(session.scalars(select(m.Stakeholder.desa_code).where(m.Stakeholder.desa_code.is_not(None))))
+    desa = sorted({f.desa_code for f in facts.values()}) if codes is not None else None
+    known = set(session.scalars(select(m.Stakeholder.desa_code).where(
+        m.Stakeholder.desa_code.is_not(None), *((m.Stakeholder.desa_code.in_(desa),) if desa is not None else ()))))
     met = set(session.scalars(select(m.CoordinationActivity.desa_code).where(
-        m.CoordinationActivity.occurred_at <= now, m.CoordinationActivity.desa_code.is_not(None))))
-    open_inc = _open_incidents(session, now)
+        m.CoordinationActivity.occurred_at <= now, m.CoordinationActivity.desa_code.is_not(None),
+        *((m.CoordinationActivity.desa_code.in_(desa),) if desa is not None else ()))))
+    open_inc = _open_incidents(session, now, codes)
+    for f in facts.values():
+        f.desa_coordinated = f.desa_code in met
+        f.desa_known = f.desa_code in known
+        f.open_incidents = open_inc.get(f.code, [])
+    apply_environment(facts, environment(session, settings, now))
+    return facts
+
+
+@dataclass(frozen=True)
+class Environment:
+    """What the weather, the warnings, the rivers and the recap say at a moment, per area (desa or kecamatan):
+    computed once, then applied to every TPS — the read model re-applies it when the clock moves on."""
+    warned: frozenset
+    heavy: dict
+    voting: dict
+    high: dict
+    recap: dict
+
+
+def environment(session: Session, settings: Settings, now: dt.datetime) -> Environment:
+    now = as_utc(now)
     warned = set()
-    for codes in session.scalars(select(m.WeatherWarning.kecamatan_codes).where(
+    for kec_codes in session.scalars(select(m.WeatherWarning.kecamatan_codes).where(
             m.WeatherWarning.effective <= now + dt.timedelta(hours=1), m.WeatherWarning.expires >= now)):
-        warned.update(codes or [])
+        warned.update(kec_codes or [])
     source = forecast_source(feed_states(session, settings, now)).source
-    heavy = heavy_rain_first(session, settings, source, now)
     times = operation_times(settings)
-    voting = worst_in_window(session, source, max(now, times.opening), times.counting_end)
     today = now.astimezone(dt.timezone(dt.timedelta(hours=7))).date()
     high = dict(session.execute(select(m.RiverDischarge.point_code, m.RiverDischarge.discharge).where(
         m.RiverDischarge.day == today, m.RiverDischarge.discharge > settings.river_discharge_threshold)).all())
     recap = {r.region_code: r.persen for r in _latest(
         session, (m.RecapProgress.region_code, m.RecapProgress.persen, m.RecapProgress.ts), m.RecapProgress.ts,
         m.RecapProgress.region_code, now)}
+    return Environment(frozenset(warned), heavy_rain_first(session, settings, source, now),
+                       worst_in_window(session, source, max(now, times.opening), times.counting_end), high, recap)
+
+
+def apply_environment(facts: dict[str, TpsFacts], env: Environment) -> None:
     for f in facts.values():
-        f.desa_coordinated = f.desa_code in met
-        f.desa_known = f.desa_code in known
-        f.open_incidents = open_inc.get(f.code, [])
-        f.warning_active = f.kecamatan_code in warned
+        f.warning_active = f.kecamatan_code in env.warned
         # BMKG forecasts per desa, Open-Meteo per kecamatan.
-        f.heavy_rain_at, f.heavy_rain_mm = heavy.get(f.desa_code) or heavy.get(f.kecamatan_code) or (None, None)
+        f.heavy_rain_at, f.heavy_rain_mm = env.heavy.get(f.desa_code) or env.heavy.get(f.kecamatan_code) or (None, None)
         f.voting_rain_mm, f.voting_rain_at, f.voting_thunder = (
-            voting.get(f.desa_code) or voting.get(f.kecamatan_code) or (None, None, False))
-        f.discharge = high.get(f.kecamatan_code)
-        f.recap_persen = recap.get(f.kecamatan_code)
-    return facts
+            env.voting.get(f.desa_code) or env.voting.get(f.kecamatan_code) or (None, None, False))
+        f.discharge = env.high.get(f.kecamatan_code)
+        f.recap_persen = env.recap.get(f.kecamatan_code)
 
 
-def _open_incidents(session, now) -> dict[str, list[str]]:
+def _open_incidents(session, now, codes: list[str] | None = None) -> dict[str, list[str]]:
+    only = (m.Incident.tps_code.in_(codes),) if codes is not None else ()
+    incidents = list(session.execute(select(m.Incident.id, m.Incident.tps_code, m.Incident.severity).where(
+        m.Incident.occurred_at <= now, m.Incident.tps_code.is_not(None), *only)
+        .order_by(m.Incident.occurred_at, m.Incident.id)))  # one order, whichever TPS are asked for
+    ids = [i.id for i in incidents]
     latest = {r.incident_id: r.state for r in _latest(
         session, (m.IncidentUpdate.incident_id, m.IncidentUpdate.state, m.IncidentUpdate.occurred_at),
-        m.IncidentUpdate.occurred_at, m.IncidentUpdate.incident_id, now)}
+        m.IncidentUpdate.occurred_at, m.IncidentUpdate.incident_id, now,
+        *((m.IncidentUpdate.incident_id.in_(ids),) if codes is not None else ()))}
     out: dict[str, list[str]] = defaultdict(list)
-    for inc in session.scalars(select(m.Incident).where(m.Incident.occurred_at <= now, m.Incident.tps_code.is_not(None))):
+    for inc in incidents:
         if latest.get(inc.id, "terbuka") != "selesai":
             out[inc.tps_code].append(inc.severity)
     return out
 
 
-def _personnel(session, settings: Settings, facts: dict[str, TpsFacts], now: dt.datetime) -> None:
-    """Required and assigned per guard cluster, and who is on site: fixes within the radius held for the dwell time."""
+def _personnel(session, settings: Settings, facts: dict[str, TpsFacts], now: dt.datetime, subset: bool = False) -> None:
+    """Required and assigned per guard cluster, and who is on site: fixes within the radius held for the dwell time.
+    With `subset`, only the clusters of the TPS in `facts` are read (all their TPS: the guards' posts)."""
     pola = load_pola(settings)
+    clusters = sorted({f.cluster_code or f.code for f in facts.values()})
+    where = (or_(m.Tps.cluster_code.in_(clusters), m.Tps.code.in_(clusters)),) if subset else ()
     tps_by_cluster: dict[str, list] = defaultdict(list)
-    for code, cl, lat, lon in session.execute(select(m.Tps.code, m.Tps.cluster_code, m.Tps.lat, m.Tps.lon)):
-        tps_by_cluster[cl or code].append((code, lat, lon))
+    for code, cl, lat, lon, kelas in session.execute(select(m.Tps.code, m.Tps.cluster_code, m.Tps.lat, m.Tps.lon,
+                                                            m.Tps.kerawanan).where(*where)):
+        tps_by_cluster[cl or code].append((code, lat, lon, kelas))
     assigned: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
     for cl, nrp, dev in session.execute(select(m.Assignment.cluster_code, m.Assignment.nrp, m.Personnel.device_id)
                                         .join(m.Personnel, m.Personnel.nrp == m.Assignment.nrp)
-                                        .where(m.Assignment.task == "PAM TPS")):
+                                        .where(m.Assignment.task == "PAM TPS",
+                                               *((m.Assignment.cluster_code.in_(clusters),) if subset else ()))):
         assigned[cl].append((nrp, dev))
-    fixes = recent_fixes(session, settings, now)
+    devices = sorted({dev for people in assigned.values() for _, dev in people if dev}) if subset else None
+    fixes = recent_fixes(session, settings, now, devices)
     for cl, members in tps_by_cluster.items():
-        kelas = facts[members[0][0]].kerawanan
-        required = pola[kelas][0]
+        required = pola[members[0][3]][0]
         people = assigned.get(cl, [])
-        places = [(lat, lon) for _, lat, lon in members]
+        places = [(lat, lon) for _, lat, lon, _ in members]
         states = [judge_on_site(fixes.get(dev, []), places, now, settings) if dev else "tanpa_perangkat"
                   for _, dev in people]
         on_site, silent_n = states.count("di_lokasi"), states.count("senyap")
-        for code, _, _ in members:
-            f = facts[code]
+        for code, _, _, _ in members:
+            f = facts.get(code)
+            if f is None:
+                continue
             f.personnel_required, f.personnel_assigned = required, len(people)
             # A TPS outside any guard cluster with nobody assigned has no deployment plan yet.
             f.personnel_planned = bool(people) or f.cluster_code is not None
             f.personnel_on_site, f.silent_devices = on_site, silent_n
 
 
-def _score(facts: dict[str, TpsFacts], settings: Settings, now: dt.datetime) -> dict[str, dict[str, Readiness]]:
+def score_facts(facts: dict[str, TpsFacts], settings: Settings, now: dt.datetime) -> dict[str, dict[str, Readiness]]:
+    """Per tahapan and TPS, the readiness at `now` from the facts (pure: the read model rescores stored facts)."""
     t = operation_times(settings)
     w = settings.readiness_weights
     out: dict[str, dict[str, Readiness]] = {p: {} for p in PHASES}
@@ -161,31 +219,46 @@ def _score(facts: dict[str, TpsFacts], settings: Settings, now: dt.datetime) -> 
     return out
 
 
+COLUMNS = ["code", "cluster", "kecamatan_code", "desa_code", "polsek_code", "status", "status_at",
+           "personel_wajib", "personel_ditugaskan", "personel_di_lokasi", "perangkat_senyap", "logistik", "kembali",
+           "kejadian_terbuka", "gangguan_at", "hujan_mm", "hujan_at", "petir", "terbuka"] + [
+    f"{k}_{p}" for p in PHASES for k in ("skor", "masalah", "komponen")]
+
+
 def per_tps(session: Session, settings: Settings, now: dt.datetime) -> pd.DataFrame:
-    """One row per TPS: latest status, personnel on site, and per tahapan the score, reasons and components."""
+    """One row per TPS: latest status, personnel on site, and per tahapan the score, reasons and components —
+    recomputed from the whole event history (replay, and the reference the read model is checked against)."""
     now = as_utc(now)
     facts = gather_facts(session, settings, now)
-    scored = _score(facts, settings, now)
-    rows = []
-    for code, f in facts.items():
-        row = {"code": code, "cluster": f.cluster_code or code, "kecamatan_code": f.kecamatan_code,
-               "desa_code": f.desa_code, "polsek_code": f.polsek_code, "status": f.status, "status_at": f.status_at, "personel_wajib": f.personnel_required,
-               "personel_ditugaskan": f.personnel_assigned, "personel_di_lokasi": f.personnel_on_site,
-               "perangkat_senyap": f.silent_devices, "logistik": f.logistik_state, "kembali": f.return_state,
-               "kejadian_terbuka": len(f.open_incidents), "gangguan_at": f.gangguan_at, "hujan_mm": f.voting_rain_mm, "hujan_at": f.voting_rain_at,
-               "petir": f.voting_thunder, "terbuka": f.open_air}
-        for phase in PHASES:
-            r = scored[phase][code]
-            row[f"skor_{phase}"] = r.score
-            row[f"masalah_{phase}"] = [i.as_dict() for i in r.problems]
-            row[f"komponen_{phase}"] = [{"komponen": c.name, "skor": c.score, "masalah": [i.as_dict() for i in c.issues]}
-                                        for c in r.components]
-        rows.append(row)
-    columns = ["code", "cluster", "kecamatan_code", "desa_code", "polsek_code", "status", "status_at",
-               "personel_wajib", "personel_ditugaskan", "personel_di_lokasi", "perangkat_senyap", "logistik", "kembali",
-               "kejadian_terbuka", "gangguan_at", "hujan_mm", "hujan_at", "petir", "terbuka"] + [
-        f"{k}_{p}" for p in PHASES for k in ("skor", "masalah", "komponen")]
-    return pd.DataFrame(rows, columns=columns)
+    return table_of(facts, score_facts(facts, settings, now))
+
+
+def detail_of(scored: dict[str, dict[str, Readiness]], code: str) -> dict:
+    """One TPS's problems and components per tahapan, as data."""
+    return {phase: {"masalah": [i.as_dict() for i in scored[phase][code].problems],
+                    "komponen": [{"komponen": c.name, "skor": c.score, "masalah": [i.as_dict() for i in c.issues]}
+                                 for c in scored[phase][code].components]} for phase in PHASES}
+
+
+def row_of(f: TpsFacts, scores: dict[str, float | None], detail: dict) -> dict:
+    row = {"code": f.code, "cluster": f.cluster_code or f.code, "kecamatan_code": f.kecamatan_code,
+           "desa_code": f.desa_code, "polsek_code": f.polsek_code, "status": f.status, "status_at": f.status_at,
+           "personel_wajib": f.personnel_required, "personel_ditugaskan": f.personnel_assigned,
+           "personel_di_lokasi": f.personnel_on_site, "perangkat_senyap": f.silent_devices,
+           "logistik": f.logistik_state, "kembali": f.return_state, "kejadian_terbuka": len(f.open_incidents),
+           "gangguan_at": f.gangguan_at, "hujan_mm": f.voting_rain_mm, "hujan_at": f.voting_rain_at,
+           "petir": f.voting_thunder, "terbuka": f.open_air}
+    for phase in PHASES:
+        row[f"skor_{phase}"] = scores[phase]
+        row[f"masalah_{phase}"] = detail[phase]["masalah"]
+        row[f"komponen_{phase}"] = detail[phase]["komponen"]
+    return row
+
+
+def table_of(facts: dict[str, TpsFacts], scored: dict[str, dict[str, Readiness]]) -> pd.DataFrame:
+    rows = [row_of(f, {p: scored[p][code].score for p in PHASES}, detail_of(scored, code))
+            for code, f in facts.items()]
+    return pd.DataFrame(rows, columns=COLUMNS)
 
 
 def with_points(points: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:

@@ -1,0 +1,217 @@
+"""The read model: every TPS's facts and readiness, and the roll-ups per area, kept current by the worker so that pages
+read them with plain indexed queries instead of recomputing the event history.
+
+- `refresh()` (the worker, every minute): the TPS that new events touched (`ops.readmodel.touched`) are regathered
+  from the history and rescored; when the clock crosses a mark that changes what is due, or an hour (the forecast
+  windows move), everything is. Roll-ups are recomputed for the kecamatan touched and summed upwards.
+- `table()` / `rollups()`: what pages read (one area's TPS; one level's areas under a parent).
+- `snapshot()` (the worker, every few hours) and `replay()`: a past moment starts from the nearest snapshot before it
+  and regathers only what events touched since; the result equals a full recompute (tested).
+
+Facts and scores come from `ops.readiness` (`gather_facts`, `score_facts`): one computation, used three ways."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from ops import models as m
+from ops.audit import _plain
+from ops.clock import as_utc, utcnow
+from ops.config import Settings
+from ops.readiness import (COLUMNS, apply_environment, detail_of, environment, gather_facts, row_of,
+                           score_facts)
+from ops.readiness.model import PHASES, TpsFacts
+from ops.readmodel import state, touched
+from ops.readmodel.rollup import recompute_rollups
+
+META = "readmodel"
+SNAPSHOTS = "readmodel.snapshots"
+WRITE_BATCH = 2000
+
+
+@dataclass
+class Report:
+    mode: str  # dibangun (rebuilt), semua (all regathered), sebagian (the touched ones)
+    tps: int
+    seconds: float
+
+    def __str__(self) -> str:
+        return f"{self.mode}: {self.tps} TPS dalam {self.seconds:.1f} dtk"
+
+
+def _meta(session: Session, key: str = META) -> dict | None:
+    row = session.get(m.OperationMeta, key)
+    return json.loads(row.value) if row else None
+
+
+def _set_meta(session: Session, value: dict, key: str = META) -> None:
+    session.merge(m.OperationMeta(key=key, value=json.dumps(value)))
+
+
+def refreshed_at(session: Session) -> dt.datetime | None:
+    """The operation moment the read model was last brought up to (None: never built)."""
+    meta = _meta(session)
+    return dt.datetime.fromisoformat(meta["at"]) if meta else None
+
+
+def _rows(facts: dict[str, TpsFacts], settings: Settings, now: dt.datetime) -> list[dict]:
+    scored = score_facts(facts, settings, now)
+    return [{"code": code, "kabupaten_code": code[:5], "kecamatan_code": f.kecamatan_code, "desa_code": f.desa_code,
+             "facts": state.to_json(f), **{f"skor_{p}": scored[p][code].score for p in PHASES},
+             "detail": _plain(detail_of(scored, code)), "gathered_at": now, "scored_at": now}
+            for code, f in facts.items()]
+
+
+def _write(session: Session, rows: list[dict], replace_all: bool) -> None:
+    if replace_all:
+        session.execute(delete(m.TpsState))
+    else:
+        codes = [r["code"] for r in rows]
+        for i in range(0, len(codes), WRITE_BATCH):
+            session.execute(delete(m.TpsState).where(m.TpsState.code.in_(codes[i:i + WRITE_BATCH])))
+    for i in range(0, len(rows), WRITE_BATCH):
+        session.execute(insert(m.TpsState), rows[i:i + WRITE_BATCH])
+
+
+def rebuild(session: Session, settings: Settings, now: dt.datetime) -> Report:
+    """Everything from the history (first build, a rebuilt demo, a clock set back)."""
+    return _all(session, settings, as_utc(now), "dibangun")
+
+
+def _all(session: Session, settings: Settings, now: dt.datetime, mode: str) -> Report:
+    started = utcnow()
+    facts = gather_facts(session, settings, now)
+    _write(session, _rows(facts, settings, now), replace_all=True)
+    recompute_rollups(session, None, now, settings.readiness_ready_threshold)
+    _set_meta(session, {"at": now.isoformat(), "machine_at": started.isoformat(), "ids": touched.high_water(session)})
+    return Report(mode, len(facts), (utcnow() - started).total_seconds())
+
+
+def refresh(session: Session, settings: Settings, now: dt.datetime) -> Report:
+    """Bring the read model from its last moment up to `now`, regathering only what changed."""
+    now = as_utc(now)
+    meta = _meta(session)
+    if meta is None:
+        return rebuild(session, settings, now)
+    last = dt.datetime.fromisoformat(meta["at"])
+    count = session.scalar(select(func.count()).select_from(m.TpsState))
+    if now < last or count != session.scalar(select(func.count()).select_from(m.Tps)):
+        return rebuild(session, settings, now)  # the clock went back, or TPS were imported since
+    started = utcnow()
+    span = touched.Span(last, now, dict(meta["ids"]), dt.datetime.fromisoformat(meta["machine_at"]))
+    ids = touched.high_water(session)  # read before the touched set: what lands meanwhile waits for the next round
+    codes = touched.touched_tps(session, settings, span)
+    if touched.crossed(settings, last, now):
+        # What is due changed, or the forecast windows moved: every TPS keeps its event facts, takes the area facts
+        # of now and is rescored; the touched ones are regathered whole.
+        facts = {c: state.from_json(f) for c, f in session.execute(select(m.TpsState.code, m.TpsState.facts))}
+        apply_environment(facts, environment(session, settings, now))
+        facts.update(gather_facts(session, settings, now, codes))
+        _write(session, _rows(facts, settings, now), replace_all=True)
+        recompute_rollups(session, None, now, settings.readiness_ready_threshold)
+        mode, n = "semua", len(facts)
+    else:
+        codes |= touched.environment_touched(session, span)
+        if codes:
+            facts = gather_facts(session, settings, now, codes)
+            _write(session, _rows(facts, settings, now), replace_all=False)
+            recompute_rollups(session, {f.kecamatan_code for f in facts.values()}, now,
+                              settings.readiness_ready_threshold)
+        mode, n = "sebagian", len(codes)
+    _set_meta(session, {"at": now.isoformat(), "machine_at": started.isoformat(), "ids": ids})
+    return Report(mode, n, (utcnow() - started).total_seconds())
+
+
+def table(session: Session, area: str | None = None) -> pd.DataFrame:
+    """The per-TPS table (the columns of readiness.per_tps) as the worker last computed it; `area` limits it to a
+    kabupaten ("16.10") or kecamatan ("16.10.05") by its indexed column."""
+    q = select(m.TpsState.facts, m.TpsState.skor_sebelum, m.TpsState.skor_pemungutan, m.TpsState.skor_sesudah,
+               m.TpsState.detail)
+    if area:
+        q = q.where((m.TpsState.kecamatan_code if area.count(".") == 2 else m.TpsState.kabupaten_code) == area)
+    rows = [row_of(state.from_json(f), {"sebelum": a, "pemungutan": b, "sesudah": c}, d)
+            for f, a, b, c, d in session.execute(q.order_by(m.TpsState.code))]
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def rollups(session: Session, parent: str | None, tahapan: str) -> pd.DataFrame:
+    """One level's areas under `parent` (None: the top), for one tahapan: kode, level, tps, dinilai, siap, masalah."""
+    q = select(m.AreaRollup).where(m.AreaRollup.tahapan == tahapan)
+    q = q.where(m.AreaRollup.parent_code.is_(None) if parent is None else m.AreaRollup.parent_code == parent)
+    rows = [{"kode": r.code, "level": r.level, "tps": r.tps, "dinilai": r.dinilai, "siap": r.siap,
+             "masalah": sorted(r.masalah.items(), key=lambda kv: -kv[1])} for r in session.scalars(q.order_by(m.AreaRollup.code))]
+    return pd.DataFrame(rows, columns=["kode", "level", "tps", "dinilai", "siap", "masalah"])
+
+
+# ---------------- snapshots and replay ----------------
+
+def snapshot(session: Session, now: dt.datetime) -> int:
+    """Keep tps_state's facts as they stand (the worker calls this every few hours)."""
+    now = as_utc(now)
+    rows = [{"taken_at": now, "code": c, "facts": f} for c, f in session.execute(select(m.TpsState.code,
+                                                                                       m.TpsState.facts))]
+    for i in range(0, len(rows), WRITE_BATCH):
+        session.execute(insert(m.TpsSnapshot), rows[i:i + WRITE_BATCH])
+    taken = _meta(session, SNAPSHOTS) or []
+    taken.append({"at": now.isoformat(), "machine_at": utcnow().isoformat()})
+    _set_meta(session, taken, SNAPSHOTS)
+    return len(rows)
+
+
+def replay(session: Session, settings: Settings, moment: dt.datetime) -> pd.DataFrame:
+    """The per-TPS table at a past moment: from the nearest snapshot before it, regathering what events touched since
+    with the area facts of the moment; a full recompute when there is no snapshot."""
+    moment = as_utc(moment)
+    taken = [s for s in (_meta(session, SNAPSHOTS) or []) if dt.datetime.fromisoformat(s["at"]) <= moment]
+    if not taken:
+        facts = gather_facts(session, settings, moment)
+        return _table_of(facts, settings, moment)
+    base = max(taken, key=lambda s: s["at"])
+    at = dt.datetime.fromisoformat(base["at"])
+    facts = {c: state.from_json(f) for c, f in session.execute(
+        select(m.TpsSnapshot.code, m.TpsSnapshot.facts).where(m.TpsSnapshot.taken_at == at))}
+    # Area facts (weather, warnings, rivers, recap) are taken as they stood at the moment for every TPS; the TPS
+    # that events touched since the snapshot are regathered whole.
+    apply_environment(facts, environment(session, settings, moment))
+    span = touched.Span(at, moment, {}, dt.datetime.fromisoformat(base["machine_at"]))
+    codes = touched.touched_tps(session, settings, span)
+    facts.update(gather_facts(session, settings, moment, codes))
+    missing = set(session.scalars(select(m.Tps.code))) - set(facts)
+    if missing:  # TPS imported after the snapshot
+        facts.update(gather_facts(session, settings, moment, missing))
+    return _table_of(facts, settings, moment)
+
+
+def _table_of(facts: dict[str, TpsFacts], settings: Settings, moment: dt.datetime) -> pd.DataFrame:
+    scored = score_facts(facts, settings, moment)
+    rows = [row_of(f, {p: scored[p][c].score for p in PHASES}, detail_of(scored, c))
+            for c, f in sorted(facts.items())]
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def keep_current(session: Session, settings: Settings, now: dt.datetime) -> Report:
+    """The worker's minute: refresh, and every `readmodel_snapshot_hours` of operation time keep a snapshot (the ones
+    older than the operation's span are dropped)."""
+    now = as_utc(now)
+    report = refresh(session, settings, now)
+    taken = _meta(session, SNAPSHOTS) or []
+    last = max((dt.datetime.fromisoformat(t["at"]) for t in taken), default=None)
+    if last is None or now - last >= dt.timedelta(hours=settings.readmodel_snapshot_hours) or now < last:
+        if last is not None and now < last:  # the clock went back (a rebuilt demo): old snapshots describe another past
+            drop_snapshots_before(session, dt.datetime.max.replace(tzinfo=dt.timezone.utc))
+        snapshot(session, now)
+    return report
+
+
+def drop_snapshots_before(session: Session, before: dt.datetime) -> None:
+    session.execute(delete(m.TpsSnapshot).where(m.TpsSnapshot.taken_at < as_utc(before)))
+    kept = [s for s in (_meta(session, SNAPSHOTS) or []) if dt.datetime.fromisoformat(s["at"]) >= as_utc(before)]
+    _set_meta(session, kept, SNAPSHOTS)
+
+
+__all__ = ["Report", "rebuild", "refresh", "refreshed_at", "table", "rollups", "snapshot", "replay"]

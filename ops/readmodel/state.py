@@ -1,0 +1,36 @@
+"""A TPS's facts as stored in the read model (JSON with moments as ISO text) and back."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import typing
+
+from ops.readiness.model import TpsFacts
+
+_HINTS = typing.get_type_hints(TpsFacts)
+TIME_FIELDS = tuple(name for name, hint in _HINTS.items() if dt.datetime in typing.get_args(hint) or hint is dt.datetime)
+
+
+def to_json(f: TpsFacts) -> dict:
+    d = dataclasses.asdict(f)
+    for name in TIME_FIELDS:
+        if d[name] is not None:
+            d[name] = _utc(d[name]).isoformat()
+    return d
+
+
+def from_json(d: dict) -> TpsFacts:
+    d = dict(d)
+    for name in TIME_FIELDS:
+        if d.get(name) is not None:
+            d[name] = dt.datetime.fromisoformat(d[name])
+    return TpsFacts(**{k: v for k, v in d.items() if k in _HINTS})
+
+
+def _utc(t: dt.datetime) -> dt.datetime:
+    return t.replace(tzinfo=dt.timezone.utc) if t.tzinfo is None else t.astimezone(dt.timezone.utc)
+
+
+def same(a: TpsFacts, b: TpsFacts) -> bool:
+    """Equal facts, moments compared as instants (the database may hand them back without a zone)."""
+    return to_json(a) == to_json(b)

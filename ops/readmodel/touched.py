@@ -1,0 +1,143 @@
+"""Which TPS a span of time touched: the ones whose facts may differ at the end of the span from what they were at its
+start. The read model regathers exactly these; everything else keeps its facts and is only rescored when the clock
+crosses a mark that changes what is due."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from ops import models as m
+from ops.config import Settings
+from ops.readiness import operation_times
+
+
+@dataclass
+class Span:
+    """Events recorded after these ids (the live refresh) or occurring in (since, until] (a replay from a snapshot);
+    `machine_since` catches entries recorded late for an earlier moment."""
+    since: dt.datetime
+    until: dt.datetime
+    ids: dict[str, int] = field(default_factory=dict)
+    machine_since: dt.datetime | None = None
+
+
+# event table -> (id column, moment column, recorded column)
+EVENTS = {
+    "status": (m.TpsStatusEvent.id, m.TpsStatusEvent.occurred_at, m.TpsStatusEvent.recorded_at),
+    "logistics": (m.LogisticsEvent.id, m.LogisticsEvent.occurred_at, m.LogisticsEvent.recorded_at),
+    "incident": (m.Incident.id, m.Incident.occurred_at, m.Incident.recorded_at),
+    "incident_update": (m.IncidentUpdate.id, m.IncidentUpdate.occurred_at, m.IncidentUpdate.recorded_at),
+    "coordination": (m.CoordinationActivity.id, m.CoordinationActivity.occurred_at,
+                     m.CoordinationActivity.recorded_at),
+    "position": (m.PositionEvent.id, m.PositionEvent.fix_time, m.PositionEvent.recorded_at),
+}
+
+
+def high_water(session: Session) -> dict[str, int]:
+    """The newest id of every event table: the next refresh starts after these."""
+    return {name: session.scalar(select(func.coalesce(func.max(cols[0]), 0))) for name, cols in EVENTS.items()}
+
+
+def _new(name: str, span: Span):
+    """Rows of an event table in the span: by id when the refresh knows its watermark, else by moment — and, for a
+    replay, also those recorded late (after its snapshot was taken) for a moment up to the span's end."""
+    id_col, at_col, rec_col = EVENTS[name]
+    if name in span.ids:
+        return (id_col > span.ids[name],)
+    in_span = (at_col > span.since) & (at_col <= span.until)
+    if span.machine_since is None:
+        return (in_span,)
+    return (or_(in_span, (rec_col > span.machine_since) & (at_col <= span.until)),)
+
+
+def marks(settings: Settings) -> list[dt.datetime]:
+    """Moments at which what is due changes for every TPS (voting day begins, guards due, opening, closing, counting
+    due, counting over), and every hour (the weather windows move with the clock)."""
+    t = operation_times(settings)
+    return sorted([t.day_start, t.opening - dt.timedelta(hours=1), t.opening, t.closing,
+                   t.closing + dt.timedelta(minutes=30), t.counting_end])
+
+
+def crossed(settings: Settings, since: dt.datetime, until: dt.datetime) -> bool:
+    """True when the span crosses a mark or an hour (the forecast windows move by the hour; a river day by the day)."""
+    if any(since < mk <= until for mk in marks(settings)):
+        return True
+    return since.replace(minute=0, second=0, microsecond=0) != until.replace(minute=0, second=0, microsecond=0)
+
+
+def touched_tps(session: Session, settings: Settings, span: Span) -> set[str]:
+    """The TPS whose facts may have changed in the span."""
+    codes: set[str] = set()
+    codes |= set(session.scalars(select(m.TpsStatusEvent.tps_code).where(*_new("status", span)).distinct()))
+    codes |= {c for c in session.scalars(select(m.LogisticsLeg.tps_code).join(
+        m.LogisticsEvent, m.LogisticsEvent.leg_id == m.LogisticsLeg.id).where(*_new("logistics", span)).distinct()) if c}
+    codes |= {c for c in session.scalars(select(m.Incident.tps_code).where(*_new("incident", span)).distinct()) if c}
+    codes |= {c for c in session.scalars(select(m.Incident.tps_code).join(
+        m.IncidentUpdate, m.IncidentUpdate.incident_id == m.Incident.id).where(*_new("incident_update", span))
+        .distinct()) if c}
+    desa = set(session.scalars(select(m.CoordinationActivity.desa_code).where(*_new("coordination", span)).distinct()))
+    if desa:
+        codes |= set(session.scalars(select(m.Tps.code).where(m.Tps.desa_code.in_(sorted(d for d in desa if d)))))
+    # A pps-tps leg whose planned arrival passed in the span turns late without any event.
+    codes |= {c for c in session.scalars(select(m.LogisticsLeg.tps_code).where(
+        m.LogisticsLeg.stage == "pps-tps", m.LogisticsLeg.planned_arrive > span.since,
+        m.LogisticsLeg.planned_arrive <= span.until)) if c}
+    codes |= _guards(session, settings, span)
+    return codes
+
+
+def _guards(session: Session, settings: Settings, span: Span) -> set[str]:
+    """TPS whose guards' on-site answer may have changed: a device that sent fixes in the window the check looks at
+    (arrivals, departures, a dwell completing, a device falling silent all happen inside it)."""
+    window = dt.timedelta(minutes=max(settings.on_site_dwell_minutes, settings.traccar_silent_minutes) + 5)
+    devices = set(session.scalars(select(m.PositionEvent.device_id).where(
+        m.PositionEvent.fix_time > span.since - window, m.PositionEvent.fix_time <= span.until).distinct()))
+    if "position" in span.ids:
+        devices |= set(session.scalars(select(m.PositionEvent.device_id).where(*_new("position", span)).distinct()))
+    if not devices:
+        return set()
+    clusters = set(session.scalars(select(m.Assignment.cluster_code).join(
+        m.Personnel, m.Personnel.nrp == m.Assignment.nrp).where(
+        m.Personnel.device_id.in_(sorted(devices)), m.Assignment.task == "PAM TPS").distinct()))
+    clusters.discard(None)
+    if not clusters:
+        return set()
+    return set(session.scalars(select(m.Tps.code).where(
+        or_(m.Tps.cluster_code.in_(sorted(clusters)), m.Tps.code.in_(sorted(clusters))))))
+
+
+def _areas_tps(session: Session, areas: set[str]) -> set[str]:
+    """TPS in the given desa or kecamatan (forecasts are per desa for BMKG, per kecamatan for the rest)."""
+    areas = sorted(a for a in areas if a)
+    out: set[str] = set()
+    for i in range(0, len(areas), 2000):
+        part = areas[i:i + 2000]
+        out |= set(session.scalars(select(m.Tps.code).where(
+            or_(m.Tps.desa_code.in_(part), m.Tps.kecamatan_code.in_(part)))))
+    return out
+
+
+def environment_touched(session: Session, span: Span) -> set[str]:
+    """TPS whose weather, warning, river or recap facts may have changed: areas whose forecast, warnings, discharge or
+    progress were stored since `machine_since`, and warnings that began or ended within the span."""
+    areas: set[str] = set()
+    since = span.machine_since
+    if since is not None:
+        areas |= set(session.scalars(select(m.WeatherForecast.area_code).where(
+            m.WeatherForecast.fetched_at > since).distinct()))
+        areas |= set(session.scalars(select(m.RiverDischarge.point_code).where(
+            m.RiverDischarge.fetched_at > since).distinct()))
+        areas |= set(session.scalars(select(m.RecapProgress.region_code).where(
+            m.RecapProgress.fetched_at > since).distinct()))
+        for kec in session.scalars(select(m.WeatherWarning.kecamatan_codes).where(m.WeatherWarning.fetched_at > since)):
+            areas |= set(kec or [])
+    # A warning in force from an hour before its start until it expires: both edges can fall in the span.
+    ahead = dt.timedelta(hours=1)
+    for kec in session.scalars(select(m.WeatherWarning.kecamatan_codes).where(or_(
+            (m.WeatherWarning.effective > span.since + ahead) & (m.WeatherWarning.effective <= span.until + ahead),
+            (m.WeatherWarning.expires >= span.since) & (m.WeatherWarning.expires < span.until)))):
+        areas |= set(kec or [])
+    return _areas_tps(session, areas)
