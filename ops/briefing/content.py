@@ -13,6 +13,7 @@ from ops import queries
 from ops.clock import as_utc, fmt_age, fmt_wib
 from ops.config import Settings
 from ops.coordination import kecamatan_coverage
+from ops.duty import task_board
 from ops.freshness import feed_states
 from ops.headline import Measure, headline, measures
 from ops.perhatian import current as perhatian_now
@@ -64,6 +65,7 @@ class BriefingContent:
     ranking: pd.DataFrame  # kecamatan by worst problem
     sources: list[tuple[str, str, str]]
     boundaries: dict = field(default_factory=dict)
+    duties: pd.DataFrame = field(default_factory=pd.DataFrame)  # duty.task_board: every officer's task this shift
 
     def figure_rows(self) -> list[tuple[str, int, int | None]]:
         return [(label, self.figures[k], None if self.previous is None else self.previous.get(k)) for k, label in FIGURES]
@@ -113,4 +115,5 @@ def gather(session: Session, settings: Settings, moment: dt.datetime, made_at: d
         discharge_today=trend, incidents=incidents, coordination=kecamatan_coverage(session, moment),
         perhatian=items, names=situation.names,
         ranking=kecamatan_ranking(items, points, phase.tahapan, settings.readiness_ready_threshold), sources=sources,
-        boundaries={"kecamatan": queries.boundaries(session, "kecamatan"), "desa": queries.boundaries(session, "desa")})
+        boundaries={"kecamatan": queries.boundaries(session, "kecamatan"), "desa": queries.boundaries(session, "desa")},
+        duties=task_board(session, settings, moment))

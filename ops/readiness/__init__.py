@@ -17,6 +17,7 @@ from ops.personnel import judge_on_site, recent_fixes
 from ops.readiness import model
 from ops.readiness.issues import label as issue_label
 from ops.readiness.model import PHASES, Readiness, Times, TpsFacts
+from ops.tasks import PAM_TPS
 from ops.weather import forecast_source, heavy_rain_first, worst_in_window
 
 # A TPS in a yard, a field or under a tent: rain stops voting there first (read from its address).
@@ -124,7 +125,7 @@ def _personnel(session, settings: Settings, facts: dict[str, TpsFacts], now: dt.
     assigned: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
     for cl, nrp, dev in session.execute(select(m.Assignment.cluster_code, m.Assignment.nrp, m.Personnel.device_id)
                                         .join(m.Personnel, m.Personnel.nrp == m.Assignment.nrp)
-                                        .where(m.Assignment.task == "PAM TPS")):
+                                        .where(m.Assignment.task == PAM_TPS).distinct()):
         assigned[cl].append((nrp, dev))
     fixes = recent_fixes(session, settings, now)
     for cl, members in tps_by_cluster.items():
