@@ -88,6 +88,8 @@ class Settings(BaseSettings):
     escort_team_size: int = Field(2, description="Polri escorting one logistics leg (out with the boxes and back).", ge=1)
     boat_crew_size: int = Field(1, description="Sat Polairud crew of the boat on a river leg, besides its escort team.", ge=0)
     polres_hq: list[float] = Field([], description="Latitude and longitude of the Polres HQ and Posko: Posko staff are on site there, and reserves without a Polsek wait there. Empty: those count by their tracker only.")
+    reaction_dispatch_minutes: float = Field(10.0, description="Minutes from the order to a reserve leaving (briefing, mounting up), added to its travel time to a TPS.", ge=0)
+    reaction_limit_minutes: float = Field(60.0, description="A TPS that the nearest available reserve cannot reach within this many minutes needs attention (Perhatian waktu_reaksi).", gt=0)
 
     readiness_weights: dict[str, dict[str, float]] = Field({
         "sebelum": {"personel": 0.35, "logistik": 0.3, "koordinasi": 0.2, "rute": 0.15},

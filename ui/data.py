@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from ops import coordination, events, incidents, logistics, perhatian, personnel, planner, queries, weather
-from ops import duty
+from ops import duty, reaction
 from ops import readiness as readiness_ops
 from ops.clock import load_clock
 from ops.config import get_settings, load_pola
@@ -148,6 +148,7 @@ river_legs = at_moment(_river_legs)
 officer_board = at_moment(personnel.officer_board)
 task_board = at_moment(duty.task_board)
 duty_board = at_moment(duty.duty_board)
+reaction_table = at_moment(reaction.reaction_table)
 incident_table = at_moment(_plain(incidents.incident_table))
 coordination_kecamatan = at_moment(_plain(coordination.kecamatan_coverage))
 coordination_desa = at_moment(_plain(coordination.desa_coverage))

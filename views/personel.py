@@ -1,9 +1,9 @@
 """Personel & pola pengamanan: every officer's task this shift reconciled to the roster, required against assigned
-for PAM TPS, the deployment planner with export, the on-site check."""
+for PAM TPS, reaction times of the reserves, the deployment planner with export, the on-site check."""
 import pandas as pd
 import streamlit as st
 
-from ops import tasks
+from ops import reaction, tasks
 from ops.clock import fmt_wib
 from ops.duty import post_name
 from ops.importers.spreadsheet import XLSX_TYPE
@@ -27,8 +27,8 @@ places = data.place_names()
 st.caption("Pola pengamanan (Polri-TPS-Linmas): " + " · ".join(
     f"{KERAWANAN_LABEL[k]} {p[0]}-{p[1]}-{p[2]}" for k, p in pola.items()))
 
-tab_tasks, tab_need, tab_plan, tab_site = st.tabs(
-    ["Tugas & roster", "Kebutuhan vs penugasan", "Perencana penugasan", "Cek di lokasi"])
+tab_tasks, tab_need, tab_react, tab_plan, tab_site = st.tabs(
+    ["Tugas & roster", "Kebutuhan vs penugasan", "Waktu reaksi", "Perencana penugasan", "Cek di lokasi"])
 
 with tab_tasks:
     board = data.task_board(key)
@@ -92,6 +92,37 @@ with tab_need:
     c.kpi(cols[3], "Di lokasi sekarang", c.number(clusters["personel_di_lokasi"].sum()),
           "Posisi GPS dalam radius TPS, bertahan selama waktu tunggu")
     st.dataframe(out.sort_values("Kurang", ascending=False), hide_index=by == "TPS", width="stretch")
+
+with tab_react:
+    react = data.reaction_table(key)
+    summ = reaction.summary(react, s.reaction_limit_minutes)
+    cols = st.columns(4)
+    minutes = (lambda v: "—" if v is None else f"{v:.0f} mnt")
+    c.kpi(cols[0], "Median", minutes(summ["p50"]), "Separuh TPS terjangkau cadangan dalam waktu ini")
+    c.kpi(cols[1], "P90", minutes(summ["p90"]))
+    c.kpi(cols[2], "Terlama", minutes(summ["max"]))
+    c.kpi(cols[3], "Melebihi batas", c.number(summ["over_limit"] + summ["no_reserve"]),
+          f"Batas {s.reaction_limit_minutes:g} menit" + (f"; {summ['no_reserve']} TPS tanpa cadangan tersedia"
+                                                         if summ["no_reserve"] else ""))
+    st.caption(f"Waktu tiba cadangan terdekat yang tersedia (cadangan Polsek, Polres dan BKO yang bertugas shift ini) "
+               f"dari posisi GPS terakhirnya atau dari markasnya: {s.reaction_dispatch_minutes:g} menit persiapan, lalu "
+               f"darat {s.road_speed_kmh:g} km/jam atau, ke TPS jalur sungai, perahu {s.river_speed_kmh:g} km/jam. "
+               "Cadangan yang sedang berada di TPS dengan kejadian terbuka tidak dihitung.")
+    slow = react.sort_values(["reaksi_menit", "code"], ascending=[False, True], na_position="first")
+    st.dataframe(pd.DataFrame({
+        "TPS": slow["code"].map(places.tps), "Kerawanan": slow["kerawanan"].map(KERAWANAN_LABEL),
+        "Menit": slow["reaksi_menit"], "Dari": slow["dari"].fillna("tidak ada cadangan"),
+        "Jarak (km)": slow["jarak_km"], "Lewat": slow["moda"].map({"darat": "darat", "sungai": "sungai (perahu)"}),
+        "Posisi cadangan": slow["posisi"].map({"markas": "markas", "posisi": "GPS terakhir"}).fillna("—"),
+        "Lewat batas": slow["reaksi_menit"].map(lambda v: v != v or v > s.reaction_limit_minutes)}),
+        hide_index=True, width="stretch", height=320)
+    st.markdown("**Per Polsek: TPS terjauh dan terlama dijangkau**")
+    per = reaction.per_polsek(react)
+    st.dataframe(pd.DataFrame({
+        "Polsek": per["polsek_code"].map(polsek_names).fillna("—"), "TPS": per["tps"], "Median (mnt)": per["median_menit"],
+        "Terjauh": per["terjauh"].map(places.tps_short), "Jarak (km)": per["terjauh_km"],
+        "Terlama": per["terlama"].map(places.tps_short), "Waktu (mnt)": per["terlama_menit"],
+        "Lewat": per["terlama_moda"]}), hide_index=True, width="stretch")
 
 with tab_plan:
     st.markdown("Perencana mengelompokkan TPS menjadi klaster pengamanan menurut waktu tempuh (kecepatan darat dan "

@@ -23,6 +23,7 @@ from ops.places import Names
 from ops.incidents import incident_table
 from ops.logistics import STAGE_LABEL, leg_board, pipeline, river_legs
 from ops.phase import PhaseInfo, phase_at
+from ops.reaction import reaction_table, summary as reaction_summary
 from ops.readiness import overview_of, per_tps, with_points
 from ops.weather import active_warnings, discharge_trend, forecast_source, kecamatan_timeline
 
@@ -66,6 +67,7 @@ class BriefingContent:
     sources: list[tuple[str, str, str]]
     boundaries: dict = field(default_factory=dict)
     duties: pd.DataFrame = field(default_factory=pd.DataFrame)  # duty.task_board: every officer's task this shift
+    reaction: dict = field(default_factory=dict)  # reaction.summary of the reserves' reaction times
 
     def figure_rows(self) -> list[tuple[str, int, int | None]]:
         return [(label, self.figures[k], None if self.previous is None else self.previous.get(k)) for k, label in FIGURES]
@@ -116,4 +118,6 @@ def gather(session: Session, settings: Settings, moment: dt.datetime, made_at: d
         perhatian=items, names=situation.names,
         ranking=kecamatan_ranking(items, points, phase.tahapan, settings.readiness_ready_threshold), sources=sources,
         boundaries={"kecamatan": queries.boundaries(session, "kecamatan"), "desa": queries.boundaries(session, "desa")},
-        duties=task_board(session, settings, moment))
+        duties=task_board(session, settings, moment),
+        reaction={**reaction_summary(reaction_table(session, settings, moment), settings.reaction_limit_minutes),
+                  "limit": settings.reaction_limit_minutes})

@@ -48,15 +48,23 @@ def _change(now, before) -> str:
 
 
 def _duties(c: BriefingContent, w: float) -> list[Section]:
-    """Every officer once: the task of the shift or off duty, summing to the roster."""
+    """Every officer once: the task of the shift or off duty, summing to the roster; and the reserves' reach."""
     d = c.duties
     if d.empty:
         return []
     rows = [[DUTY_LABEL[r.tugas], number(r.wajib), number(r.ditugaskan), number(r.di_lokasi)] for r in d.itertuples()]
     rows.append(["Jumlah (= roster)", number(d["wajib"].sum()), number(d["ditugaskan"].sum()),
                  number(d["di_lokasi"].sum())])
-    return [("Personel menurut tugas (shift berjalan)", ["Tugas", "Wajib", "Ditugaskan", "Di lokasi / aktif"], rows,
-             [w * .46, w * .18, w * .18, w * .18])]
+    out: list[Section] = [("Personel menurut tugas (shift berjalan)", ["Tugas", "Wajib", "Ditugaskan",
+                                                                         "Di lokasi / aktif"], rows,
+                           [w * .46, w * .18, w * .18, w * .18])]
+    r = c.reaction
+    if r.get("max") is not None:
+        out.append((f"#note:Waktu reaksi cadangan terdekat ke TPS: median {r['p50']:.0f} mnt, P90 {r['p90']:.0f} mnt, "
+                    f"terlama {r['max']:.0f} mnt; {r['over_limit']} TPS melewati batas {r['limit']:.0f} mnt"
+                    + (f", {r['no_reserve']} TPS tanpa cadangan tersedia" if r["no_reserve"] else "") + ".",
+                    None, [], None))
+    return out
 
 
 def sections(c: BriefingContent, width: float) -> list[Section]:
