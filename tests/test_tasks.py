@@ -164,3 +164,15 @@ def test_briefing_personnel_section_sums_to_the_roster(session):
     assert sum(int(r[2]) for r in rows[:-1]) == 331
 
 
+
+
+def test_planner_shows_every_shift_filled_task_by_task(demo_sqlite, monkeypatch):
+    monkeypatch.setenv("OPS_DATABASE_URL", demo_sqlite)
+    at = run_page("views/personel.py")
+    next(b for b in at.button if b.label == "Jalankan perencana").click().run()
+    assert not at.exception
+    grid = next(d.value for d in at.dataframe if "H pagi" in d.value.columns)
+    assert list(grid.index) == [tasks.DUTY_LABEL[t] for t in tasks.TASKS]  # in the tasks' own order
+    assert grid.loc["PAM TPS", "H pagi"] == "250 / 250" and grid.loc["PAM TPS", "H-2 pagi"] == "—"
+    assert grid.loc["Pengawalan logistik", "H-2 pagi"].split(" / ")[0] == grid.loc["Pengawalan logistik",
+                                                                                  "H-2 pagi"].split(" / ")[1]

@@ -160,8 +160,10 @@ with tab_plan:
         st.markdown("**Tugas per shift** (ditugaskan / wajib)")
         grid = need.assign(isi=need["ditugaskan"].astype(str) + " / " + need["wajib"].astype(str),
                            kolom=need["hari"] + " " + need["shift"].str.split(" ").str[1])
-        st.dataframe(grid.pivot_table(index="tugas", columns="kolom", values="isi", aggfunc="first", sort=False)
-                     .reindex(columns=list(dict.fromkeys(grid["kolom"]))).fillna("—"), width="stretch")
+        shifts = grid.pivot_table(index="tugas", columns="kolom", values="isi", aggfunc="first", sort=False)
+        rows = [tasks.DUTY_LABEL[t] for t in tasks.TASKS if tasks.DUTY_LABEL[t] in shifts.index]  # the tasks' order
+        st.dataframe(shifts.reindex(index=rows, columns=list(dict.fromkeys(grid["kolom"]))).fillna("—"),
+                     width="stretch")
         stamp = now.strftime("%Y%m%d_%H%M")
         x, y, _ = st.columns([1, 1, 3])
         x.download_button("Unduh CSV", to_csv(plan), f"rencana_pam_tps_{stamp}.csv", "text/csv", key="dl_csv")
