@@ -23,11 +23,11 @@ def scale(path: str, factor: int) -> None:
             clone("tps", {"code": code, "number": f"number + {off}",
                           "cluster_code": f"cluster_code || '-x{k}'"}, "number < 40")
             clone("personnel", {"nrp": f"nrp || 'x{k}'", "device_id": f"device_id || 'x{k}'"},
-                  "nrp NOT LIKE '%x%' AND nrp IN (SELECT nrp FROM assignment WHERE task = 'PAM TPS')")
+                  "nrp NOT LIKE '%x%' AND nrp IN (SELECT nrp FROM assignment WHERE task = 'pam_tps')")
             clone("assignment", {"nrp": f"nrp || 'x{k}'", "cluster_code": f"cluster_code || '-x{k}'",
-                                 "tps_code": "NULL"}, "task = 'PAM TPS' AND nrp NOT LIKE '%x%'")
+                                 "tps_code": "NULL"}, "task = 'pam_tps' AND nrp NOT LIKE '%x%'")
             clone("position_event", {"device_id": f"device_id || 'x{k}'", "nrp": f"nrp || 'x{k}'"},
-                  "device_id NOT LIKE '%x%' AND nrp IN (SELECT nrp FROM assignment WHERE task = 'PAM TPS')")
+                  "device_id NOT LIKE '%x%' AND nrp IN (SELECT nrp FROM assignment WHERE task = 'pam_tps')")
             tps_code = f"substr(tps_code, 1, length(tps_code) - 3) || printf('%03d', CAST(substr(tps_code, -3) AS INTEGER) + {off})"
             clone("tps_status_event", {"tps_code": tps_code}, "CAST(substr(tps_code, -3) AS INTEGER) < 40")
             first = con.execute("SELECT COALESCE(MAX(id), 0) FROM logistics_leg").fetchone()[0]

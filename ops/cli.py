@@ -220,6 +220,8 @@ def cmd_import(args, settings) -> int:
             print(f"  {p}", file=sys.stderr)
         return EXIT_FAIL
     print(report)
+    for w in report.warnings:  # saved all the same: a person checks these rows
+        print(f"  peringatan: {w}")
     return 0
 
 

@@ -82,6 +82,14 @@ class Settings(BaseSettings):
     on_site_dwell_minutes: int = Field(10, description="Fixes must hold within the radius this long before an officer counts as on site.")
     road_speed_kmh: float = Field(35.0, description="Average road travel speed for travel times.")
     river_speed_kmh: float = Field(15.0, description="Average boat speed on river routes.")
+    duty_shift_start: dt.time = Field(dt.time(6, 0), description="Start of the day shift (pagi, WIB); the night shift (malam) starts 12 hours later. Officers are assigned one task, or none, per shift.")
+    task_plan: dict[str, int] = Field({"pam_gudang": 4, "pam_ppk": 2, "posko": 6, "patroli": 2, "cadangan": 2}, description="Officers per shift for the posts no pola or leg sets: pam_gudang (the KPU warehouse), pam_ppk (each PPK while ballot boxes are there), posko (the Polres Posko), patroli and cadangan (each Polsek).")
+    escort_stages: list[str] = Field(["gudang-ppk", "ppk-pps", "pps-ppk"], description="Logistics stages whose legs each get an escort team; the legs between PPS and TPS travel with the TPS's own PAM TPS guards.")
+    escort_team_size: int = Field(2, description="Polri escorting one logistics leg (out with the boxes and back).", ge=1)
+    boat_crew_size: int = Field(1, description="Sat Polairud crew of the boat on a river leg, besides its escort team.", ge=0)
+    polres_hq: list[float] = Field([], description="Latitude and longitude of the Polres HQ and Posko: Posko staff are on site there, and reserves without a Polsek wait there. Empty: those count by their tracker only.")
+    reaction_dispatch_minutes: float = Field(10.0, description="Minutes from the order to a reserve leaving (briefing, mounting up), added to its travel time to a TPS.", ge=0)
+    reaction_limit_minutes: float = Field(60.0, description="A TPS that the nearest available reserve cannot reach within this many minutes needs attention (Perhatian waktu_reaksi).", gt=0)
 
     readiness_weights: dict[str, dict[str, float]] = Field({
         "sebelum": {"personel": 0.35, "logistik": 0.3, "koordinasi": 0.2, "rute": 0.15},
@@ -162,6 +170,31 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown or no wall view(s) {unknown}; known: {', '.join(WALL_VIEWS)}")
         return v
 
+    @field_validator("task_plan")
+    @classmethod
+    def _known_tasks(cls, v: dict[str, int]) -> dict[str, int]:
+        from ops.tasks import PLANNED_TASKS
+
+        _only_known(v, PLANNED_TASKS, "task(s)")
+        if any(n < 0 for n in v.values()):
+            raise ValueError("a count of officers cannot be negative")
+        return v
+
+    @field_validator("escort_stages")
+    @classmethod
+    def _known_stages(cls, v: list[str]) -> list[str]:
+        from ops.logistics import STAGES
+
+        _only_known(v, STAGES, "stage(s)")
+        return v
+
+    @field_validator("polres_hq")
+    @classmethod
+    def _lat_lon(cls, v: list[float]) -> list[float]:
+        if v and (len(v) != 2 or not (-90 <= v[0] <= 90 and -180 <= v[1] <= 180)):
+            raise ValueError("give [latitude, longitude], e.g. [-3.224, 104.657]")
+        return v
+
     @field_validator("notify_min_severity")
     @classmethod
     def _known_severity(cls, v: str) -> str:
@@ -172,9 +205,7 @@ class Settings(BaseSettings):
     @field_validator("feeds_enabled")
     @classmethod
     def _known_feeds(cls, v: list[str]) -> list[str]:
-        unknown = [f for f in v if f not in FEED_NAMES]
-        if unknown:
-            raise ValueError(f"unknown feed(s) {unknown}; known: {', '.join(FEED_NAMES)}")
+        _only_known(v, FEED_NAMES, "feed(s)")
         return v
 
     @classmethod
@@ -185,6 +216,12 @@ class Settings(BaseSettings):
         """A path setting resolved against the project folder."""
         p = Path(relative)
         return p if p.is_absolute() else PROJECT_ROOT / p
+
+
+def _only_known(values, known, what: str) -> None:
+    unknown = [x for x in values if x not in known]
+    if unknown:
+        raise ValueError(f"unknown {what} {unknown}; known: {', '.join(known)}")
 
 
 class _TomlSource(PydanticBaseSettingsSource):

@@ -1,4 +1,5 @@
-"""Pola pengamanan: guard clusters of TPS by travel time, required vs assigned personnel.
+"""Pola pengamanan: guard clusters of TPS by travel time, required vs assigned personnel; and every officer's task
+shift by shift (ops.tasks says what each shift needs).
 
 A pola Polri-TPS-Linmas such as 2-8-16 means one guard cluster of up to 8 TPS is guarded by 2 Polri and 16 Linmas.
 Clusters never mix kerawanan classes or Polsek, and are grown from the farthest TPS inwards so that the remote ones
@@ -11,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from ops.geo import route_km, travel_minutes
+from ops.tasks import PAM_TPS, Need, Window
 
 SEVERITY_ORDER = {"sangat_rawan": 0, "rawan": 1, "kurang_rawan": 2}
 
@@ -98,3 +100,80 @@ def assign_personnel(clusters: list[GuardCluster], roster: dict[str, list[str]],
 def required_polri(counts: dict[str, int], pola: dict[str, tuple[int, int, int]]) -> int:
     """Polri needed for a number of TPS per class, cluster by cluster (a partial cluster still needs its guards)."""
     return sum(pola[k][0] * math.ceil(n / pola[k][1]) for k, n in counts.items() if n)
+
+
+# ---------------- every officer, every shift ----------------
+
+@dataclass(frozen=True)
+class Officer:
+    nrp: str
+    polsek: str | None  # None: a Polres unit or BKO
+    bko: bool
+    home: str | None  # the task the roster role points to (ops.tasks.home_task)
+    boat: bool = False  # crews a boat (Sat Polairud)
+
+
+@dataclass(frozen=True)
+class Duty:
+    window: str  # ops.tasks.Window.code
+    nrp: str
+    task: str
+    post: str | None  # the guard cluster, the PPK's kecamatan, the Polsek; None: the Polres
+
+
+def _area_rank(o: Officer, area: str | None) -> int | None:
+    """How well an officer fits a post's area: its own Polsek first, then the Polres units, then BKO; a Polres post
+    may, last of all, take a Polsek officer. None: not from another Polsek."""
+    if area is None:
+        return 0 if o.polsek is None and not o.bko else 1 if o.bko else 2
+    if o.polsek == area:
+        return 0
+    if o.polsek is None:
+        return 2 if o.bko else 1
+    return None
+
+
+def plan_duties(wins: list[Window], needs: dict[str, list[Need]], roster: list[Officer], guards: dict[str, list[str]],
+                guarded: set[str]) -> list[Duty]:
+    """One task or none per officer per window. PAM TPS guards stay with their cluster through the guarded windows;
+    the other needs are filled first by officers whose role is that task, then by anyone free from the post's
+    area, those who rested in the window before first. In the guarded windows nobody is off duty: Posko staff stay
+    at the Posko and every other free officer stands by as a reserve (cadangan); BKO are a reserve throughout."""
+    duties: list[Duty] = []
+    worked: set[str] = set()
+    for w in wins:
+        taken: dict[str, Duty] = {}
+        wanted = needs.get(w.code, [])
+        if w.code in guarded:
+            for n in wanted:
+                if n.task == PAM_TPS:
+                    for nrp in guards.get(n.post, []):
+                        taken[nrp] = Duty(w.code, nrp, PAM_TPS, n.post)
+        open_needs = [[n, n.count] for n in wanted if n.task != PAM_TPS]
+        needed = {n.task for n in wanted}
+        for home_only in (True, False):
+            for slot in open_needs:
+                n, left = slot
+                if left <= 0:
+                    continue
+                ranked = []
+                for o in roster:
+                    if o.nrp in taken or (n.boat and not o.boat) or (home_only and o.home != n.task):
+                        continue
+                    # A boat goes where the river legs are: its crew may come from any Polsek's post.
+                    area = (0 if o.polsek == n.area else 1) if n.boat else _area_rank(o, n.area)
+                    if area is not None:
+                        ranked.append(((area, not home_only and o.home in needed, o.nrp in worked, o.nrp), o))
+                for _, o in sorted(ranked, key=lambda r: r[0])[:left]:
+                    taken[o.nrp] = Duty(w.code, o.nrp, n.task, n.post)
+                slot[1] = left - min(left, len(ranked))
+        for o in roster:
+            if o.nrp in taken:
+                continue
+            if w.code in guarded and o.home == "posko":
+                taken[o.nrp] = Duty(w.code, o.nrp, "posko", None)
+            elif w.code in guarded or o.bko:
+                taken[o.nrp] = Duty(w.code, o.nrp, "cadangan", o.polsek)
+        duties += sorted(taken.values(), key=lambda d: d.nrp)
+        worked = set(taken)
+    return duties

@@ -17,9 +17,12 @@ from ops import models as m
 from ops.clock import as_utc
 from ops.config import Settings
 from ops.geo import haversine_km
+from ops.tasks import PAM_TPS
 
 ON_SITE_LABEL = {"di_lokasi": "Di lokasi", "di_luar": "Di luar radius", "senyap": "Perangkat senyap",
                  "tanpa_perangkat": "Tanpa perangkat"}
+# A mobile task (escort, patrol, reserve) has no post to be at: its tracker reporting is what can be checked.
+DUTY_STATE_LABEL = {**ON_SITE_LABEL, "aktif": "Aktif (tugas bergerak)"}
 
 
 def judge_on_site(fixes: list[tuple[dt.datetime, float, float]], places: list[tuple[float, float]],
@@ -65,6 +68,16 @@ def last_fixes(session: Session, now: dt.datetime, hours: float = 24) -> dict[st
     return out
 
 
+def guards(session: Session) -> list[tuple[m.Personnel, m.Assignment]]:
+    """Every PAM TPS guard once with an assignment naming its cluster (a guard holds one row per guarded shift)."""
+    seen: dict[str, tuple[m.Personnel, m.Assignment]] = {}
+    for p, a in session.execute(select(m.Personnel, m.Assignment).join(m.Assignment, m.Assignment.nrp == m.Personnel.nrp)
+                                .where(m.Assignment.task == PAM_TPS)
+                                .order_by(m.Personnel.polsek_code, m.Personnel.nrp, m.Assignment.id)):
+        seen.setdefault(p.nrp, (p, a))
+    return list(seen.values())
+
+
 def officer_board(session: Session, settings: Settings, now: dt.datetime) -> pd.DataFrame:
     """One row per officer on TPS duty: who, where assigned, latest fix with its age, on-site state."""
     now = as_utc(now)
@@ -74,8 +87,7 @@ def officer_board(session: Session, settings: Settings, now: dt.datetime) -> pd.
     fixes = recent_fixes(session, settings, now)
     last = last_fixes(session, now)
     rows = []
-    for p, a in session.execute(select(m.Personnel, m.Assignment).join(m.Assignment, m.Assignment.nrp == m.Personnel.nrp)
-                                .where(m.Assignment.task == "PAM TPS").order_by(m.Personnel.polsek_code, m.Personnel.nrp)):
+    for p, a in guards(session):
         fix = last.get(p.device_id) if p.device_id else None
         state = judge_on_site(fixes.get(p.device_id, []), places.get(a.cluster_code or a.tps_code, []), now, settings) \
             if p.device_id else "tanpa_perangkat"

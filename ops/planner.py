@@ -1,25 +1,33 @@
-"""The deployment planner over the database: guard clusters by travel time from the TPS list, personnel from each
-Polsek's roster plus the BKO reserve, and the plan as a table to export (CSV, XLSX)."""
+"""The deployment planner over the database: guard clusters by travel time from the TPS list, guards from each
+Polsek's roster plus the BKO reserve, and every other task (escorts for the logistics legs, warehouse, PPK, Posko,
+patrols, reserves) shift by shift; the plan as tables to show and export (CSV, XLSX), or saved as the assignments."""
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ops import models as m
+from ops import tasks
+from ops.clock import as_utc
 from ops.config import Settings, load_pola
-from ops.deployment import GuardCluster, TpsPoint, assign_personnel, plan_clusters
+from ops.deployment import Duty, GuardCluster, Officer, TpsPoint, assign_personnel, plan_clusters, plan_duties
 from ops.importers.spreadsheet import csv_bytes, xlsx_bytes
+from ops.phase import phase_at
 
 
 @dataclass
 class Plan:
     clusters: list[GuardCluster]
-    surplus: list[str]
+    surplus: list[str]  # officers the PAM TPS plan left over (the reserve before the other tasks)
     road_kmh: float
     river_kmh: float
+    windows: list[tasks.Window]
+    needs: dict[str, list[tasks.Need]]
+    duties: list[Duty]
 
     def table(self, people: dict[str, m.Personnel], tps_names: dict[str, str]) -> pd.DataFrame:
         rows = []
@@ -34,6 +42,64 @@ class Plan:
         return pd.DataFrame(rows)
 
 
+def roster(session: Session, use_bko: bool = True) -> list[Officer]:
+    return [Officer(p.nrp, p.polsek_code, p.bko, tasks.home_task(p.role), tasks.crews_boats(p.unit))
+            for p in session.scalars(select(m.Personnel).order_by(m.Personnel.nrp)) if use_bko or not p.bko]
+
+
+def guard_pools(officers: list[Officer]) -> tuple[dict[str, list[str]], list[str]]:
+    """Who may guard a TPS: per Polsek the officers whose role is PAM TPS, then those with no set role; the BKO
+    reserve fills what is left."""
+    pools: dict[str, list[str]] = defaultdict(list)
+    for first in (True, False):
+        for o in officers:
+            if o.polsek and not o.bko and (o.home == tasks.PAM_TPS if first else o.home is None):
+                pools[o.polsek].append(o.nrp)
+    return dict(pools), [o.nrp for o in officers if o.bko]
+
+
+def leg_plans(session: Session) -> list[tasks.LegPlan]:
+    """The logistics plan as the escort planner sees it: the warehouse legs are the Polres's, the others the
+    Polsek's that covers the kecamatan."""
+    polsek_of = dict(session.execute(select(m.PolsekKecamatan.kecamatan_code, m.PolsekKecamatan.polsek_code)).all())
+    return [tasks.LegPlan(leg.stage, leg.mode, leg.kecamatan_code,
+                          None if leg.stage == "gudang-ppk" else polsek_of.get(leg.kecamatan_code),
+                          as_utc(leg.planned_depart), as_utc(leg.planned_arrive), leg.boxes)
+            for leg in session.scalars(select(m.LogisticsLeg).order_by(m.LogisticsLeg.id))]
+
+
+def stored_clusters(session: Session, settings: Settings) -> list[GuardCluster]:
+    """The guard clusters the TPS list carries (a TPS without one guards alone), with the Polri the pola requires."""
+    pola = load_pola(settings)
+    out: dict[str, GuardCluster] = {}
+    for code, cl, polsek, kelas, lat, lon in session.execute(
+            select(m.Tps.code, m.Tps.cluster_code, m.Tps.polsek_code, m.Tps.kerawanan, m.Tps.lat, m.Tps.lon)
+            .order_by(m.Tps.code)):
+        c = out.setdefault(cl or code, GuardCluster(cl or code, polsek or "", kelas, [], pola[kelas][0], 0, lat, lon,
+                                                    0.0))
+        c.tps_codes.append(code)
+    return list(out.values())
+
+
+def operation_needs(session: Session, settings: Settings, clusters: list[GuardCluster] | None = None
+                    ) -> tuple[list[tasks.Window], dict[str, list[tasks.Need]]]:
+    wins = tasks.windows(settings)
+    polsek = list(session.scalars(select(m.Polsek.code).order_by(m.Polsek.code)))
+    clusters = stored_clusters(session, settings) if clusters is None else clusters
+    return wins, tasks.needs_by_window(settings, wins, [(c.code, c.polsek_code, c.polri_required) for c in clusters],
+                                       leg_plans(session), polsek)
+
+
+def _duties(session: Session, settings: Settings, clusters: list[GuardCluster], officers: list[Officer]
+            ) -> tuple[list[str], list[tasks.Window], dict, list[Duty]]:
+    pools, reserve = guard_pools(officers)
+    surplus = assign_personnel(clusters, pools, reserve)
+    wins, needs = operation_needs(session, settings, clusters)
+    guarded = {w.code for w in wins if tasks.guarded(settings, w)}
+    duties = plan_duties(wins, needs, officers, {c.code: c.assigned for c in clusters}, guarded)
+    return surplus, wins, needs, duties
+
+
 def run_planner(session: Session, settings: Settings, road_kmh: float | None = None, river_kmh: float | None = None,
                 use_bko: bool = True) -> Plan:
     road = road_kmh or settings.road_speed_kmh
@@ -41,23 +107,67 @@ def run_planner(session: Session, settings: Settings, road_kmh: float | None = N
     tps = [TpsPoint(t.code, t.polsek_code or "", t.kerawanan, t.lat, t.lon, t.akses)
            for t in session.scalars(select(m.Tps).order_by(m.Tps.code))]
     clusters = plan_clusters(tps, load_pola(settings), road, river)
-    roster: dict[str, list[str]] = {}
-    reserve: list[str] = []
-    for p in session.scalars(select(m.Personnel).order_by(m.Personnel.nrp)):
-        if p.bko:
-            if use_bko:
-                reserve.append(p.nrp)
-        elif p.role == "PAM TPS" and p.polsek_code:
-            roster.setdefault(p.polsek_code, []).append(p.nrp)
-    surplus = assign_personnel(clusters, roster, reserve)
-    return Plan(clusters, surplus, road, river)
+    surplus, wins, needs, duties = _duties(session, settings, clusters, roster(session, use_bko))
+    return Plan(clusters, surplus, road, river, wins, needs, duties)
+
+
+def assign_stored_clusters(session: Session, settings: Settings) -> list[Duty]:
+    """Plan every officer's shifts over the clusters the TPS list carries and save them as the assignments."""
+    clusters = stored_clusters(session, settings)
+    _, wins, _, duties = _duties(session, settings, clusters, roster(session))
+    save_duties(session, settings, wins, duties, {c.code: c.tps_codes for c in clusters})
+    return duties
+
+
+def save_duties(session: Session, settings: Settings, wins: list[tasks.Window], duties: list[Duty],
+                cluster_tps: dict[str, list[str]]) -> None:
+    """Replace the assignments: one row per officer and shift. Assignment.cluster_code holds the post (the guard
+    cluster of a PAM TPS, the kecamatan of a PPK, the Polsek of a patrol or reserve)."""
+    session.execute(delete(m.Assignment))
+    tahapan = {w.code: phase_at(w.start, settings).tahapan for w in wins}
+    for d in duties:
+        single = cluster_tps.get(d.post or "", [])
+        session.add(m.Assignment(nrp=d.nrp, cluster_code=d.post, tahapan=tahapan[d.window], shift=d.window,
+                                 task=d.task, tps_code=single[0] if d.task == tasks.PAM_TPS and len(single) == 1
+                                 else None))
+    session.flush()
+
+
+def needs_table(wins: list[tasks.Window], needs: dict[str, list[tasks.Need]], duties: list[Duty],
+                settings: Settings) -> pd.DataFrame:
+    """Per shift and task: officers required, assigned and short (a task's surplus, e.g. reserves, is not short)."""
+    got: dict[tuple[str, str], int] = defaultdict(int)
+    for d in duties:
+        got[(d.window, d.task)] += 1
+    rows = []
+    for w in wins:
+        want: dict[str, int] = defaultdict(int)
+        for n in needs.get(w.code, []):
+            want[n.task] += n.count
+        for t in tasks.TASKS:
+            if want[t] or got[(w.code, t)]:
+                rows.append({"shift": w.code, "hari": tasks.h_label(settings, w.day), "tugas": t,
+                             "wajib": want[t], "ditugaskan": got[(w.code, t)],
+                             "kurang": max(0, want[t] - got[(w.code, t)])})
+    return pd.DataFrame(rows, columns=["shift", "hari", "tugas", "wajib", "ditugaskan", "kurang"])
+
+
+def shift_table(wins: list[tasks.Window], duties: list[Duty], people: dict[str, m.Personnel]) -> pd.DataFrame:
+    """One row per officer, one column per shift: the task, or off duty."""
+    by = {(d.nrp, d.window): d.task for d in duties}
+    rows = []
+    for nrp, p in sorted(people.items()):
+        rows.append({"nrp": nrp, "nama": p.name, "pangkat": p.rank, "satuan": p.unit,
+                     **{w.code: tasks.DUTY_LABEL[by.get((nrp, w.code), tasks.OFF_DUTY)] for w in wins}})
+    return pd.DataFrame(rows)
 
 
 def plan_tables(session: Session, settings: Settings, road_kmh: float, river_kmh: float, use_bko: bool
                 ) -> dict[str, pd.DataFrame]:
-    """The plan, its balance per Polsek and the officers left over, ready to show or export."""
+    """The plan, its balance per Polsek, the officers left after PAM TPS, every shift's needs and every officer's
+    shifts, ready to show or export."""
     plan = run_planner(session, settings, road_kmh, river_kmh, use_bko)
-    people = {p.nrp: p for p in session.scalars(select(m.Personnel))}
+    people = {p.nrp: p for p in session.scalars(select(m.Personnel)) if use_bko or not p.bko}
     names = {code: f"TPS {num:03d} {desa}" for code, num, desa in session.execute(
         select(m.Tps.code, m.Tps.number, m.Region.name).join(m.Region, m.Region.code == m.Tps.desa_code))}
     polsek = dict(session.execute(select(m.Polsek.code, m.Polsek.name)).all())
@@ -70,9 +180,12 @@ def plan_tables(session: Session, settings: Settings, road_kmh: float, river_kmh
     balance["bko_dipakai"] = balance["polsek"].map(
         lambda code: sum(1 for c in plan.clusters if c.polsek_code == code for n in c.assigned if n in bko_used))
     left = pd.DataFrame([{"nrp": n, "nama": people[n].name, "pangkat": people[n].rank,
-                          "polsek": polsek.get(people[n].polsek_code, "BKO"), "bko": people[n].bko}
-                         for n in plan.surplus], columns=["nrp", "nama", "pangkat", "polsek", "bko"])
-    return {"rencana": table, "per_polsek": balance, "cadangan": left}
+                          "polsek": polsek.get(people[n].polsek_code, "BKO" if people[n].bko else "Polres"),
+                          "bko": people[n].bko} for n in plan.surplus], columns=["nrp", "nama", "pangkat", "polsek", "bko"])
+    need = needs_table(plan.windows, plan.needs, plan.duties, settings)
+    need["tugas"] = need["tugas"].map(tasks.DUTY_LABEL)
+    return {"rencana": table, "per_polsek": balance, "cadangan": left, "kebutuhan": need,
+            "jadwal": shift_table(plan.windows, plan.duties, people)}
 
 
 def to_xlsx(tables: dict[str, pd.DataFrame]) -> bytes:

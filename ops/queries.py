@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from ops import models as m
 from ops.config import Settings, load_pola
 from ops.deployment import required_polri
+from ops.tasks import PAM_TPS
 
 
 def tps_summary(session: Session) -> dict:
@@ -30,7 +31,7 @@ def personnel_summary(session: Session, settings: Settings) -> dict:
         func.cast(m.Personnel.bko, Integer)), 0)).select_from(m.Personnel)).one()
     by_role = dict(session.execute(select(m.Personnel.role, func.count()).group_by(m.Personnel.role)).all())
     assigned_tps = session.scalar(select(func.count(func.distinct(m.Assignment.nrp)))
-                                  .where(m.Assignment.task == "PAM TPS"))
+                                  .where(m.Assignment.task == PAM_TPS))
     return {"total": total, "polres": total - int(bko), "bko": int(bko), "by_role": by_role,
             "pam_tps_assigned": assigned_tps, "pam_tps_required": required_personnel(session, settings)}
 

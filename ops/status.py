@@ -5,7 +5,7 @@ from ops.clock import load_clock
 from ops.config import Settings
 from ops.db import get_engine, has_schema, schema_revision, session_scope
 from ops.freshness import feed_states
-from ops import queries, setup_check
+from ops import duty, queries, reaction, setup_check
 from ops.readiness import readiness_summary
 
 
@@ -26,6 +26,9 @@ def build_status(settings: Settings) -> dict:
             "personnel": queries.personnel_summary(session, settings),
             "feeds": {k: v.as_json() for k, v in feed_states(session, settings).items()},
         }
+        status["personnel"]["by_task"] = duty.by_task(session, settings, now)
+        status["tps"]["reaction_minutes"] = reaction.summary(reaction.reaction_table(session, settings, now),
+                                                             settings.reaction_limit_minutes)
         status["readiness"] = readiness_summary(session, settings, now)
         status["setup"] = setup_check.status_json(session, settings)
     return status

@@ -121,7 +121,7 @@ def test_planner_fills_gaps_with_bko_and_exports(session):
     assert with_bko["per_polsek"]["bko_dipakai"].sum() == 7
     assert set(with_bko["rencana"]["kode_tps"].str.split(", ").explode()) == set(per_tps(session, s, TEN)["code"])
     book = openpyxl.load_workbook(io.BytesIO(to_xlsx(with_bko)))
-    assert book.sheetnames == ["rencana", "per_polsek", "cadangan"]
+    assert book.sheetnames == ["rencana", "per_polsek", "cadangan", "kebutuhan", "jadwal"]
     assert book["rencana"].max_row == len(with_bko["rencana"]) + 1
     # slower boats make the river clusters span more minutes
     slow = plan_tables(session, s, s.road_speed_kmh, 5, True)["rencana"]["rentang_menit"].max()

@@ -10,6 +10,7 @@ from ops import models as m
 from ops.config import get_settings
 from ops.db import get_engine, session_scope
 from ops.region import read_region
+from ops.tasks import PAM_TPS
 
 from conftest import ROOT
 
@@ -80,7 +81,8 @@ def test_polsek_cover_every_kecamatan_and_plans_are_complete(demo_db):
         assert roles["camat"] == 16 and roles["kpu_ppk"] == 16 and roles["bawaslu_panwascam"] == 16
         assert roles["tokoh_agama"] == 241 and roles["tokoh_masyarakat"] == 241
         # Every TPS sits in a guard cluster that has its Polri.
-        assigned = s.scalar(select(func.count(func.distinct(m.Assignment.cluster_code))))
+        assigned = s.scalar(select(func.count(func.distinct(m.Assignment.cluster_code)))
+                            .where(m.Assignment.task == PAM_TPS))
         clusters = s.scalar(select(func.count(func.distinct(m.Tps.cluster_code))))
         assert assigned == clusters
 

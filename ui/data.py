@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ops import coordination, events, incidents, logistics, perhatian, personnel, planner, queries, setup_check
 from ops import timeline as timeline_ops
 from ops import weather
+from ops import duty, reaction
 from ops import readiness as readiness_ops
 from ops.calendar import current_settings
 from ops.clock import load_clock
@@ -194,6 +195,9 @@ def _river_legs(session, settings, moment) -> pd.DataFrame:
 
 river_legs = at_moment(_river_legs)
 officer_board = at_moment(personnel.officer_board)
+task_board = at_moment(duty.task_board)
+duty_board = at_moment(duty.duty_board)
+reaction_table = at_moment(reaction.reaction_table)
 incident_table = at_moment(_plain(incidents.incident_table))
 coordination_kecamatan = at_moment(_plain(coordination.kecamatan_coverage))
 coordination_desa = at_moment(_plain(coordination.desa_coverage))

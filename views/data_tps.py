@@ -100,6 +100,10 @@ if user and auth.may(user["role"], "import"):
             bar.progress(1.0, text="Selesai")
             data.forget()
             st.success(c.plain(report))
+            if report.warnings:  # saved, but worth a look: a rank that does not fit the age in the NRP
+                st.warning(f"{len(report.warnings)} baris tersimpan tetapi perlu diperiksa:")
+                st.dataframe(pd.DataFrame([{"Baris": p.row, "Kolom": p.column, "Peringatan": p.reason}
+                                           for p in report.warnings]), hide_index=True, width="stretch")
 else:
     st.caption("Impor hanya untuk peran Admin (masuk lewat kolom di sisi kiri).")
 

@@ -1,10 +1,13 @@
-"""Personel & pola pengamanan: required against assigned, the deployment planner with export, the on-site check."""
+"""Personel & pola pengamanan: every officer's task this shift reconciled to the roster, required against assigned
+for PAM TPS, reaction times of the reserves, the deployment planner with export, the on-site check."""
 import pandas as pd
 import streamlit as st
 
+from ops import reaction, tasks
 from ops.clock import fmt_wib
+from ops.duty import post_name
 from ops.importers.spreadsheet import XLSX_TYPE
-from ops.personnel import ON_SITE_LABEL
+from ops.personnel import DUTY_STATE_LABEL, ON_SITE_LABEL
 from ops.planner import to_csv, to_xlsx
 from ops.vocabulary import KERAWANAN_LABEL
 from ui import components as c
@@ -20,10 +23,48 @@ if table.empty:
     st.stop()
 polsek_names = data.polsek_names()
 pola = data.pola()
+places = data.place_names()
 st.caption("Pola pengamanan (Polri-TPS-Linmas): " + " · ".join(
     f"{KERAWANAN_LABEL[k]} {p[0]}-{p[1]}-{p[2]}" for k, p in pola.items()))
 
-tab_need, tab_plan, tab_site = st.tabs(["Kebutuhan vs penugasan", "Perencana penugasan", "Cek di lokasi"])
+tab_tasks, tab_need, tab_react, tab_plan, tab_site = st.tabs(
+    ["Tugas & roster", "Kebutuhan vs penugasan", "Waktu reaksi", "Perencana penugasan", "Cek di lokasi"])
+
+with tab_tasks:
+    board = data.task_board(key)
+    window = tasks.window_at(s, now)
+    roster = int(board["ditugaskan"].sum())
+    off = int(board.loc[board["tugas"] == tasks.OFF_DUTY, "ditugaskan"].sum())
+    pers = data.personnel_summary()
+    cols = st.columns(4)
+    c.kpi(cols[0], "Personel (roster)", c.number(roster), f"{pers['polres']} Polres + {pers['bko']} BKO")
+    c.kpi(cols[1], "Bertugas shift ini", c.number(roster - off))
+    c.kpi(cols[2], "Lepas dinas", c.number(off))
+    c.kpi(cols[3], "Shift", f"{tasks.h_label(s, window.day)} {window.shift}" if window else "di luar operasi",
+          f"{fmt_wib(window.start)} s.d. {fmt_wib(window.end)}" if window else
+          f"Operasi {s.phase_start:%d/%m} s.d. {s.phase_end:%d/%m}")
+    count = (lambda v: "—" if v is None or v != v else c.number(v))  # off duty has nothing required or on site
+    figures = {"Wajib": "wajib", "Ditugaskan": "ditugaskan", "Kurang": "kurang", "Di lokasi / aktif": "di_lokasi"}
+    shown = pd.DataFrame({"Tugas": list(board["tugas"].map(tasks.DUTY_LABEL)) + ["Jumlah (= roster)"],
+                          "Dasar kebutuhan": list(board["dasar"].map(lambda d: tasks.REQUIRED_BY_LABEL.get(d, "—")))
+                          + [""],
+                          **{label: [count(v) for v in board[col]] + [count(board[col].sum())]
+                             for label, col in figures.items()}})
+    st.dataframe(shown, hide_index=True, width="stretch")
+    st.caption("Setiap personel di roster dihitung sekali: satu tugas per shift, atau lepas dinas. Wajib: menurut "
+               "pola (PAM TPS), rencana logistik (satu tim kawal per perjalanan, perahu dengan awaknya; PAM PPK selama "
+               "kotak suara di PPK) dan rencana tetap. Di lokasi: posisi dalam radius pos (TPS, gudang, PPK, Posko); "
+               "untuk tugas bergerak (pengawalan, patroli, cadangan) perangkat yang aktif.")
+    with st.expander("Per personel"):
+        people = data.duty_board(key)
+        pick = st.multiselect("Tugas", list(tasks.DUTIES), format_func=tasks.DUTY_LABEL.get, key="duty_filter",
+                              placeholder="Semua tugas")
+        view = people[people["tugas"].isin(pick)] if pick else people
+        st.dataframe(pd.DataFrame({
+            "Personel": view["pangkat"] + " " + view["nama"], "NRP": view["nrp"], "Satuan": view["satuan"],
+            "Tugas": view["tugas"].map(tasks.DUTY_LABEL),
+            "Pos": [post_name(t, p, places) for t, p in zip(view["tugas"], view["pos"])],
+            "Keadaan": view["status"].map(lambda v: DUTY_STATE_LABEL.get(v, "—"))}), hide_index=True, width="stretch")
 
 with tab_need:
     by = st.segmented_control("Kelompokkan menurut", ["Polsek", "Kecamatan", "TPS"], default="Polsek",
@@ -52,10 +93,42 @@ with tab_need:
           "Posisi GPS dalam radius TPS, bertahan selama waktu tunggu")
     st.dataframe(out.sort_values("Kurang", ascending=False), hide_index=by == "TPS", width="stretch")
 
+with tab_react:
+    react = data.reaction_table(key)
+    summ = reaction.summary(react, s.reaction_limit_minutes)
+    cols = st.columns(4)
+    minutes = (lambda v: "—" if v is None else f"{v:.0f} mnt")
+    c.kpi(cols[0], "Median", minutes(summ["p50"]), "Separuh TPS terjangkau cadangan dalam waktu ini")
+    c.kpi(cols[1], "P90", minutes(summ["p90"]))
+    c.kpi(cols[2], "Terlama", minutes(summ["max"]))
+    c.kpi(cols[3], "Melebihi batas", c.number(summ["over_limit"] + summ["no_reserve"]),
+          f"Batas {s.reaction_limit_minutes:g} menit" + (f"; {summ['no_reserve']} TPS tanpa cadangan tersedia"
+                                                         if summ["no_reserve"] else ""))
+    st.caption(f"Waktu tiba cadangan terdekat yang tersedia (cadangan Polsek, Polres dan BKO yang bertugas shift ini) "
+               f"dari posisi GPS terakhirnya atau dari markasnya: {s.reaction_dispatch_minutes:g} menit persiapan, lalu "
+               f"darat {s.road_speed_kmh:g} km/jam atau, ke TPS jalur sungai, perahu {s.river_speed_kmh:g} km/jam. "
+               "Cadangan yang sedang berada di TPS dengan kejadian terbuka tidak dihitung.")
+    slow = react.sort_values(["reaksi_menit", "code"], ascending=[False, True], na_position="first")
+    st.dataframe(pd.DataFrame({
+        "TPS": slow["code"].map(places.tps), "Kerawanan": slow["kerawanan"].map(KERAWANAN_LABEL),
+        "Menit": slow["reaksi_menit"], "Dari": slow["dari"].fillna("tidak ada cadangan"),
+        "Jarak (km)": slow["jarak_km"], "Lewat": slow["moda"].map({"darat": "darat", "sungai": "sungai (perahu)"}),
+        "Posisi cadangan": slow["posisi"].map({"markas": "markas", "posisi": "GPS terakhir"}).fillna("—"),
+        "Lewat batas": slow["reaksi_menit"].map(lambda v: v != v or v > s.reaction_limit_minutes)}),
+        hide_index=True, width="stretch", height=320)
+    st.markdown("**Per Polsek: TPS terjauh dan terlama dijangkau**")
+    per = reaction.per_polsek(react)
+    st.dataframe(pd.DataFrame({
+        "Polsek": per["polsek_code"].map(polsek_names).fillna("—"), "TPS": per["tps"], "Median (mnt)": per["median_menit"],
+        "Terjauh": per["terjauh"].map(places.tps_short), "Jarak (km)": per["terjauh_km"],
+        "Terlama": per["terlama"].map(places.tps_short), "Waktu (mnt)": per["terlama_menit"],
+        "Lewat": per["terlama_moda"]}), hide_index=True, width="stretch")
+
 with tab_plan:
     st.markdown("Perencana mengelompokkan TPS menjadi klaster pengamanan menurut waktu tempuh (kecepatan darat dan "
                 "sungai), tidak mencampur kelas kerawanan atau Polsek, lalu mengisi tiap klaster dari personel Polsek "
-                "dan cadangan BKO — yang paling rawan lebih dulu.")
+                "dan cadangan BKO — yang paling rawan lebih dulu. Sesudah itu setiap shift diisi: tim kawal logistik "
+                "(dengan awak perahu untuk jalur sungai), gudang KPU, PPK, Posko, patroli dan cadangan.")
     with st.form("planner"):
         a, b, d = st.columns(3)
         road = a.number_input("Kecepatan darat (km/jam)", 5.0, 120.0, float(s.road_speed_kmh), 5.0)
@@ -67,14 +140,16 @@ with tab_plan:
     if "plan_args" in st.session_state:
         with st.spinner("Menyusun klaster dan penugasan…"):
             tables = data.plan_tables(*st.session_state["plan_args"])
-        plan, balance, spare = tables["rencana"], tables["per_polsek"], tables["cadangan"]
+        plan, balance, need = tables["rencana"], tables["per_polsek"], tables["kebutuhan"]
         road, river, use_bko = st.session_state["plan_args"]
         cols = st.columns(4)
         c.kpi(cols[0], "Klaster", c.number(len(plan)), f"darat {road:g} km/jam, sungai {river:g} km/jam")
         c.kpi(cols[1], "Polri wajib", c.number(plan["polri_wajib"].sum()))
         c.kpi(cols[2], "Kekurangan", c.number(plan["kurang"].sum()),
               "Klaster yang belum terisi penuh" + ("" if use_bko else " (tanpa BKO)"))
-        c.kpi(cols[3], "Cadangan tersisa", c.number(len(spare)), "Personel yang belum ditugaskan ke TPS")
+        c.kpi(cols[3], "Kurang tugas lain", c.number(need.loc[need["tugas"] != tasks.DUTY_LABEL[tasks.PAM_TPS],
+                                                              "kurang"].sum()),
+              "Jumlah kekurangan pengawalan, gudang, PPK, Posko, patroli dan cadangan di semua shift")
         st.markdown("**Per Polsek**")
         st.dataframe(balance.rename(columns={"nama_polsek": "Polsek", "klaster": "Klaster", "tps": "TPS",
                                              "polri_wajib": "Wajib", "polri_ditugaskan": "Ditugaskan",
@@ -82,11 +157,19 @@ with tab_plan:
                      hide_index=True, width="stretch")
         st.markdown("**Klaster dan personel**")
         st.dataframe(plan.drop(columns=["polsek"]), hide_index=True, width="stretch", height=380)
+        st.markdown("**Tugas per shift** (ditugaskan / wajib)")
+        grid = need.assign(isi=need["ditugaskan"].astype(str) + " / " + need["wajib"].astype(str),
+                           kolom=need["hari"] + " " + need["shift"].str.split(" ").str[1])
+        shifts = grid.pivot_table(index="tugas", columns="kolom", values="isi", aggfunc="first", sort=False)
+        rows = [tasks.DUTY_LABEL[t] for t in tasks.TASKS if tasks.DUTY_LABEL[t] in shifts.index]  # the tasks' order
+        st.dataframe(shifts.reindex(index=rows, columns=list(dict.fromkeys(grid["kolom"]))).fillna("—"),
+                     width="stretch")
         stamp = now.strftime("%Y%m%d_%H%M")
         x, y, _ = st.columns([1, 1, 3])
         x.download_button("Unduh CSV", to_csv(plan), f"rencana_pam_tps_{stamp}.csv", "text/csv", key="dl_csv")
         y.download_button("Unduh XLSX", to_xlsx(tables), f"rencana_pam_tps_{stamp}.xlsx",
                           XLSX_TYPE, key="dl_xlsx")
+        st.caption("XLSX memuat juga kebutuhan per shift dan jadwal tugas setiap personel.")
     else:
         st.info("Atur kecepatan lalu tekan **Jalankan perencana**. Rencana tidak mengubah penugasan yang tersimpan.")
 

@@ -13,6 +13,7 @@ from ops import queries
 from ops.clock import as_utc, fmt_age, fmt_wib
 from ops.config import Settings
 from ops.coordination import kecamatan_coverage
+from ops.duty import task_board
 from ops.freshness import feed_states
 from ops.headline import Measure, headline, measures
 from ops.perhatian import current as perhatian_now
@@ -22,6 +23,7 @@ from ops.places import Names
 from ops.incidents import incident_table
 from ops.logistics import STAGE_LABEL, leg_board, pipeline, river_legs
 from ops.phase import PhaseInfo, phase_at
+from ops.reaction import reaction_table, summary as reaction_summary
 from ops.readiness import overview_of, per_tps, with_points
 from ops.timeline import timeline
 from ops.weather import active_warnings, discharge_trend, forecast_source, kecamatan_timeline
@@ -67,6 +69,8 @@ class BriefingContent:
     boundaries: dict = field(default_factory=dict)
     timeline: list = field(default_factory=list)  # ops.timeline steps at the moment
     voting_day: dt.date | None = None  # H, from which the timeline counts its days
+    duties: pd.DataFrame = field(default_factory=pd.DataFrame)  # duty.task_board: every officer's task this shift
+    reaction: dict = field(default_factory=dict)  # reaction.summary of the reserves' reaction times
 
     def figure_rows(self) -> list[tuple[str, int, int | None]]:
         return [(label, self.figures[k], None if self.previous is None else self.previous.get(k)) for k, label in FIGURES]
@@ -117,4 +121,7 @@ def gather(session: Session, settings: Settings, moment: dt.datetime, made_at: d
         perhatian=items, names=situation.names,
         ranking=kecamatan_ranking(items, points, phase.tahapan, settings.readiness_ready_threshold), sources=sources,
         boundaries={"kecamatan": queries.boundaries(session, "kecamatan"), "desa": queries.boundaries(session, "desa")},
-        timeline=timeline(session, settings, moment, tps=table, legs=board), voting_day=settings.voting_day)
+        timeline=timeline(session, settings, moment, tps=table, legs=board), voting_day=settings.voting_day,
+        duties=task_board(session, settings, moment),
+        reaction={**reaction_summary(reaction_table(session, settings, moment), settings.reaction_limit_minutes),
+                  "limit": settings.reaction_limit_minutes})

@@ -9,6 +9,7 @@ from ops.logistics import STAGE_LABEL, VERDICT_LABEL, route_reasons
 from ops.perhatian import wording
 from ops.perhatian.model import SEVERITY_LABEL as PH_SEVERITY, STATE_LABEL as PH_STATE
 from ops.readiness import problem_lines
+from ops.tasks import DUTY_LABEL
 from ops.vocabulary import TAHAPAN_LABEL
 
 TONE_WORD = {"baik": "sesuai target", "waspada": "waspada", "buruk": "perlu tindakan", "netral": "belum dinilai"}
@@ -45,6 +46,26 @@ def _change(now, before) -> str:
         return "—"
     d = now - before
     return f"{d:+d}" if d else "tetap"
+
+
+def _duties(c: BriefingContent, w: float) -> list[Section]:
+    """Every officer once: the task of the shift or off duty, summing to the roster; and the reserves' reach."""
+    d = c.duties
+    if d.empty:
+        return []
+    rows = [[DUTY_LABEL[r.tugas], number(r.wajib), number(r.ditugaskan), number(r.di_lokasi)] for r in d.itertuples()]
+    rows.append(["Jumlah (= roster)", number(d["wajib"].sum()), number(d["ditugaskan"].sum()),
+                 number(d["di_lokasi"].sum())])
+    out: list[Section] = [("Personel menurut tugas (shift berjalan)", ["Tugas", "Wajib", "Ditugaskan",
+                                                                         "Di lokasi / aktif"], rows,
+                           [w * .46, w * .18, w * .18, w * .18])]
+    r = c.reaction
+    if r.get("max") is not None:
+        out.append((f"#note:Waktu reaksi cadangan terdekat ke TPS: median {r['p50']:.0f} mnt, P90 {r['p90']:.0f} mnt, "
+                    f"terlama {r['max']:.0f} mnt; {r['over_limit']} TPS melewati batas {r['limit']:.0f} mnt"
+                    + (f", {r['no_reserve']} TPS tanpa cadangan tersedia" if r["no_reserve"] else "") + ".",
+                    None, [], None))
+    return out
 
 
 def sections(c: BriefingContent, width: float) -> list[Section]:
@@ -96,6 +117,7 @@ def sections(c: BriefingContent, width: float) -> list[Section]:
                 [[r.polsek, number(r.wajib), number(r.ditugaskan), number(r.di_lokasi)] for r in p.itertuples()]
                 + [["Jumlah", number(p["wajib"].sum()), number(p["ditugaskan"].sum()), number(p["di_lokasi"].sum())]],
                 [w * .46, w * .18, w * .18, w * .18]))
+    out.extend(_duties(c, w))
     out.append(("Logistik kotak suara", ["Tahap", "Direncanakan", "Berangkat", "Tiba", "Diserahkan", "Terlambat"],
                 [[r.tahap, r.direncanakan, r.berangkat, r.tiba, r.diserahkan, r.terlambat]
                  for r in c.pipeline.itertuples()], [w * .25, w * .15, w * .15, w * .15, w * .15, w * .15]))

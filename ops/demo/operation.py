@@ -14,10 +14,12 @@ from ops import calendar
 from ops import models as m
 from ops.clock import from_wib, utcnow, wib_at
 from ops.config import Settings, load_pola
-from ops.deployment import TpsPoint, assign_personnel, plan_clusters
+from ops.deployment import TpsPoint, plan_clusters
 from ops.demo import names
 from ops.demo.places import DemoTps, build_tps, polsek_plan
 from ops.geo import route_km, travel_minutes
+from ops.planner import assign_stored_clusters
+from ops.ranks import AGE_RANGE
 from ops.region import RegionData
 
 BOXES_PER_TPS = 2  # Pilkada 2024: one box for the gubernur race, one for the bupati race
@@ -74,23 +76,13 @@ def build_demo(session: Session, region: RegionData, settings: Settings) -> dict
                           verification=t.verification, verified_at=t.verified_at,
                           verified_by="Bag Ops " + settings.polres_name if t.verified_at else None))
     session.flush()
-    people = _personnel(polsek, clusters, op, rng)
+    people = _personnel(polsek, clusters, op, rng, settings, cfg["river"]["kecamatan"])
     session.add_all(people)
-    session.flush()
-    roster = {p["code"]: [x.nrp for x in people if x.polsek_code == p["code"] and x.role == "PAM TPS"] for p in polsek}
-    reserve = [x.nrp for x in people if x.bko]
-    assign_personnel(clusters, roster, reserve)
-    for cl in clusters:
-        for nrp in cl.assigned:
-            session.add(m.Assignment(nrp=nrp, cluster_code=cl.code,
-                                     tps_code=cl.tps_codes[0] if len(cl.tps_codes) == 1 else None,
-                                     tahapan="pemungutan", shift="penuh", task="PAM TPS"))
-    for x in people:
-        if x.role == "Pengawalan logistik":
-            for tahapan in ("sebelum", "sesudah"):
-                session.add(m.Assignment(nrp=x.nrp, tahapan=tahapan, shift="penuh", task="Pengawalan logistik"))
     legs = _logistics(region, polsek, tps, op, settings)
     session.add_all(legs)
+    session.flush()
+    # Every officer's shifts come from the same planner the Personel page runs: guards, escorts, posts, reserves.
+    assign_stored_clusters(session, settings)
     stakeholders = _stakeholders(region, rng)
     session.add_all(stakeholders)
     activities = _coordination(region, polsek, settings, rng)
@@ -102,11 +94,17 @@ def build_demo(session: Session, region: RegionData, settings: Settings) -> dict
             "logistics_legs": len(legs), "stakeholders": len(stakeholders), "coordination": len(activities)}
 
 
-def _person(nrp_seq: int, rng: random.Random, rank: str, **kw) -> m.Personnel:
-    born = rng.randint(1972, 2003)
-    nrp = f"{born % 100:02d}{rng.randint(1, 12):02d}{nrp_seq:04d}"
+def _person(nrp_seq: int, rng: random.Random, ages: random.Random, rank: str, on: dt.date, **kw) -> m.Personnel:
+    # The draws the birth date once took, so that the names (and the rest of the demo) stay as they were.
+    rng.randint(1972, 2003)
+    rng.randint(1, 12)
     name = f"{rng.choice(names.FIRST)} {rng.choice(names.LAST)}"
-    return m.Personnel(nrp=nrp, name=name, rank=rank, **kw)
+    low, high = AGE_RANGE[rank]
+    # The NRP starts with the year and month of birth (YYMM), and the rank fits that age.
+    age = ages.randint(low, min(high, low + names.AGE_SPREAD.get(rank, high - low)))
+    month = ages.randint(1, 12)
+    year = on.year - age - (1 if month > on.month else 0)
+    return m.Personnel(nrp=f"{year % 100:02d}{month:02d}{nrp_seq:04d}", name=name, rank=rank, **kw)
 
 
 def _bintara(rng: random.Random) -> str:
@@ -114,10 +112,16 @@ def _bintara(rng: random.Random) -> str:
     return rng.choices([r for r, _ in ranks], weights=[w for _, w in ranks])[0]
 
 
-def _personnel(polsek: list[dict], clusters, op: dict, rng: random.Random) -> list[m.Personnel]:
+def _personnel(polsek: list[dict], clusters, op: dict, rng: random.Random, settings: Settings,
+               river_kec: list[str]) -> list[m.Personnel]:
+    """The Polres roster and the BKO: Posko, Kapolsek, each Polsek's guards, Sat Polairud's boat crews posted at the
+    river Polsek, the Polres units (patrols, escorts, warehouse, reserve) and a Brimob platoon as BKO. Names are
+    drawn from the demo's stream in the order they always were; ages from their own, so that ranks fit NRPs."""
+    ages = random.Random(f"{settings.demo_seed}:usia")
     need = {p["code"]: sum(c.polri_required for c in clusters if c.polsek_code == p["code"]) for p in polsek}
     # Two Polsek are short of guards on purpose: the BKO reserve must fill their gap, as on the real day.
     short = {polsek[2]["code"]: 4, polsek[4]["code"]: 3}
+    river = [p["code"] for p in polsek if set(p["kecamatan"]) & set(river_kec)] or [p["code"] for p in polsek]
     people: list[m.Personnel] = []
     seq = 1
     prefix = op.get("device_prefix", "POLRES-OI")
@@ -125,29 +129,30 @@ def _personnel(polsek: list[dict], clusters, op: dict, rng: random.Random) -> li
     def add(rank: str, unit: str, role: str, polsek_code: str | None = None, bko: bool = False, device: bool = True):
         nonlocal seq
         dev = (f"BKO-SUMSEL-{seq:04d}" if bko else f"{prefix}-{seq:04d}") if device else None
-        people.append(_person(seq, rng, rank, unit=unit, role=role, polsek_code=polsek_code, bko=bko, device_id=dev))
+        people.append(_person(seq, rng, ages, rank, settings.voting_day, unit=unit, role=role, polsek_code=polsek_code,
+                              bko=bko, device_id=dev))
         seq += 1
 
     add("AKBP", "Pimpinan Polres", "Kapolres", device=False)
     add("KOMPOL", "Pimpinan Polres", "Wakapolres", device=False)
-    add("KOMPOL", "Bag Ops", "Kabag Ops / Kepala Posko", device=False)
+    add("KOMPOL", "Bag Ops", "Kabag Ops", device=False)
     for p in polsek:
         add(rng.choice(("AKP", "IPTU")), p["name"], "Kapolsek", p["code"])
         for _ in range(need[p["code"]] - short.get(p["code"], 0)):
             add(_bintara(rng), p["name"], "PAM TPS", p["code"])
     for i in range(8):
         add(rng.choice(("IPDA", "AIPTU", "BRIPKA")), "Bag Ops", "Staf Posko", device=False)
-    for i in range(16):
-        add(_bintara(rng), "Sat Polairud", "Pengawalan logistik")
+    for i in range(16):  # boat crews, posted where the river TPS are
+        add(_bintara(rng), "Sat Polairud", "Pengawalan logistik", river[i % len(river)])
     remaining = op["personnel_polres"] - len(people)
     for i in range(remaining):
         unit = names.UNITS_POLRES[i % len(names.UNITS_POLRES)]
-        role = "Pengawalan logistik" if unit in ("Sat Samapta", "Sat Lantas") and i % 2 == 0 else (
-            "Patroli" if unit in ("Sat Samapta", "Sat Lantas", "Sat Binmas") else "Cadangan")
         rank = rng.choice(("IPTU", "IPDA")) if i % 10 == 0 else _bintara(rng)
-        add(rank, unit, role)
+        add(rank, unit, names.UNIT_ROLE[unit], river[i % len(river)] if unit == "Sat Polairud" else None)
+    bko_ranks = [r for r, n in names.BKO_RANKS for _ in range(n)]
     for i in range(op["personnel_bko"]):
-        add(_bintara(rng), "BKO Sat Brimob Polda Sumsel", "PAM TPS (BKO)", bko=True)
+        _bintara(rng)  # the draw the BKO's rank once took
+        add(bko_ranks[i % len(bko_ranks)], "BKO Sat Brimob Polda Sumsel", "Cadangan BKO", bko=True)
     return people
 
 

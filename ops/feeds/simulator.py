@@ -15,6 +15,7 @@ from ops.demo import scenario as sc
 from ops.feeds import bmkg_forecast, bmkg_nowcast, openmeteo, river, sirekap, tps_status, traccar
 from ops.feeds.base import Feed, FeedContext, Parsed
 from ops.incidents import report_ref
+from ops.tasks import PAM_TPS
 
 HISTORY = dt.timedelta(minutes=60)  # positions kept per run: what a poller would have seen in the last hour
 SUB_FEEDS = ("traccar", "tps-status", "bmkg-forecast", "bmkg-nowcast", "openmeteo", "river", "sirekap")
@@ -102,11 +103,11 @@ def _status_reports(session, ctx, seed, tps, since, now) -> int:
     return tps_status.store_reports(session, parsed.records, source="laporan-tps")
 
 
-def officers(session) -> list[sc.Officer]:
+def officers(session, settings=None) -> list[sc.Officer]:
     rows = session.execute(
         select(m.Personnel.nrp, m.Personnel.device_id, m.Personnel.polsek_code, m.Assignment.cluster_code)
         .join(m.Assignment, m.Assignment.nrp == m.Personnel.nrp)
-        .where(m.Assignment.task == "PAM TPS", m.Personnel.device_id.is_not(None))).all()
+        .where(m.Assignment.task == PAM_TPS, m.Personnel.device_id.is_not(None)).distinct()).all()
     posts: dict[str, list] = {}
     for code, lat, lon, cl in session.execute(select(m.Tps.code, m.Tps.lat, m.Tps.lon, m.Tps.cluster_code)
                                               .order_by(m.Tps.code)):
@@ -118,6 +119,10 @@ def officers(session) -> list[sc.Officer]:
         if cl in posts:
             home = hq.get(polsek) or (posts[cl][0] if polsek is None else default_hq)
             out.append(sc.Officer(nrp, dev, home, tuple(posts[cl])))
+    if settings is not None:  # the other posts of voting day (warehouse, PPK, Posko, patrols, reserves)
+        from ops.duty import postings
+        moment = wib_at(settings.voting_day, dt.time(10, 0))
+        out += [sc.Officer(nrp, dev, base, spots) for nrp, dev, base, spots in postings(session, settings, moment)]
     return out
 
 
@@ -128,7 +133,7 @@ def _positions(session, ctx, seed, since, now) -> int:
     if not times:
         return 0
     devices, positions = [], []
-    for i, o in enumerate(officers(session), start=1):
+    for i, o in enumerate(officers(session, ctx.settings), start=1):
         devices.append({"id": i, "name": o.nrp, "uniqueId": o.device_id, "status": "online", "category": "person"})
         plan = sc.officer_plan(seed, o, ctx.settings.voting_day)
         for t in times:

@@ -44,11 +44,14 @@ class ImportReport:
     removed: int = 0  # records the file replaced (a list that is the truth for the places it names)
     verified: int = 0
     codes: list[str] = field(default_factory=list)
+    # Rows saved that still look wrong (a rank that does not fit the NRP's age): worth a look, not a reason to refuse.
+    warnings: list[Problem] = field(default_factory=list)
 
     def __str__(self) -> str:
         return (f"{self.kind}: {self.rows} baris — {self.created} baru, {self.updated} diubah, {self.unchanged} tetap"
                 + (f", {self.removed} dihapus" if self.removed else "")
-                + (f", {self.verified} status verifikasi dicatat" if self.verified else ""))
+                + (f", {self.verified} status verifikasi dicatat" if self.verified else "")
+                + (f", {len(self.warnings)} perlu diperiksa" if self.warnings else ""))
 
 
 @dataclass(frozen=True)

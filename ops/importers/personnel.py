@@ -5,6 +5,7 @@ uniqueId of the officer's tracker).
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Callable
 
@@ -17,16 +18,29 @@ from ops.audit import record, snapshot
 from ops.config import Settings
 from ops.importers import (Column, ImportRejected, ImportReport, Problem, boolean, distinct, read_rows, record_file,
                            text)
+from ops.ranks import RANKS, misfit
 
 FIELDS = ("name", "rank", "unit", "polsek_code", "role", "bko", "device_id")
-RANKS = ("BHARADA", "BHARATU", "BHARAKA", "BRIPDA", "BRIPTU", "BRIGPOL", "BRIPKA", "AIPDA", "AIPTU", "IPDA", "IPTU",
-         "AKP", "KOMPOL", "AKBP", "KOMBES")
 
 
 def parse_nrp(raw: str):
     if not re.fullmatch(r"[0-9]{8}", raw):
         raise ValueError("NRP harus 8 angka (dari Excel? format kolom nrp sebagai Teks agar nol di depan tetap)")
+    if not 1 <= int(raw[2:4]) <= 12:
+        raise ValueError(f"empat angka pertama NRP adalah tahun dan bulan lahir (YYMM); bulan {raw[2:4]} tidak ada")
     return raw
+
+
+def rank_warning(rank: str, nrp: str, on: dt.date) -> str | None:
+    """Why a rank does not sit with the age the NRP gives on voting day, for the person checking the roster."""
+    f = misfit(rank, nrp, on)
+    if f is None:
+        return None
+    born = f"lahir {f.birth.month:02d}/{f.birth.year}, umur {f.age} pada hari pemungutan"
+    if f.kind == "usia_dinas":
+        return f"NRP {nrp}: {born}, di luar usia dinas Polri {f.low}–{f.high} tahun; periksa NRP"
+    return f"pangkat {rank} tidak cocok dengan NRP ({born}); {rank} biasanya umur {f.low}–{f.high}; periksa pangkat " \
+           "atau NRP"
 
 
 def _rank(raw: str):
@@ -57,6 +71,7 @@ def import_personnel(session: Session, settings: Settings, data: bytes, filename
     seen_dev: dict[str, int] = {}
     in_file = {r.get("nrp") for _, r in rows}  # a tracker may move to another officer named in the same file
     clean = []
+    warnings: list[Problem] = []
     for row_no, r in distinct(rows, "nrp", problems):
         nrp = r["nrp"]
         ps = r.get("kode_polsek")
@@ -70,11 +85,14 @@ def import_personnel(session: Session, settings: Settings, data: bytes, filename
             elif devices.get(dev, nrp) != nrp and devices[dev] not in in_file:
                 problems.append(Problem(row_no, "id_perangkat", f"{dev} sudah milik NRP {devices[dev]}"))
             seen_dev[dev] = row_no
+        why = rank_warning(r["pangkat"], nrp, settings.voting_day)
+        if why:
+            warnings.append(Problem(row_no, "pangkat", why))
         clean.append({"nrp": nrp, "name": r["nama"], "rank": r["pangkat"], "unit": r["satuan"], "polsek_code": ps,
                       "role": r["peran"], "bko": bool(r.get("bko")), "device_id": dev})
     if problems:
         raise ImportRejected(problems)
-    report = ImportReport("Personel", len(clean))
+    report = ImportReport("Personel", len(clean), warnings=warnings)
     existing = {p.nrp: p for p in session.scalars(select(m.Personnel).where(
         m.Personnel.nrp.in_([c["nrp"] for c in clean])))}
     befores = {nrp: snapshot(p, FIELDS) for nrp, p in existing.items()}

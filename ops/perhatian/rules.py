@@ -11,6 +11,7 @@ from ops.clock import as_utc, wib_at
 from ops.perhatian.model import Item, Place, raise_severity
 from ops.perhatian.situation import Situation
 from ops.readiness.model import reached
+from ops.tasks import guarded_span
 
 GUARDED = ("sangat_rawan", "rawan")
 CORE_FEEDS = ("traccar", "tps-status")  # on voting day the Posko is blind without them
@@ -275,9 +276,31 @@ def sumber_data(sit: Situation) -> list[Item]:
     return items
 
 
+def waktu_reaksi(sit: Situation) -> list[Item]:
+    """While the TPS hold ballot boxes (the guarded shifts of H-1 and H), a TPS the nearest available reserve cannot
+    reach within reaction_limit_minutes: sangat rawan tinggi, rawan sedang, kurang rawan info."""
+    start, end = guarded_span(sit.settings)
+    table = sit.reaction
+    if not (start <= sit.moment < end) or table.empty:
+        return []
+    limit = sit.settings.reaction_limit_minutes
+    rows = table[table["reaksi_menit"] > limit]
+
+    def facts(part: pd.DataFrame) -> dict:
+        worst = part.sort_values(["reaksi_menit", "code"], ascending=[False, True]).iloc[0]
+        return {"minutes": float(worst.reaksi_menit), "limit": float(limit), "dari": worst.dari,
+                "dari_kode": worst.dari_kode, "moda": worst.moda, "kerawanan": _worst_class(part["kerawanan"]),
+                "polsek": worst.polsek_code}
+
+    return per_tps_or_kecamatan(sit, rows, "waktu_reaksi", start,
+                                lambda p: REACTION_SEVERITY[_worst_class(p["kerawanan"])], facts)
+
+
+REACTION_SEVERITY = {"sangat_rawan": "tinggi", "rawan": "sedang", "kurang_rawan": "info"}
+
 RULES: tuple[Callable[[Situation], list[Item]], ...] = (
     kejadian, personel, tps_belum_dibuka, penghitungan_belum_mulai, kotak_tanpa_penjaga, kotak_belum_di_ppk,
-    logistik_terlambat, jalur_sungai, cuaca_saat_pemungutan, peringatan_bmkg, debit_sungai, sumber_data)
+    logistik_terlambat, jalur_sungai, cuaca_saat_pemungutan, peringatan_bmkg, debit_sungai, waktu_reaksi, sumber_data)
 
 
 def evaluate(sit: Situation) -> list[Item]:

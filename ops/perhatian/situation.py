@@ -1,9 +1,9 @@
 """What the rules look at, gathered once at one operation moment: the per-TPS facts and readiness, incidents, legs and
-river verdicts, warnings, river discharge and feed health. Reading is here; judging is in ops.perhatian.rules."""
+river verdicts, warnings, river discharge, feed health and reaction times. Reading is here; judging is in ops.perhatian.rules."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 from sqlalchemy import select
@@ -18,6 +18,7 @@ from ops.incidents import incident_table
 from ops.logistics import leg_board, river_legs
 from ops.phase import PhaseInfo, phase_at
 from ops.places import Names, load_names
+from ops.reaction import reaction_table
 from ops.readiness import operation_times, per_tps, with_points
 from ops.readiness.model import Times
 from ops.weather import active_warnings
@@ -38,6 +39,7 @@ class Situation:
     feeds: dict[str, Freshness]
     feeds_in_use: tuple[str, ...]  # the feeds this operation runs (others cannot fail it)
     names: Names
+    reaction: pd.DataFrame = field(default_factory=pd.DataFrame)  # reaction.reaction_table at the moment
 
 
 def gather(session: Session, settings: Settings, moment: dt.datetime, tps: pd.DataFrame | None = None,
@@ -59,7 +61,7 @@ def gather(session: Session, settings: Settings, moment: dt.datetime, tps: pd.Da
                      times=operation_times(settings), tps=tps_table, incidents=incident_table(session, moment),
                      legs=board, river=judged, warnings=warnings, discharge=discharge,
                      feeds=feed_states(session, settings, moment), feeds_in_use=feeds_in_use(session, settings),
-                     names=load_names(session))
+                     names=load_names(session), reaction=reaction_table(session, settings, moment))
 
 
 def feeds_in_use(session: Session, settings: Settings) -> tuple[str, ...]:

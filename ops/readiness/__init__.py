@@ -19,6 +19,7 @@ from ops.personnel import judge_on_site, recent_fixes
 from ops.readiness import model
 from ops.readiness.issues import label as issue_label
 from ops.readiness.model import PHASES, Readiness, Times, TpsFacts
+from ops.tasks import PAM_TPS
 from ops.weather import forecast_source, heavy_rain_first, worst_in_window
 
 # A TPS in a yard, a field or under a tent: rain stops voting there first (read from its address).
@@ -184,8 +185,9 @@ def _personnel(session, settings: Settings, facts: dict[str, TpsFacts], now: dt.
     assigned: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
     for cl, nrp, dev in session.execute(select(m.Assignment.cluster_code, m.Assignment.nrp, m.Personnel.device_id)
                                         .join(m.Personnel, m.Personnel.nrp == m.Assignment.nrp)
-                                        .where(m.Assignment.task == "PAM TPS",
-                                               *((m.Assignment.cluster_code.in_(clusters),) if subset else ()))):
+                                        .where(m.Assignment.task == PAM_TPS,
+                                               *((m.Assignment.cluster_code.in_(clusters),) if subset else ()))
+                                        .distinct()):
         assigned[cl].append((nrp, dev))
     devices = sorted({dev for people in assigned.values() for _, dev in people if dev}) if subset else None
     fixes = recent_fixes(session, settings, now, devices)

@@ -1,0 +1,157 @@
+"""Every officer at one moment: the task of the shift (or off duty), the post, and whether the tracker shows the
+officer there; and the task table that reconciles to the roster (every officer counted once)."""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ops import models as m
+from ops import tasks
+from ops.clock import as_utc
+from ops.config import Settings
+from ops.personnel import judge_on_site, recent_fixes
+
+DUTY_COLUMNS = ["nrp", "nama", "pangkat", "satuan", "polsek", "bko", "device", "tugas", "pos", "shift"]
+TASK_RANK = {t: i for i, t in enumerate(tasks.DUTIES)}
+
+
+def duty_at(session: Session, settings: Settings, moment: dt.datetime) -> pd.DataFrame:
+    """One row per roster member: the task its assignment gives for the shift that holds `moment`, or off duty.
+    Should an officer hold two rows in one shift (a hand-made mistake), the first task in TASKS order counts."""
+    window = tasks.window_at(settings, moment)
+    held: dict[str, tuple[str, str | None]] = {}
+    if window is not None:
+        rows = session.execute(select(m.Assignment.nrp, m.Assignment.task, m.Assignment.cluster_code)
+                               .where(m.Assignment.shift == window.code)).all()
+        for nrp, task, post in sorted(rows, key=lambda r: (TASK_RANK.get(r.task, len(TASK_RANK)), r.nrp)):
+            held.setdefault(nrp, (task, post))
+    out = []
+    for p in session.scalars(select(m.Personnel).order_by(m.Personnel.nrp)):
+        task, post = held.get(p.nrp, (tasks.OFF_DUTY, None))
+        out.append({"nrp": p.nrp, "nama": p.name, "pangkat": p.rank, "satuan": p.unit, "polsek": p.polsek_code,
+                    "bko": p.bko, "device": p.device_id, "tugas": task, "pos": post,
+                    "shift": window.code if window else None})
+    frame = pd.DataFrame(out, columns=DUTY_COLUMNS).astype(object)
+    return frame.where(frame.notna(), None)  # a missing post or device stays None, never a NaN that reads as true
+
+
+def post_places(session: Session, settings: Settings) -> dict[tuple[str, str | None], list[tuple[float, float]]]:
+    """Where each fixed post stands: a guard cluster's TPS, a PPK (where the warehouse legs deliver), the warehouse
+    (where they leave), the Posko (polres_hq)."""
+    places: dict[tuple[str, str | None], list[tuple[float, float]]] = defaultdict(list)
+    for code, cl, lat, lon in session.execute(select(m.Tps.code, m.Tps.cluster_code, m.Tps.lat, m.Tps.lon)):
+        places[(tasks.PAM_TPS, cl or code)].append((lat, lon))
+    for kec, flat, flon, tlat, tlon in session.execute(
+            select(m.LogisticsLeg.kecamatan_code, m.LogisticsLeg.from_lat, m.LogisticsLeg.from_lon,
+                   m.LogisticsLeg.to_lat, m.LogisticsLeg.to_lon).where(m.LogisticsLeg.stage == "gudang-ppk")):
+        places[("pam_ppk", kec)] = [(tlat, tlon)]
+        places[("pam_gudang", None)] = [(flat, flon)]
+    if settings.polres_hq:
+        places[("posko", None)] = [tuple(settings.polres_hq)]
+    return places
+
+
+def duty_board(session: Session, settings: Settings, moment: dt.datetime) -> pd.DataFrame:
+    """duty_at with each on-duty officer's state: at a fixed post di_lokasi / di_luar (the PAM TPS check against the
+    post's places), on a mobile task aktif when the tracker reports; senyap, tanpa_perangkat; None off duty."""
+    now = as_utc(moment)
+    board = duty_at(session, settings, now)
+    places = post_places(session, settings)
+    fixes = recent_fixes(session, settings, now)
+    silent = dt.timedelta(minutes=settings.traccar_silent_minutes)
+    states = []
+    for r in board.itertuples():
+        if r.tugas == tasks.OFF_DUTY:
+            states.append(None)
+        elif not r.device:
+            states.append("tanpa_perangkat")
+        elif tasks.TASKS[r.tugas].fixed_post and places.get((r.tugas, r.pos)):
+            states.append(judge_on_site(fixes.get(r.device, []), places[(r.tugas, r.pos)], now, settings))
+        else:
+            own = fixes.get(r.device, [])
+            states.append("aktif" if own and now - own[-1][0] <= silent else "senyap")
+    board["status"] = states
+    return board
+
+
+def task_board(session: Session, settings: Settings, moment: dt.datetime) -> pd.DataFrame:
+    """Per task and off duty: officers required in the shift (pola, logistics plan, task_plan), assigned, short,
+    at the post (or active on a mobile task). The assigned column sums to the roster."""
+    from ops.planner import operation_needs
+
+    board = duty_board(session, settings, moment)
+    window = tasks.window_at(settings, moment)
+    want: dict[str, int] = defaultdict(int)
+    if window is not None:
+        _, needs = operation_needs(session, settings)
+        for n in needs.get(window.code, []):
+            want[n.task] += n.count
+    rows = []
+    for duty in tasks.DUTIES:
+        part = board[board["tugas"] == duty]
+        off = duty == tasks.OFF_DUTY
+        rows.append({"tugas": duty, "dasar": None if off else tasks.TASKS[duty].required_by,
+                     "wajib": None if off else want[duty], "ditugaskan": len(part),
+                     "kurang": None if off else max(0, want[duty] - len(part)),
+                     "di_lokasi": None if off else int(part["status"].isin(("di_lokasi", "aktif")).sum())})
+    return pd.DataFrame(rows, columns=["tugas", "dasar", "wajib", "ditugaskan", "kurang", "di_lokasi"])
+
+
+def by_task(session: Session, settings: Settings, moment: dt.datetime) -> dict[str, int]:
+    """Officers per task (and off duty) at the moment: the figures sum to the roster."""
+    counts = duty_at(session, settings, moment)["tugas"].value_counts()
+    return {d: int(counts.get(d, 0)) for d in tasks.DUTIES}
+
+
+def bases(session: Session, settings: Settings) -> dict[str | None, tuple[float, float]]:
+    """Where an officer starts from and a reserve waits: its Polsek HQ; None (Polres units, BKO) the Polres HQ."""
+    out: dict[str | None, tuple[float, float]] = {p.code: (p.hq_lat, p.hq_lon) for p in session.scalars(select(m.Polsek))}
+    if settings.polres_hq:
+        out[None] = (settings.polres_hq[0], settings.polres_hq[1])
+    return out
+
+
+PATROL_STOPS = 6  # TPS a patrol looks in on, spread over its Polsek
+
+
+def postings(session: Session, settings: Settings, moment: dt.datetime) -> list[tuple[str, str, tuple, tuple]]:
+    """Officers with a tracker on a post other than a TPS at the moment, as (nrp, device, base, places): the
+    warehouse, a PPK, the Posko, a reserve's base, or the TPS a patrol looks in on. Escorts move with the legs and
+    are left out."""
+    board = duty_at(session, settings, moment)
+    places = post_places(session, settings)
+    home = bases(session, settings)
+    tps_of: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for polsek, lat, lon in session.execute(select(m.Tps.polsek_code, m.Tps.lat, m.Tps.lon).order_by(m.Tps.code)):
+        tps_of[polsek].append((lat, lon))
+    out = []
+    for r in board.itertuples():
+        if not r.device or r.tugas in (tasks.OFF_DUTY, tasks.PAM_TPS, "pengawalan"):
+            continue
+        base = home.get(r.polsek) or home.get(None)
+        if r.tugas == "patroli":
+            stops = tps_of.get(r.pos, [])
+            spots = tuple(stops[:: max(1, len(stops) // PATROL_STOPS)][:PATROL_STOPS])
+        elif r.tugas == "cadangan":
+            spot = home.get(r.pos) or base
+            spots = (spot,) if spot else ()
+        else:
+            spots = tuple(places.get((r.tugas, r.pos), ()))
+        if base and spots:
+            out.append((r.nrp, r.device, base, spots))
+    return out
+
+
+def post_name(task: str, post: str | None, names) -> str:
+    """A post as the Posko says it: the guard cluster, 'PPK Kec. Pemulutan', 'Polsek Pemulutan', 'Polres'."""
+    if task == tasks.OFF_DUTY:
+        return "—"
+    if post is None:
+        return "Polres"
+    if task == "pam_ppk":
+        return f"PPK {names.kecamatan(post)}"
+    return names.polsek.get(post, post)

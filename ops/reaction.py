@@ -1,0 +1,155 @@
+"""Reaction time: for every TPS, how long the nearest available reserve needs to get there.
+
+A reserve is an officer on the cadangan task at the moment (a Polsek's reserve, the Polres units and the BKO on
+standby). It leaves from where its tracker last placed it (when that fix is current) or else from its base (its
+Polsek HQ, the Polres HQ for those without a Polsek). A reserve standing at a TPS with an open incident is handling
+it, and is not available. The way there is by road at road speed or, for a river TPS, by boat along the river at
+boat speed (the winding factors of ops.geo), after reaction_dispatch_minutes to get going.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ops import models as m
+from ops.clock import as_utc
+from ops.config import Settings
+from ops.geo import haversine_km, route_km, travel_minutes
+
+COLUMNS = ["code", "reaksi_menit", "dari", "dari_kode", "jarak_km", "moda", "posisi", "nrp", "polsek_code",
+           "kecamatan_code", "kerawanan", "akses"]
+
+
+@dataclass(frozen=True)
+class Reserve:
+    nrp: str
+    unit: str  # the name help comes from: the Polsek, or the unit (BKO, a Polres satuan)
+    post: str | None  # the Polsek whose reserve it is; None: the Polres's
+    lat: float
+    lon: float
+    located_by: str = "markas"  # markas (its base) or posisi (a current tracker fix)
+    available: bool = True
+
+
+@dataclass(frozen=True)
+class Target:
+    code: str
+    lat: float
+    lon: float
+    akses: str = "darat"
+
+
+@dataclass(frozen=True)
+class Reaction:
+    code: str
+    minutes: float | None  # None: no reserve is available
+    km: float | None
+    mode: str
+    reserve: Reserve | None
+
+
+def reach(target: Target, reserve: Reserve, road_kmh: float, river_kmh: float, dispatch_min: float
+          ) -> tuple[float, float, str]:
+    """(minutes, km, mode) from a reserve to a TPS: a river TPS is reached by boat."""
+    mode = "sungai" if target.akses == "sungai" else "darat"
+    km = route_km(reserve.lat, reserve.lon, target.lat, target.lon, mode)
+    return dispatch_min + travel_minutes(km, mode, road_kmh, river_kmh), km, mode
+
+
+def nearest(targets: list[Target], reserves: list[Reserve], road_kmh: float, river_kmh: float,
+            dispatch_min: float) -> list[Reaction]:
+    """Per TPS the available reserve that arrives first (ties: the lower NRP)."""
+    ready = [r for r in reserves if r.available]
+    out = []
+    for t in targets:
+        best = min(((reach(t, r, road_kmh, river_kmh, dispatch_min), r.nrp, r) for r in ready),
+                   key=lambda x: (x[0][0], x[1]), default=None)
+        if best is None:
+            out.append(Reaction(t.code, None, None, "sungai" if t.akses == "sungai" else "darat", None))
+        else:
+            (minutes, km, mode), _, r = best
+            out.append(Reaction(t.code, minutes, km, mode, r))
+    return out
+
+
+def reserves_at(session: Session, settings: Settings, moment: dt.datetime) -> list[Reserve]:
+    """The officers on reserve at the moment, each where it would leave from and whether it is free."""
+    from ops.duty import bases, duty_at
+    from ops.incidents import incident_table
+    from ops.personnel import last_fixes
+
+    now = as_utc(moment)
+    board = duty_at(session, settings, now)
+    board = board[board["tugas"] == "cadangan"]
+    if board.empty:
+        return []
+    home = bases(session, settings)
+    polsek = dict(session.execute(select(m.Polsek.code, m.Polsek.name)).all())
+    fresh = dt.timedelta(minutes=settings.traccar_silent_minutes)
+    fixes = last_fixes(session, now, hours=fresh.total_seconds() / 3600)  # a current fix, or none
+    incidents = incident_table(session, now)
+    open_at = []
+    if not incidents.empty:
+        codes = set(incidents.loc[(incidents["state"] != "selesai") & incidents["tps_code"].notna(), "tps_code"])
+        open_at = [(lat, lon) for code, lat, lon in session.execute(select(m.Tps.code, m.Tps.lat, m.Tps.lon))
+                   if code in codes]
+    radius_km = settings.on_site_radius_m / 1000
+    out = []
+    for r in board.itertuples():
+        fix = fixes.get(r.device) if r.device else None
+        base = home.get(r.pos) or home.get(r.polsek) or home.get(None)
+        if fix is not None:
+            lat, lon, located = fix[1], fix[2], "posisi"
+        elif base is not None:
+            (lat, lon), located = base, "markas"
+        else:
+            continue  # no base and no fix: nowhere to leave from
+        busy = fix is not None and any(haversine_km(lat, lon, a, b) <= radius_km for a, b in open_at)
+        out.append(Reserve(r.nrp, polsek.get(r.pos) or r.satuan, r.pos, lat, lon, located, not busy))
+    return out
+
+
+def reaction_table(session: Session, settings: Settings, moment: dt.datetime) -> pd.DataFrame:
+    """Per TPS: minutes for the nearest available reserve to arrive (reaksi_menit), where it comes from (dari, its
+    code, its position: markas or posisi), the distance and the way (darat or sungai). For the map and the lists."""
+    tps = session.execute(select(m.Tps.code, m.Tps.lat, m.Tps.lon, m.Tps.akses, m.Tps.polsek_code,
+                                 m.Tps.kecamatan_code, m.Tps.kerawanan).order_by(m.Tps.code)).all()
+    found = nearest([Target(t.code, t.lat, t.lon, t.akses) for t in tps], reserves_at(session, settings, moment),
+                    settings.road_speed_kmh, settings.river_speed_kmh, settings.reaction_dispatch_minutes)
+    rows = []
+    for t, r in zip(tps, found):
+        rows.append({"code": t.code, "reaksi_menit": round(r.minutes, 1) if r.minutes is not None else None,
+                     "dari": r.reserve.unit if r.reserve else None, "dari_kode": r.reserve.post if r.reserve else None,
+                     "jarak_km": round(r.km, 1) if r.km is not None else None, "moda": r.mode,
+                     "posisi": r.reserve.located_by if r.reserve else None,
+                     "nrp": r.reserve.nrp if r.reserve else None, "polsek_code": t.polsek_code,
+                     "kecamatan_code": t.kecamatan_code, "kerawanan": t.kerawanan, "akses": t.akses})
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def summary(table: pd.DataFrame, limit: float) -> dict:
+    """p50, p90 and max of the minutes, TPS beyond the limit, and TPS no reserve can be sent to."""
+    minutes = table["reaksi_menit"].dropna() if len(table) else pd.Series(dtype=float)
+    if minutes.empty:
+        return {"p50": None, "p90": None, "max": None, "over_limit": 0, "no_reserve": int(len(table))}
+    return {"p50": round(float(minutes.quantile(0.5)), 1), "p90": round(float(minutes.quantile(0.9)), 1),
+            "max": round(float(minutes.max()), 1), "over_limit": int((minutes > limit).sum()),
+            "no_reserve": int(table["reaksi_menit"].isna().sum())}
+
+
+def per_polsek(table: pd.DataFrame) -> pd.DataFrame:
+    """Per Polsek: its TPS, the median minutes, the farthest TPS from help (km) and the slowest (minutes)."""
+    rows = []
+    for polsek, part in table.dropna(subset=["reaksi_menit"]).groupby("polsek_code", sort=True):
+        far = part.sort_values(["jarak_km", "code"], ascending=[False, True]).iloc[0]
+        slow = part.sort_values(["reaksi_menit", "code"], ascending=[False, True]).iloc[0]
+        rows.append({"polsek_code": polsek, "tps": len(part), "median_menit": round(float(part["reaksi_menit"].median()), 1),
+                     "terjauh": far["code"], "terjauh_km": far["jarak_km"], "terjauh_menit": far["reaksi_menit"],
+                     "terlama": slow["code"], "terlama_menit": slow["reaksi_menit"], "terlama_km": slow["jarak_km"],
+                     "terlama_moda": slow["moda"]})
+    return pd.DataFrame(rows, columns=["polsek_code", "tps", "median_menit", "terjauh", "terjauh_km", "terjauh_menit",
+                                       "terlama", "terlama_menit", "terlama_km", "terlama_moda"])
