@@ -27,6 +27,9 @@ def _parser() -> argparse.ArgumentParser:
     br = sub.add_parser("briefing", help="write the daily briefing (PDF + HTML) now and archive it")
     br.add_argument("--out", help="folder for the files (default: briefing_dir)")
     br.add_argument("--at", help="operation moment to report, WIB (2024-11-27T06:00); default: the clock now")
+    pl = sub.add_parser("plan", help="plan guard clusters and every officer's shifts; --save makes it the assignments")
+    pl.add_argument("--save", action="store_true", help="replace the assignments and the TPS's guard clusters")
+    pl.add_argument("--no-bko", action="store_true", help="plan without the BKO reserve")
     al = sub.add_parser("alerts", help="Perhatian: what needs attention now (or at a past moment)")
     al.add_argument("--json", action="store_true", help="a JSON list on stdout")
     al.add_argument("--at", help="operation moment, WIB (2024-11-26T18:00); default: the clock now")
@@ -312,6 +315,25 @@ def cmd_user(args, settings) -> int:
     return 0
 
 
+def cmd_plan(args, settings) -> int:
+    from ops import planner
+    from ops.db import get_engine, has_schema, session_scope
+
+    engine = get_engine(settings.database_url)
+    if not has_schema(engine):
+        print("error: the database has no schema yet: run `python -m ops init` first.", file=sys.stderr)
+        return EXIT_FAIL
+    with session_scope(engine) as session:
+        if args.save:
+            plan = planner.save_plan(session, settings, "cli", use_bko=not args.no_bko)
+        else:
+            plan = planner.run_planner(session, settings, use_bko=not args.no_bko)
+    short = sum(max(0, c.gap) for c in plan.clusters)
+    print(f"{len(plan.clusters)} klaster, {len(plan.duties)} tugas per shift, kurang {short} personel PAM TPS"
+          + (" — disimpan sebagai penugasan" if args.save else " (belum disimpan: tambahkan --save)"))
+    return 0
+
+
 def cmd_alerts(args, settings) -> int:
     from ops import perhatian
     from ops.clock import fmt_long_wib, load_clock
@@ -381,7 +403,7 @@ def cmd_restore(args, settings) -> int:
     return 0
 
 
-COMMANDS = {"alerts": cmd_alerts, "notify": cmd_notify, "import": cmd_import, "export": cmd_export, "user": cmd_user,
+COMMANDS = {"plan": cmd_plan, "alerts": cmd_alerts, "notify": cmd_notify, "import": cmd_import, "export": cmd_export, "user": cmd_user,
             "init": cmd_init, "status": cmd_status, "fetch": cmd_fetch, "worker": cmd_worker,
             "clock": cmd_clock, "briefing": cmd_briefing, "backup": cmd_backup, "restore": cmd_restore,
             "template": cmd_template}

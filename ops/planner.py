@@ -195,3 +195,25 @@ def to_xlsx(tables: dict[str, pd.DataFrame]) -> bytes:
 
 def to_csv(table: pd.DataFrame) -> bytes:
     return csv_bytes(table)
+
+
+def save_plan(session: Session, settings: Settings, actor: str, road_kmh: float | None = None,
+              river_kmh: float | None = None, use_bko: bool = True) -> Plan:
+    """Make the plan the operation's: each TPS takes its guard cluster, and every officer's shifts become the
+    assignments (replacing the ones before). Commanders and up; audited. This is how an operation set up from its
+    own files gets its deployment."""
+    from ops.audit import record
+    from ops.auth import authorize
+
+    if actor != "cli":
+        authorize(session, actor, "plan")
+    plan = run_planner(session, settings, road_kmh, river_kmh, use_bko)
+    cluster_of = {t: c.code for c in plan.clusters for t in c.tps_codes}
+    for tps in session.scalars(select(m.Tps)):
+        tps.cluster_code = cluster_of.get(tps.code)
+    save_duties(session, settings, plan.windows, plan.duties, {c.code: c.tps_codes for c in plan.clusters})
+    record(session, actor, "simpan_rencana", "penugasan", None, None,
+           {"klaster": len(plan.clusters), "tugas": len(plan.duties), "kecepatan_darat": plan.road_kmh,
+            "kecepatan_sungai": plan.river_kmh, "bko": use_bko,
+            "kurang": sum(max(0, c.gap) for c in plan.clusters)})
+    return plan

@@ -5,6 +5,8 @@ import datetime as dt
 import json
 from collections import Counter
 
+import pytest
+
 from sqlalchemy import func, select
 
 from ops import duty, models as m, planner, tasks
@@ -176,3 +178,30 @@ def test_planner_shows_every_shift_filled_task_by_task(demo_sqlite, monkeypatch)
     assert grid.loc["PAM TPS", "H pagi"] == "250 / 250" and grid.loc["PAM TPS", "H-2 pagi"] == "—"
     assert grid.loc["Pengawalan logistik", "H-2 pagi"].split(" / ")[0] == grid.loc["Pengawalan logistik",
                                                                                   "H-2 pagi"].split(" / ")[1]
+
+
+def test_saving_the_plan_makes_it_the_operations_assignments_and_is_audited(demo_copy):
+    """An operation set up from its own files has no guard clusters until a commander saves a plan."""
+    from sqlalchemy import func, select, update
+
+    from ops import models as m
+    from ops.auth import AuthError
+    from ops.config import get_settings
+    from ops.db import get_engine, session_scope
+    from ops.planner import save_plan
+
+    s = get_settings()
+    with session_scope(get_engine(demo_copy)) as session:
+        session.execute(update(m.Tps).values(cluster_code=None))
+        session.execute(m.Assignment.__table__.delete())
+    with session_scope(get_engine(demo_copy)) as session:
+        with pytest.raises(AuthError):
+            save_plan(session, s, "operator")  # an operator may not redeploy the force
+    with session_scope(get_engine(demo_copy)) as session:
+        plan = save_plan(session, s, "komandan")
+    with session_scope(get_engine(demo_copy)) as session:
+        assert session.scalar(select(func.count()).select_from(m.Tps).where(m.Tps.cluster_code.is_(None))) == 0
+        assert session.scalar(select(func.count(func.distinct(m.Tps.cluster_code)))) == len(plan.clusters)
+        assert session.scalar(select(func.count()).select_from(m.Assignment)) == len(plan.duties)
+        audit = session.scalars(select(m.AuditLog).where(m.AuditLog.action == "simpan_rencana")).one()
+        assert audit.actor == "komandan" and audit.after["klaster"] == len(plan.clusters)

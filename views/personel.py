@@ -4,12 +4,15 @@ import pandas as pd
 import streamlit as st
 
 from ops import reaction, tasks
+from ops.auth import AuthError
 from ops.clock import fmt_wib
+from ops.db import session_scope
 from ops.duty import post_name
 from ops.importers.spreadsheet import XLSX_TYPE
 from ops.personnel import DUTY_STATE_LABEL, ON_SITE_LABEL
-from ops.planner import to_csv, to_xlsx
+from ops.planner import save_plan, to_csv, to_xlsx
 from ops.vocabulary import KERAWANAN_LABEL
+from ui import auth
 from ui import components as c
 from ui import data
 
@@ -114,7 +117,7 @@ with tab_react:
         "Menit": slow["reaksi_menit"], "Dari": slow["dari"].fillna("tidak ada cadangan"),
         "Jarak (km)": slow["jarak_km"], "Lewat": slow["moda"].map({"darat": "darat", "sungai": "sungai (perahu)"}),
         "Posisi cadangan": slow["posisi"].map({"markas": "markas", "posisi": "GPS terakhir"}).fillna("—"),
-        "Lewat batas": slow["reaksi_menit"].map(lambda v: v != v or v > s.reaction_limit_minutes)}),
+        "Lewat batas": slow["reaksi_menit"].map(lambda v: v is None or v != v or v > s.reaction_limit_minutes)}),
         hide_index=True, width="stretch", height=320)
     st.markdown("**Per Polsek: TPS terjauh dan terlama dijangkau**")
     per = reaction.per_polsek(react)
@@ -170,8 +173,24 @@ with tab_plan:
         y.download_button("Unduh XLSX", to_xlsx(tables), f"rencana_pam_tps_{stamp}.xlsx",
                           XLSX_TYPE, key="dl_xlsx")
         st.caption("XLSX memuat juga kebutuhan per shift dan jadwal tugas setiap personel.")
+        user = auth.current()
+        if user and auth.may(user["role"], "plan") and st.session_state.get("replay_at") is None:
+            with st.popover("Simpan sebagai penugasan"):
+                st.warning("Klaster TPS dan semua penugasan tersimpan diganti dengan rencana ini (tercatat di audit).")
+                if st.button("Ya, simpan rencana", key="plan_save", type="primary"):
+                    try:
+                        with session_scope(data.engine()) as session:
+                            saved = save_plan(session, s, user["username"], road, river, use_bko)
+                    except AuthError as e:
+                        st.error(c.plain(e))
+                    else:
+                        data.forget()
+                        st.success(f"Tersimpan: {len(saved.clusters)} klaster, {len(saved.duties)} tugas per shift.")
+        else:
+            st.caption("Menyimpan rencana sebagai penugasan: peran Komandan ke atas.")
     else:
-        st.info("Atur kecepatan lalu tekan **Jalankan perencana**. Rencana tidak mengubah penugasan yang tersimpan.")
+        st.info("Atur kecepatan lalu tekan **Jalankan perencana**. Rencana tidak mengubah penugasan yang tersimpan "
+                "sampai disimpan (peran Komandan ke atas).")
 
 
 @c.live_panel
