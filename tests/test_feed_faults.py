@@ -249,7 +249,7 @@ def test_bmkg_with_4_of_5_desa_failing_is_partial(demo_copy, httpserver, monkeyp
     assert "Pengambilan terakhir: 0 baris ditolak · 4 permintaan gagal" in [x.value for x in page.caption]
     assert "HTTP 500" in page.warning[0].value
     newest = page.dataframe[0].value.iloc[0]
-    assert (newest["feed"], newest["hasil"], newest["baris"], newest["gagal"]) == ("bmkg-forecast", "sebagian", 24, 4)
+    assert (newest["Sumber"], newest["Hasil"], newest["Baris"], newest["Gagal"]) == ("Prakiraan BMKG", "sebagian", 24, 4)
 
 
 def test_sirekap_with_every_row_null_fails_and_keeps_the_last_good_data(demo_copy, httpserver, monkeypatch):
