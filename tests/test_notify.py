@@ -69,7 +69,7 @@ def test_each_new_urgent_item_is_sent_once_and_a_second_run_sends_nothing(demo_c
     assert r.returncode == 0, r.stderr
     sent = len(bot.messages)
     assert sent == urgent_items() > 3 and waiting() == 0
-    assert any("Kec. Pemulutan" in t and ("TINGGI" in t or "KRITIS" in t) for t in bot.messages)
+    assert any("Kec. Indralaya Utara" in t and ("TINGGI" in t or "KRITIS" in t) for t in bot.messages)
     assert len(set(bot.messages)) == sent
     again = notify(**bot.env())
     assert again.returncode == 0 and len(bot.messages) == sent

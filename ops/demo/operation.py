@@ -51,9 +51,8 @@ def build_demo(session: Session, region: RegionData, settings: Settings) -> dict
     rng = random.Random(settings.demo_seed)
     op = cfg["operation"]
     polsek = polsek_plan(region, cfg["polsek"])
-    tps = build_tps(region, read_tps_counts(settings.path(settings.region_dir)), cfg["river"]["kecamatan"],
-                    cfg["river"]["desa_share"], polsek, (op["share_sangat_rawan"], op["share_rawan"]),
-                    op["dpt_total"], settings, rng)
+    tps = build_tps(region, read_tps_counts(settings.path(settings.region_dir)), cfg["river"], polsek,
+                    (op["share_sangat_rawan"], op["share_rawan"]), op["dpt_total"], settings, rng)
     clear_operation(session)
     for p in polsek:
         session.add(m.Polsek(code=p["code"], name=p["name"], hq_lat=p["hq_lat"], hq_lon=p["hq_lon"]))
