@@ -7,14 +7,15 @@ import random
 import tomllib
 from pathlib import Path
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ops import models as m
-from ops.clock import from_wib, utcnow, wib_at
+from ops.clock import utcnow, wib_at
 from ops.config import Settings, load_pola
 from ops.deployment import TpsPoint, assign_personnel, plan_clusters
 from ops.demo import names
+from ops.demo.coordination import meetings
 from ops.demo.places import DemoTps, build_tps, polsek_plan
 from ops.geo import route_km, travel_minutes
 from ops.region import RegionData
@@ -90,7 +91,7 @@ def build_demo(session: Session, region: RegionData, settings: Settings) -> dict
     session.add_all(legs)
     stakeholders = _stakeholders(region, rng)
     session.add_all(stakeholders)
-    activities = _coordination(region, polsek, settings, rng)
+    activities = meetings(region, polsek, people, settings.voting_day, settings.demo_seed)
     session.add_all(activities)
     for key, value in (("kind", "demo"), ("demo_seed", str(settings.demo_seed)), ("loaded_at", utcnow().isoformat())):
         session.merge(m.OperationMeta(key=key, value=value))
@@ -215,33 +216,4 @@ def _stakeholders(region: RegionData, rng: random.Random) -> list[m.Stakeholder]
                 title = rng.choice(names.TOKOH_AGAMA_TITLE) if role == "tokoh_agama" else ""
                 out.append(m.Stakeholder(kecamatan_code=k.code, desa_code=d.code, role=role, name=person(title),
                                          phone=phone()))
-    return out
-
-
-def _coordination(region: RegionData, polsek: list[dict], settings: Settings, rng: random.Random
-                  ) -> list[m.CoordinationActivity]:
-    """Coordination before voting day: every kecamatan met; most desa visited by their Bhabinkamtibmas."""
-    kec_polsek = {k: p["name"] for p in polsek for k in p["kecamatan"]}
-    out = []
-    start = from_wib(dt.datetime(2024, 11, 1, 9, 0))
-    until = wib_at(settings.voting_day - dt.timedelta(days=1), dt.time(16, 0))
-    span = (until - start).total_seconds()
-    for k in region.of_level("kecamatan"):
-        if k.code not in kec_polsek:
-            continue
-        at = start + dt.timedelta(seconds=rng.random() * span * 0.6)
-        out.append(m.CoordinationActivity(occurred_at=at, recorded_at=at, kecamatan_code=k.code,
-                                          roles_met=["kpu_ppk", "bawaslu_panwascam", "camat"],
-                                          topic="Rapat koordinasi pengamanan TPS dan distribusi logistik",
-                                          led_by=f"Kapolsek ({kec_polsek[k.code]})", source="demo"))
-        for d in region.desa_of(k.code):
-            if rng.random() < 0.12:
-                continue  # not yet visited: shows up as a coordination gap
-            at = start + dt.timedelta(seconds=rng.random() * span)
-            roles = ["kepala_desa" if d.level == "desa" else "lurah", "pps"]
-            roles += [r for r in ("tokoh_agama", "tokoh_masyarakat") if rng.random() < 0.75]
-            out.append(m.CoordinationActivity(occurred_at=at, recorded_at=at, kecamatan_code=k.code,
-                                              desa_code=d.code, roles_met=roles,
-                                              topic="Sambang desa: cooling system Pilkada damai",
-                                              led_by="Bhabinkamtibmas", source="demo"))
     return out
