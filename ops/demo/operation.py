@@ -44,6 +44,11 @@ def clear_operation(session: Session) -> None:
         session.execute(delete(model))
     # The simulator's bookmarks go with the events they describe, or a rebuilt demo would start with no history.
     session.execute(delete(m.OperationMeta).where(m.OperationMeta.key.like("simulator_%")))
+    # So do the briefings that described the operation being replaced, files and all.
+    for briefing in session.scalars(select(m.Briefing)):
+        for path in (briefing.pdf_path, briefing.html_path):
+            Path(path).unlink(missing_ok=True)
+    session.execute(delete(m.Briefing))
     session.flush()
 
 

@@ -371,9 +371,17 @@ def _recap(session, ctx, seed, tps, now) -> int:
     return sirekap.Sirekap().store(session, parsed, ctx)
 
 
-def catch_up(settings) -> dict:
-    """Write the demo's history up to the clock's moment (called by `init --demo`)."""
-    from ops.feeds.runner import run_feed
+def catch_up(settings, until: dt.datetime | None = None) -> dict:
+    """Write the demo's history up to `until` (default: the clock's moment), as the simulator running all along would
+    have (called by `init --demo`, which stops at the morning of each past day to make its briefing)."""
+    if until is None:
+        from ops.feeds.runner import run_feed
 
-    result = run_feed("simulator", settings)
-    return {"simulated_records": result.rows}
+        return {"simulated_records": run_feed("simulator", settings).rows}
+    from ops.feeds.runner import load_reference
+
+    until = as_utc(until)
+    with session_scope(get_engine(settings.database_url)) as session:
+        rows = simulate(session, FeedContext(settings, None, until, load_reference(session, settings)))
+        session.add(m.FeedRun(feed="simulator", started_at=until, finished_at=until, ok=True, rows=rows))
+    return {"simulated_records": rows}
