@@ -65,7 +65,8 @@ def demo_file(demo_sqlite, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(demo_file):
-    srv = Server(demo_file, OPS_WALL_ROTATE_SECONDS="5").start()
+    # 8 s a view: a 4K screenshot on a busy machine can take longer than 5 s, and the view after it was then missed
+    srv = Server(demo_file, OPS_WALL_ROTATE_SECONDS="8").start()
     yield srv
     srv.stop()
 
