@@ -154,7 +154,8 @@ def meetings(region: RegionData, polsek: list[dict], people: list[m.Personnel], 
 def _desa_visits(add, r: random.Random, kec: Area, desa: Area, bhabin: str | None, chief: str | None,
                  days: tuple[dt.date, dt.date, dt.date, dt.date], voting_day: dt.date) -> None:
     """The Bhabinkamtibmas's round of one desa: the kepala desa (often with the PPS), the PPS about the boxes in the
-    quiet days when it was not there, the tokoh agama and the tokoh masyarakat apart. `days`: the first day of
+    quiet days when it was not there, the tokoh agama and the tokoh masyarakat apart, and now and then the kepala desa
+    again in the quiet days. `days`: the first day of
     coordination, the campaign's last, the quiet days' first and last."""
     if r.random() < NOT_VISITED:
         return
@@ -163,7 +164,7 @@ def _desa_visits(add, r: random.Random, kec: Area, desa: Area, bhabin: str | Non
     day = _day(r, first, campaign_end - dt.timedelta(days=1))
     with_pps = r.random() < 0.7
     add(_at(r, day, OFFICE), kec, desa, [head] + (["pps"] if with_pps else []),
-        r.choice(AGENDA["kepala_desa"]["kampanye"]), bhabin)
+        r.choice(AGENDA["kepala_desa"]["kampanye"] + (AGENDA["pps"]["kampanye"] if with_pps else ())), bhabin)
     if not with_pps:
         add(_at(r, _day(r, *quiet, weekdays=False), OFFICE), kec, desa, ["pps"], r.choice(AGENDA["pps"]["tenang"]),
             bhabin)
@@ -184,3 +185,6 @@ def _desa_visits(add, r: random.Random, kec: Area, desa: Area, bhabin: str | Non
             day = _day(r, first, quiet[1], weekdays=False)
             add(_at(r, day, EVENING if r.random() < 0.3 else LATE_AFTERNOON), kec, desa, ["tokoh_masyarakat"],
                 r.choice(AGENDA["tokoh_masyarakat"][_stage(day, voting_day)]), bhabin)
+    if r.random() < 0.3:  # back to the kepala desa in the quiet days: the night watch until voting day
+        add(_at(r, _day(r, *quiet, weekdays=False), OFFICE), kec, desa, [head], AGENDA["kepala_desa"]["tenang"][0],
+            bhabin)
