@@ -89,8 +89,11 @@ def cmd_init(args, settings) -> int:
     from ops.bootstrap import init_database
 
     report = init_database(settings, demo=args.demo)
+    notes = report.pop("notes", [])
     parts = ", ".join(f"{k}: {v}" for k, v in report.items())
     print(f"database ready ({settings.database_url}) — {parts}")
+    for note in notes:  # what init could not do, and went on without
+        print(note)
     return 0
 
 

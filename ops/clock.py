@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 WIB = ZoneInfo("Asia/Jakarta")
 UTC = dt.timezone.utc
 
+# Said beside a time the machine's clock gave (a message sent, a row saved), where the operation's clock may differ.
+MACHINE_CLOCK = "jam komputer"
 HARI = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 BULAN = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
          "November", "Desember")

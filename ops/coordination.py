@@ -45,8 +45,13 @@ def activities(session: Session, now: dt.datetime) -> pd.DataFrame:
                                   m.CoordinationActivity.notes, m.CoordinationActivity.source)
                            .where(m.CoordinationActivity.occurred_at <= as_utc(now))
                            .order_by(m.CoordinationActivity.occurred_at.desc())).mappings().all()
-    return pd.DataFrame(rows, columns=["occurred_at", "kecamatan_code", "desa_code", "roles_met", "topic", "led_by",
+    acts = pd.DataFrame(rows, columns=["occurred_at", "kecamatan_code", "desa_code", "roles_met", "topic", "led_by",
                                        "notes", "source"])
+    # Who was met, by name: the stakeholder holding each role at the meeting's place (None when none is on record).
+    names = {(s.kecamatan_code, s.desa_code, s.role): s.name for s in session.scalars(select(m.Stakeholder))}
+    acts["met"] = [[{"role": r, "name": names.get((k, d if isinstance(d, str) else None, r))} for r in roles]
+                   for k, d, roles in zip(acts["kecamatan_code"], acts["desa_code"], acts["roles_met"])]
+    return acts
 
 
 def _met(roles: set[str], role: str) -> bool:

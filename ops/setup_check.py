@@ -22,6 +22,7 @@ from ops.freshness import feed_states
 from ops.logistics import STAGE_LABEL
 from ops.perhatian.situation import feeds_in_use
 from ops.places import Names, load_names
+from ops.tasks import PAM_TPS
 
 EXAMPLES = 3  # places or names listed with a gap
 
@@ -226,7 +227,7 @@ def _pola(session: Session, s: Settings, tps: list, names: Names) -> Item:
     counts = {"wajib": sum(need.values()), "tersedia": sum(have[p] for p in need) + bko, "bko": bko, "tps": len(tps),
               "dalam_klaster": sum(1 for t in tps if t.cluster_code),
               "ditugaskan": session.scalar(select(func.count(func.distinct(m.Assignment.nrp)))
-                                           .where(m.Assignment.task == "PAM TPS"))}
+                                           .where(m.Assignment.task == PAM_TPS))}
     if not tps:
         return Item("pola", counts, [Gap("pola_tanpa_tps", 1)])
     gaps = [Gap("pola_kurang_personel", sum(short.values()) - bko, (), {"wajib": counts["wajib"],

@@ -81,7 +81,7 @@ def db_url(request, tmp_path, monkeypatch):
 
 @pytest.fixture(scope="session")
 def demo_sqlite(tmp_path_factory) -> str:
-    """One demo operation on SQLite shared by read-only tests (built once: about two seconds)."""
+    """One demo operation on SQLite shared by read-only tests (built once: about ten seconds)."""
     return _build_demo(f"sqlite:///{tmp_path_factory.mktemp('demo') / 'ops.db'}")
 
 
@@ -92,7 +92,9 @@ def _build_demo(url: str) -> str:
     os.environ["OPS_DATABASE_URL"] = url
     ops_config.reset_settings()
     try:
-        init_database(ops_config.get_settings(), demo=True)
+        # Without the briefings of past mornings (tests/test_demo_story.py builds those once): they take half a
+        # minute and would be written into the project's briefing folder.
+        init_database(ops_config.get_settings(), demo=True, briefings=False)
         # The shared demo stands still at its moment: a test run of twenty minutes must not find trackers fallen
         # silent and a different Perhatian list than the first test saw. Tests that need time to pass set the clock.
         from ops.models import OperationClockRow

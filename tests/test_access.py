@@ -121,7 +121,7 @@ def test_every_entry_appends_an_event_and_an_audit_row(demo_copy):
             entries.handover(s, "operator", TEN, leg.id, "diserahkan", TEN, "", None)
         entries.coordination(s, "operator", TEN, "16.10.05", "16.10.05.2031", ["kepala_desa", "tokoh_agama"],
                              "Sambang desa", "Bhabinkamtibmas", None, TEN)
-        entries.kerawanan_change(s, "komandan", "16.10.05.2031.002", "rawan", "dua keributan dalam sehari",
+        entries.kerawanan_change(s, "komandan", "16.10.09.2012.002", "rawan", "dua keributan dalam sehari",
                                  ["riwayat keributan"])
         entries.verify(s, "operator", "16.10.05.2031.002", "perlu_cek", "alamat berubah")
         s.flush()
@@ -190,7 +190,7 @@ def test_each_entry_form_records_through_the_page(demo_copy):
     stamp("co")
     at.button(key="FormSubmitter:f_coord-Catat koordinasi").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
-    at.selectbox(key="kr_tps").set_value("16.10.05.2031.002")
+    at.selectbox(key="kr_tps").set_value("16.10.09.2012.002")  # a sangat rawan TPS of the demo
     at.selectbox(key="kr_new").set_value("rawan")
     at.text_area(key="kr_reason").input("situasi sudah kondusif setelah mediasi")
     at.button(key="FormSubmitter:f_kerawanan-Ubah kerawanan").click().run()

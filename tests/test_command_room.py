@@ -35,7 +35,7 @@ def test_headline_replays_the_morning_and_the_day_before(session):
     assert ten["tps"] == six["tps"] == 667
     assert six["tps_dibuka"] == 0 < ten["tps_dibuka"] <= 667  # nobody opens before 07:00
     assert ten["kotak_di_tps"] == 667 and before["kotak_di_tps"] < 667  # boxes reach the TPS on H-1
-    assert ten["personel_di_lokasi"] <= ten["personel_wajib"] == 250
+    assert ten["personel_di_lokasi"] <= ten["personel_wajib"] == 252
     assert ten["kejadian_terbuka"] >= 1 and before["kejadian_terbuka"] <= ten["kejadian_terbuka"] + 1
 
 
@@ -101,7 +101,7 @@ def test_on_site_needs_a_held_presence_not_one_point():
 def test_officer_board_and_detail_of_one_tps(session):
     s = get_settings()
     board = officer_board(session, s, TEN)
-    assert len(board) == 250 and (board["status"] == "di_lokasi").sum() > 200
+    assert len(board) == 252 and (board["status"] == "di_lokasi").sum() > 200
     code = board.iloc[0]["cluster"]
     detail_code = next(iter(per_tps(session, s, TEN).query("cluster == @code")["code"]))
     d = tps_detail(session, s, detail_code, TEN)

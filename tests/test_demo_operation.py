@@ -94,7 +94,7 @@ def test_demo_is_deterministic(demo_sqlite, tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'again.db'}"
     monkeypatch.setenv("OPS_DATABASE_URL", url)
     reset_settings()
-    init_database(get_settings(), demo=True)
+    init_database(get_settings(), demo=True, briefings=False)
 
     def fingerprint(u):
         with session_scope(get_engine(u)) as s:

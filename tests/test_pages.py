@@ -69,8 +69,8 @@ def test_ringkasan_leads_with_perhatian_and_measures_against_targets(demo_env):
     first = next(i for i, b in enumerate(blocks) if "Perhatian" in b)
     rows = [b for b in blocks if "class='ph-row'" in b]
     # Perhatian comes before everything else on the page, most urgent first, places by name
-    assert first <= 4 and rows and "KRITIS" in rows[0]
-    assert any("Kec. Pemulutan" in r and "Keributan antarpendukung" in r for r in rows)
+    assert first <= 3 and rows and "KRITIS" in rows[0]
+    assert any("Kec. Indralaya Utara" in r and "Keributan antarpendukung" in r for r in rows)
     tiles = "\n".join(b for b in blocks if "mtile" in b)
     assert "TPS siap" in tiles and "/ 667" in tiles and "Personel PAM di lokasi" in tiles and "target 95%" in tiles
     ranking = at.dataframe[0].value
@@ -99,10 +99,10 @@ def test_tps_drill_down_from_kabupaten_to_one_tps_and_back(demo_env):
 def test_tps_filters_narrow_the_list(demo_env):
     at = run_page("views/tps.py")
     at.multiselect(key="f_akses").select("sungai").run()
-    assert "86 TPS sesuai saringan" in texts(at)
+    assert "50 TPS sesuai saringan" in texts(at)
     at.multiselect(key="f_kerawanan").select("sangat_rawan").run()
     n = int(texts(at).split(" TPS sesuai saringan")[0].split()[-1])
-    assert 0 <= n < 86
+    assert 0 <= n < 50
 
 
 def test_peta_switches_colouring_and_opens_a_tps(demo_env):
@@ -121,7 +121,7 @@ def test_planner_runs_and_offers_the_plan_for_download(demo_env):
     submit.click().run()
     assert not at.exception
     got = metrics(at)
-    assert got["Klaster"] == "125" and got["Kekurangan"] == "0"
+    assert got["Klaster"] == "126" and got["Kekurangan"] == "0"
     assert len(at.get("download_button")) == 2
 
 

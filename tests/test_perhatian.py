@@ -226,7 +226,7 @@ def test_alerts_json_at_the_demo_moment_and_the_night_before(demo_copy):
     by_kind = {}
     for i in items:
         by_kind.setdefault(i["kind"], []).append(i)
-    high = [i for i in by_kind["kejadian"] if i["facts"]["severity"] == "tinggi" and "Pemulutan" in i["place"]["name"]]
+    high = [i for i in by_kind["kejadian"] if i["facts"]["severity"] == "tinggi" and "Indralaya Utara" in i["place"]["name"]]
     assert high and high[0]["place"]["level"] == "tps" and high[0]["place"]["name"].startswith("TPS ")
     assert any(i["facts"]["verdict"] == "tunda" for i in by_kind["jalur_sungai"])
     assert any(i["facts"]["thunder"] and i["facts"]["n_river"] for i in by_kind["cuaca_saat_pemungutan"])

@@ -109,7 +109,7 @@ def test_bad_legs_are_named(demo_copy):
                                     ["pps-tps", tps.desa_code, other.code] + good[3:],
                                     good[:3] + ["2024-11-26 10:00", "26/11/2024 09.00"] + good[5:],
                                     ["pps-tps", "16.10.05", tps.code] + good[3:],
-                                    good[:7] + [f"{guard}; 99999999"],
+                                    good[:7] + [f"{guard}; 85019999"],
                                     good[:3] + ["besok pagi"] + good[4:],
                                     good, good,
                                     good[:3] + ["2030-11-26 08:00", "2030-11-26 09:00"] + good[5:]])
@@ -118,7 +118,7 @@ def test_bad_legs_are_named(demo_copy):
         "baris 3, kolom tiba: tidak sesudah berangkat (2024-11-26 10:00)",
         "baris 4, kolom dari: 16.10.05 bukan desa/kelurahan di wilayah operasi (16.10); tahap ini memerlukan kode "
         "desa/kelurahan (PPS)",
-        "baris 5, kolom pengawal: NRP 99999999 tidak ada di daftar personel",
+        "baris 5, kolom pengawal: NRP 85019999 tidak ada di daftar personel",
         "baris 6, kolom berangkat: 'besok pagi': bukan tanggal/jam; tulis mis. 2024-11-27 07:00 atau 27/11/2024 07:00 "
         "(WIB)",
         "baris 8, kolom dari/ke: tahap pps-tps ke/dari tempat ini sudah ada di baris 7: satu perjalanan per tahap dan "
@@ -292,4 +292,4 @@ def test_every_list_from_its_template_then_exported_imports_back_unchanged_on_ea
         leg = session.scalars(select(m.LogisticsLeg)).one()
         assert (leg.stage, leg.tps_code, leg.from_name) == ("pps-tps", "16.10.04.2006.001", "PPS Tanjung Gelam")
         assert session.scalars(select(m.Assignment.nrp).where(m.Assignment.cluster_code == f"leg:{leg.id}")).all() \
-            == ["99120001"]
+            == ["88120001"]

@@ -56,7 +56,7 @@ def test_the_plan_meets_every_need_and_reuses_officers_across_days(session):
     table = planner.needs_table(wins, needs, duties, s)
     assert table["kurang"].sum() == 0
     at = {(r.hari + " " + r.shift.split()[1], r.tugas): r for r in table.itertuples()}
-    assert at[("H pagi", "pam_tps")].wajib == 250 and at[("H pagi", "patroli")].wajib == 20
+    assert at[("H pagi", "pam_tps")].wajib == 252 and at[("H pagi", "patroli")].wajib == 20
     assert at[("H-2 pagi", "pengawalan")].wajib > 0 and ("H-2 pagi", "pam_tps") not in at  # escorts before guards
     assert at[("H-3 pagi", "pam_ppk")].wajib == 32 and ("H pagi", "pam_ppk") not in at  # boxes at the PPK or not
     # the same officer escorts boxes on H-2 and guards a TPS on H
@@ -77,7 +77,7 @@ def test_status_json_counts_every_officer_by_task(demo_sqlite):
     by_task = st["personnel"]["by_task"]
     assert set(by_task) == set(tasks.DUTIES)
     assert sum(by_task.values()) == st["personnel"]["total"] == 331
-    assert by_task["pam_tps"] == 250 and by_task["lepas_dinas"] == 0 and by_task["cadangan"] > 13
+    assert by_task["pam_tps"] == 252 and by_task["lepas_dinas"] == 0 and by_task["cadangan"] > 13
 
 
 # ---------------- the needs, by hand ----------------
@@ -175,7 +175,7 @@ def test_planner_shows_every_shift_filled_task_by_task(demo_sqlite, monkeypatch)
     assert not at.exception
     grid = next(d.value for d in at.dataframe if "H pagi" in d.value.columns)
     assert list(grid.index) == [tasks.DUTY_LABEL[t] for t in tasks.TASKS]  # in the tasks' own order
-    assert grid.loc["PAM TPS", "H pagi"] == "250 / 250" and grid.loc["PAM TPS", "H-2 pagi"] == "—"
+    assert grid.loc["PAM TPS", "H pagi"] == "252 / 252" and grid.loc["PAM TPS", "H-2 pagi"] == "—"
     assert grid.loc["Pengawalan logistik", "H-2 pagi"].split(" / ")[0] == grid.loc["Pengawalan logistik",
                                                                                   "H-2 pagi"].split(" / ")[1]
 

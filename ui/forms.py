@@ -17,7 +17,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ops.auth import AuthError
-from ops.clock import fmt_wib
+from ops.clock import MACHINE_CLOCK, fmt_wib
 from ops.coordination import ROLE_LABEL
 from ops.db import DatabaseError, session_scope
 from ops.entries import EntryError, Recorded
@@ -102,7 +102,7 @@ def database_problem(error: Exception) -> str:
 
 def already(rec: Recorded) -> str:
     """'Sudah tercatat' with what is on record: which entry, who recorded it and when, and its values."""
-    when = f" pada {fmt_wib(rec.at)}" if rec.at else ""
+    when = f" pada {fmt_wib(rec.at)} ({MACHINE_CLOCK})" if rec.at else ""
     who = f" oleh {plain(rec.by)}" if rec.by else ""
     recorded = f", dicatat{when}{who}" if when or who else ""
     facts = " · ".join(f"{FIELD_LABEL.get(k, k)}: {plain(_value(k, v))}" for k, v in rec.values.items()

@@ -7,7 +7,7 @@ import streamlit as st
 
 from ops import auth as ops_auth
 from ops import logins
-from ops.clock import fmt_wib
+from ops.clock import MACHINE_CLOCK, fmt_wib
 from ops.db import session_scope
 from ui import auth
 from ui import components as c
@@ -19,7 +19,8 @@ user = auth.require("users")
 st.subheader("Pengguna")
 with session_scope(data.engine()) as s:
     people = [{"Pengguna": u.username, "Nama": u.full_name, "Peran": ops_auth.ROLE_LABEL[u.role],
-               "Aktif": "ya" if u.active else "tidak", "Dibuat": fmt_wib(u.created_at)} for u in ops_auth.users(s)]
+               "Aktif": "ya" if u.active else "tidak", f"Dibuat ({MACHINE_CLOCK})": fmt_wib(u.created_at)}
+              for u in ops_auth.users(s)]
 st.dataframe(pd.DataFrame(people), hide_index=True, width="stretch")
 left, right = st.columns(2)
 with left, st.form("f_user_add", clear_on_submit=True):
@@ -106,7 +107,8 @@ entity = b.selectbox("Jenis data", [None, "tps", "personel", "kejadian", "logist
 log = data.audit(actor.strip() or None, entity)
 st.caption(f"{len(log)} entri terbaru (maksimal 500)")
 st.dataframe(pd.DataFrame({
-    "Waktu": log["at"].map(fmt_wib), "Pelaku": log["actor"], "Tindakan": log["action"], "Data": log["entity"],
+    f"Waktu ({MACHINE_CLOCK})": log["at"].map(fmt_wib), "Pelaku": log["actor"], "Tindakan": log["action"],
+    "Data": log["entity"],
     "Kode": log["entity_id"], "Sebelum": log["before"].map(lambda v: json.dumps(v, ensure_ascii=False) if v else ""),
     "Sesudah": log["after"].map(lambda v: json.dumps(v, ensure_ascii=False) if v else "")}),
     hide_index=True, width="stretch", height=480)

@@ -58,5 +58,6 @@ desa_names = data.desa_names()
 st.dataframe(pd.DataFrame({
     "Waktu": acts["occurred_at"].map(when), "Kecamatan": acts["kecamatan_code"].map(names),
     "Desa": acts["desa_code"].map(desa_names).fillna("(tingkat kecamatan)"), "Kegiatan": acts["topic"],
-    "Ditemui": acts["roles_met"].map(lambda r: ", ".join(ROLE_LABEL.get(x, x) for x in r)),
-    "Oleh": acts["led_by"].fillna("—")}), hide_index=True, width="stretch")
+    "Ditemui": acts["met"].map(lambda met: ", ".join(
+        ROLE_LABEL.get(x["role"], x["role"]) + (f" {x['name']}" if x["name"] else "") for x in met)),
+    "Oleh": acts["led_by"].fillna("—"), "Catatan": acts["notes"].fillna("")}), hide_index=True, width="stretch")

@@ -3,7 +3,7 @@ phones."""
 import pandas as pd
 import streamlit as st
 
-from ops.clock import fmt_wib
+from ops.clock import MACHINE_CLOCK, fmt_wib
 from ops.perhatian.model import KINDS, SEVERITIES, SEVERITY_LABEL, STATE_LABEL
 from ui import components as c
 from ui import data
@@ -46,7 +46,7 @@ if delivery:
     st.dataframe(pd.DataFrame({
         "Saluran": [d["channel"] for d in delivery], "Menunggu": [d["waiting"] for d in delivery],
         "Terkirim": [d["sent"] for d in delivery],
-        "Terakhir terkirim": [fmt_wib(d["last_sent"]) if d["last_sent"] else "—" for d in delivery],
-        "Keadaan": ["gagal, dicoba lagi " + fmt_wib(d["next_attempt"], False) if d["failing"] else "lancar"
-                    for d in delivery],
+        f"Terakhir terkirim ({MACHINE_CLOCK})": [fmt_wib(d["last_sent"]) if d["last_sent"] else "—" for d in delivery],
+        "Keadaan": [f"gagal, dicoba lagi {fmt_wib(d['next_attempt'], False)} ({MACHINE_CLOCK})" if d["failing"]
+                    else "lancar" for d in delivery],
         "Galat terakhir": [d["last_error"] or "" for d in delivery]}), hide_index=True, width="stretch")

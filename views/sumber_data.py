@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from ops.clock import fmt_wib
+from ops.clock import MACHINE_CLOCK, fmt_wib
 from ops.freshness import FEED_LABEL, RUN_LABEL, run_state
 from ops.scheduler import lease_holder
 from ui import components as c
@@ -29,8 +29,9 @@ def health():
             # A partial run's data is on screen with gaps: a warning; a failed run's is not renewed: an error.
             (box.warning if f.current else box.error)(c.plain(f.error[:300]), icon="⚠️")
     holder = lease_holder(s)
-    st.caption("Penjadwal: " + (f"dijalankan oleh {c.plain(holder[0])} (sewa berlaku s.d. {fmt_wib(holder[1])})"
-                                if holder else "tidak ada penjadwal aktif — jalankan `python -m ops worker`"))
+    st.caption("Penjadwal: " + (
+        f"dijalankan oleh {c.plain(holder[0])} (sewa berlaku s.d. {fmt_wib(holder[1])}, {MACHINE_CLOCK})"
+        if holder else "tidak ada penjadwal aktif — jalankan `python -m ops worker`"))
     st.subheader("Cakupan prakiraan BMKG")
     cov = data.forecast_coverage()
     if len(cov):

@@ -15,7 +15,7 @@ from ops import models as m
 from ops.audit import record
 from ops.briefing.content import FIGURES, gather
 from ops.briefing.html_doc import render_html
-from ops.briefing.images import BriefingError, find_chromium, to_png
+from ops.briefing.images import BriefingError, chart_browser, find_chromium, to_png
 from ops.briefing.pdf import render_pdf
 from ops.calendar import effective_settings
 from ops.charts import operation_map, problem_bars, rain_heatmap
@@ -24,7 +24,7 @@ from ops.config import PROJECT_ROOT, Settings
 from ops.db import get_engine, session_scope
 from ops.vocabulary import KESIAPAN_COLOR, KESIAPAN_LABEL, kesiapan_class
 
-__all__ = ["BriefingError", "BriefingResult", "make_briefing", "FIGURES"]
+__all__ = ["BriefingError", "BriefingResult", "chart_browser", "make_briefing", "FIGURES"]
 
 
 @dataclass(frozen=True)
@@ -68,10 +68,14 @@ def make_briefing(settings: Settings, out: str | Path | None = None, moment: dt.
     folder = output_dir(settings, out)
     folder.mkdir(parents=True, exist_ok=True)
     engine = get_engine(settings.database_url)
-    made_at = utcnow()
+    written = utcnow()  # machine time: only to name the files apart
     with session_scope(engine) as session:
         settings = effective_settings(settings, session)  # the operation's imported calendar, if any
-        moment = as_utc(moment) if moment else load_clock(session).now()
+        clock_now = load_clock(session).now()
+        moment = as_utc(moment) if moment else clock_now
+        # When it was made, on the operation clock (the one the briefing speaks of): a scheduled briefing is made at
+        # the moment it describes; one made by hand, at the operation's now, whatever moment it shows.
+        made_at = moment if kind == "terjadwal" else clock_now
         progress("mengumpulkan angka")
         content = gather(session, settings, moment, made_at)
     images = _images(content, settings, progress)
@@ -79,7 +83,7 @@ def make_briefing(settings: Settings, out: str | Path | None = None, moment: dt.
     pdf = render_pdf(content, images)
     progress("menyusun HTML")
     page = render_html(content, images)
-    stem = f"laporan_harian_{moment.astimezone(WIB):%Y%m%d_%H%M}_{made_at:%H%M%S}"
+    stem = f"laporan_harian_{moment.astimezone(WIB):%Y%m%d_%H%M}_{written:%H%M%S}"
     pdf_path, html_path = folder / f"{stem}.pdf", folder / f"{stem}.html"
     tmp_pdf, tmp_html = pdf_path.with_suffix(".pdf.part"), html_path.with_suffix(".html.part")
     try:

@@ -52,5 +52,5 @@ def render_html(c: BriefingContent, images: dict[str, bytes]) -> str:
             parts.append("</table>")
         else:
             parts += [f"<p>{e(line)}</p>" for line in rows]
-    parts.append(f"<p class='note'>Berkas dibuat {e(fmt_wib(c.made_at))} (jam komputer). Terbatas untuk keperluan dinas.</p></body></html>")
+    parts.append(f"<p class='note'>Dibuat {e(fmt_wib(c.made_at))}. Terbatas untuk keperluan dinas.</p></body></html>")
     return "\n".join(parts)

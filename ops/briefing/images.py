@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import warnings
+from contextlib import contextmanager
+from typing import Iterator
 
 import plotly.graph_objects as go
 
@@ -28,10 +31,30 @@ def find_chromium(settings: Settings) -> str:
                         "`apt-get install chromium` atau atur OPS_CHROMIUM_PATH. Laporan tidak dibuat.")
 
 
+@contextmanager
+def chart_browser(settings: Settings) -> Iterator[None]:
+    """One Chromium kept open for several briefings in a row (`init --demo` makes one per past day): a chart then
+    takes a fraction of a second instead of a browser start of its own."""
+    import kaleido
+
+    os.environ["BROWSER_PATH"] = find_chromium(settings)
+    try:
+        kaleido.start_sync_server(silence_warnings=True)
+    except Exception as e:  # as in to_png: a browser that cannot start shows in several exception types
+        raise BriefingError(f"Chromium untuk grafik laporan tidak dapat dijalankan ({type(e).__name__}: {e}); "
+                            "laporan tidak dibuat.") from e
+    try:
+        yield
+    finally:
+        kaleido.stop_sync_server(silence_warnings=True)
+
+
 def to_png(fig: go.Figure, settings: Settings, width: int, height: int) -> bytes:
     os.environ["BROWSER_PATH"] = find_chromium(settings)  # Kaleido's browser finder reads this first
     try:
-        return fig.to_image(format="png", width=width, height=height, scale=2)
+        with warnings.catch_warnings():  # inside chart_browser, Plotly says that its browser options go unused
+            warnings.filterwarnings("ignore", message="The kopts argument is ignored")
+            return fig.to_image(format="png", width=width, height=height, scale=2)
     except Exception as e:  # Kaleido reports a missing or crashing browser in several exception types
         raise BriefingError(f"Grafik laporan gagal digambar dengan Chromium ({type(e).__name__}: {e}); "
                             "laporan tidak dibuat.") from e

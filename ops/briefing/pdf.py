@@ -53,7 +53,7 @@ class _Doc(FPDF):
         self.set_y(-13)
         self.set_font(self.face, "", 7)
         self.set_text_color(110)
-        self.cell(0, 4, self.txt(f"Berkas dibuat {fmt_wib(self.c.made_at)} (jam komputer) · halaman {self.page_no()}/{{nb}} · "
+        self.cell(0, 4, self.txt(f"Dibuat {fmt_wib(self.c.made_at)} · halaman {self.page_no()}/{{nb}} · "
                                  "terbatas untuk keperluan dinas"), align="C")
 
     def h1(self, s: str, keep: float = 30):

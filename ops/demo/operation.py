@@ -7,15 +7,16 @@ import random
 import tomllib
 from pathlib import Path
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ops import calendar
 from ops import models as m
-from ops.clock import from_wib, utcnow, wib_at
+from ops.clock import utcnow, wib_at
 from ops.config import Settings, load_pola
 from ops.deployment import TpsPoint, plan_clusters
 from ops.demo import names
+from ops.demo.coordination import meetings
 from ops.demo.places import DemoTps, build_tps, polsek_plan
 from ops.geo import route_km, travel_minutes
 from ops.planner import assign_stored_clusters
@@ -47,6 +48,11 @@ def clear_operation(session: Session) -> None:
     # The simulator's bookmarks go with the events they describe, or a rebuilt demo would start with no history.
     session.execute(delete(m.OperationMeta).where(m.OperationMeta.key.like("simulator_%")))
     calendar.clear(session)  # the demo runs on the settings' calendar, not one an earlier operation imported
+    # So do the briefings that described the operation being replaced, files and all.
+    for briefing in session.scalars(select(m.Briefing)):
+        for path in (briefing.pdf_path, briefing.html_path):
+            Path(path).unlink(missing_ok=True)
+    session.execute(delete(m.Briefing))
     session.flush()
 
 
@@ -55,9 +61,8 @@ def build_demo(session: Session, region: RegionData, settings: Settings) -> dict
     rng = random.Random(settings.demo_seed)
     op = cfg["operation"]
     polsek = polsek_plan(region, cfg["polsek"])
-    tps = build_tps(region, read_tps_counts(settings.path(settings.region_dir)), cfg["river"]["kecamatan"],
-                    cfg["river"]["desa_share"], polsek, (op["share_sangat_rawan"], op["share_rawan"]),
-                    op["dpt_total"], settings, rng)
+    tps = build_tps(region, read_tps_counts(settings.path(settings.region_dir)), cfg["river"], polsek,
+                    (op["share_sangat_rawan"], op["share_rawan"]), op["dpt_total"], settings, rng)
     clear_operation(session)
     for p in polsek:
         session.add(m.Polsek(code=p["code"], name=p["name"], hq_lat=p["hq_lat"], hq_lon=p["hq_lon"]))
@@ -85,7 +90,7 @@ def build_demo(session: Session, region: RegionData, settings: Settings) -> dict
     assign_stored_clusters(session, settings)
     stakeholders = _stakeholders(region, rng)
     session.add_all(stakeholders)
-    activities = _coordination(region, polsek, settings, rng)
+    activities = meetings(region, polsek, people, settings.voting_day, settings.demo_seed)
     session.add_all(activities)
     for key, value in (("kind", "demo"), ("demo_seed", str(settings.demo_seed)), ("loaded_at", utcnow().isoformat())):
         session.merge(m.OperationMeta(key=key, value=value))
@@ -223,33 +228,4 @@ def _stakeholders(region: RegionData, rng: random.Random) -> list[m.Stakeholder]
                 title = rng.choice(names.TOKOH_AGAMA_TITLE) if role == "tokoh_agama" else ""
                 out.append(m.Stakeholder(kecamatan_code=k.code, desa_code=d.code, role=role, name=person(title),
                                          phone=phone()))
-    return out
-
-
-def _coordination(region: RegionData, polsek: list[dict], settings: Settings, rng: random.Random
-                  ) -> list[m.CoordinationActivity]:
-    """Coordination before voting day: every kecamatan met; most desa visited by their Bhabinkamtibmas."""
-    kec_polsek = {k: p["name"] for p in polsek for k in p["kecamatan"]}
-    out = []
-    start = from_wib(dt.datetime(2024, 11, 1, 9, 0))
-    until = wib_at(settings.voting_day - dt.timedelta(days=1), dt.time(16, 0))
-    span = (until - start).total_seconds()
-    for k in region.of_level("kecamatan"):
-        if k.code not in kec_polsek:
-            continue
-        at = start + dt.timedelta(seconds=rng.random() * span * 0.6)
-        out.append(m.CoordinationActivity(occurred_at=at, recorded_at=at, kecamatan_code=k.code,
-                                          roles_met=["kpu_ppk", "bawaslu_panwascam", "camat"],
-                                          topic="Rapat koordinasi pengamanan TPS dan distribusi logistik",
-                                          led_by=f"Kapolsek ({kec_polsek[k.code]})", source="demo"))
-        for d in region.desa_of(k.code):
-            if rng.random() < 0.12:
-                continue  # not yet visited: shows up as a coordination gap
-            at = start + dt.timedelta(seconds=rng.random() * span)
-            roles = ["kepala_desa" if d.level == "desa" else "lurah", "pps"]
-            roles += [r for r in ("tokoh_agama", "tokoh_masyarakat") if rng.random() < 0.75]
-            out.append(m.CoordinationActivity(occurred_at=at, recorded_at=at, kecamatan_code=k.code,
-                                              desa_code=d.code, roles_met=roles,
-                                              topic="Sambang desa: cooling system Pilkada damai",
-                                              led_by="Bhabinkamtibmas", source="demo"))
     return out

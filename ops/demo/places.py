@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 from dataclasses import dataclass
 
 from shapely.geometry import Point
 
 from ops.clock import from_wib
-from ops.geo import route_km, travel_minutes
-from ops.region import RegionData
+from ops.geo import haversine_km, route_km, travel_minutes
+from ops.region import Area, RegionData
 
 ADDRESS_KIND = ("Balai Desa", "Halaman Masjid", "SD Negeri", "Rumah Warga", "Gedung Serbaguna", "Halaman Madrasah",
                 "Pos Kamling")
@@ -88,17 +89,48 @@ def weighted_pick(items: list, weights: list[float], n: int, rng: random.Random)
     return [i for i, _ in keyed[:n]]
 
 
-def build_tps(region: RegionData, tps_per_kec: dict[str, int], river_kec: list[str], river_share: float,
-              polsek: list[dict], shares: tuple[float, float], dpt_total: int, settings, rng: random.Random
-              ) -> list[DemoTps]:
+def kecamatan_seat(region: RegionData, kec: str) -> Area:
+    """The kecamatan's town: its kelurahan nearest the centre, else the desa named after the kecamatan, else the desa
+    nearest the centre."""
+    centre = region.areas[kec]
+    desa = region.desa_of(kec)
+
+    def nearest(areas: list[Area]) -> Area:
+        return min(areas, key=lambda a: haversine_km(a.lat, a.lon, centre.lat, centre.lon))
+    kelurahan = [a for a in desa if a.level == "kelurahan"]
+    named = [a for a in desa if a.name.lower().startswith(centre.name.lower())]
+    return nearest(kelurahan or named or desa)
+
+
+def km_to_line(lat: float, lon: float, line: list[tuple[float, float]]) -> float:
+    """Distance (km) from a point to a polyline of (lat, lon), on a local flat projection (fine over a kabupaten)."""
+    kx, ky = 111.32 * math.cos(math.radians(lat)), 110.57
+    best = math.inf
+    for (alat, alon), (blat, blon) in zip(line, line[1:]):
+        ax, ay, bx, by = (alon - lon) * kx, (alat - lat) * ky, (blon - lon) * kx, (blat - lat) * ky
+        dx, dy = bx - ax, by - ay
+        t = 0.0 if dx == dy == 0 else max(0.0, min(1.0, -(ax * dx + ay * dy) / (dx * dx + dy * dy)))
+        best = min(best, math.hypot(ax + t * dx, ay + t * dy))
+    return best
+
+
+def river_desa(region: RegionData, river: dict) -> set[str]:
+    """Desa reached only by boat: in a lowland kecamatan, farther than `seat_km` from its town and `road_km` from the
+    main road. A kelurahan is a town and always on the road network."""
+    road = [tuple(p) for p in river["road"]]
+    out = set()
+    for kec in river["kecamatan"]:
+        seat = kecamatan_seat(region, kec)
+        out.update(a.code for a in region.desa_of(kec)
+                   if a.level == "desa" and haversine_km(a.lat, a.lon, seat.lat, seat.lon) > river["seat_km"]
+                   and km_to_line(a.lat, a.lon, road) > river["road_km"])
+    return out
+
+
+def build_tps(region: RegionData, tps_per_kec: dict[str, int], river: dict, polsek: list[dict],
+              shares: tuple[float, float], dpt_total: int, settings, rng: random.Random) -> list[DemoTps]:
     kec_polsek = {k: p for p in polsek for k in p["kecamatan"]}
-    river_desa: set[str] = set()
-    for kec in river_kec:
-        desa = region.desa_of(kec)
-        # The desa farthest from the kecamatan centre are the ones cut off by water.
-        centre = region.areas[kec]
-        far = sorted(desa, key=lambda a: -((a.lat - centre.lat) ** 2 + (a.lon - centre.lon) ** 2))
-        river_desa.update(a.code for a in far[: max(1, round(len(desa) * river_share))])
+    by_boat = river_desa(region, river)
 
     out: list[DemoTps] = []
     for kec, count in sorted(tps_per_kec.items()):
@@ -114,7 +146,7 @@ def build_tps(region: RegionData, tps_per_kec: dict[str, int], river_kec: list[s
                     kind = "Kantor Kelurahan"
                 out.append(DemoTps(code=f"{a.code}.{n:03d}", desa_code=a.code, kecamatan_code=kec, number=n,
                                    address=f"{kind} {a.name}, Dusun {rng.randint(1, 5)}", lat=lat, lon=lon,
-                                   akses="sungai" if a.code in river_desa else "darat"))
+                                   akses="sungai" if a.code in by_boat else "darat"))
     n_total = len(out)
     n_sangat, n_rawan = round(n_total * shares[0]), round(n_total * shares[1])
     weights = [4.0 if t.akses == "sungai" else 1.0 for t in out]

@@ -1,5 +1,6 @@
 """The demo's story as a pure function of time: when each TPS opens and counts, where each officer is, when each
-logistics leg moves, which incidents and warnings happen. Deterministic per seed; any moment can be asked for."""
+logistics leg moves, which incidents happen (the weather is in ops.demo.weather). Deterministic per seed; any moment
+can be asked for."""
 from __future__ import annotations
 
 import datetime as dt
@@ -145,51 +146,3 @@ INCIDENTS = (
     (0, dt.time(19, 5), "logistik", "tinggi", "sangat_rawan", "Perahu pengangkut kotak suara mogok di sungai",
      ((30, "ditangani"), (200, "selesai"))),
 )
-
-WARNINGS = (
-    # (day offset, WIB sent, WIB effective, WIB expires, polygon lat,lon pairs, kecamatan named)
-    (0, dt.time(13, 30), dt.time(13, 45), dt.time(16, 0),
-     "-3.300,104.700 -3.290,104.860 -3.420,104.900 -3.480,104.760 -3.400,104.680 -3.300,104.700",
-     "TANJUNG RAJA, RANTAU PANJANG, SUNGAI PINANG"),
-    (-1, dt.time(14, 50), dt.time(15, 0), dt.time(17, 30),
-     "-3.000,104.720 -2.990,104.880 -3.150,104.900 -3.200,104.760 -3.000,104.720",
-     "PEMULUTAN, PEMULUTAN SELATAN, PEMULUTAN BARAT"),
-)
-
-
-def rain_mm(seed: int, area: str, slot_wib: dt.datetime, river_area: bool, voting_day: dt.date) -> float:
-    """Afternoon showers; on voting day a heavy cell over the river kecamatan in the afternoon."""
-    r = rng_for(seed, "rain", area, slot_wib.isoformat())
-    hour = slot_wib.hour
-    base = 0.0
-    if 12 <= hour <= 18:
-        base = max(0.0, r.gauss(3, 3))
-    elif hour >= 21 or hour <= 3:
-        base = max(0.0, r.gauss(0.5, 1))
-    if river_area and slot_wib.date() == voting_day and 12 <= hour <= 17:
-        base += r.uniform(14, 24)
-    return round(base, 1)
-
-
-def weather_for_rain(mm: float) -> tuple[int, str, str]:
-    if mm >= 20:
-        return 95, "Hujan Petir", "Thunderstorm"
-    if mm >= 10:
-        return 63, "Hujan Lebat", "Heavy Rain"
-    if mm >= 5:
-        return 61, "Hujan Sedang", "Moderate Rain"
-    if mm >= 0.5:
-        return 60, "Hujan Ringan", "Light Rain"
-    return 3, "Berawan", "Mostly Cloudy"
-
-
-def openmeteo_code(rain_mm_hour: float) -> int:
-    """WMO weather code as Open-Meteo reports it: 3 overcast, 61/63/65 slight/moderate/heavy rain."""
-    return 3 if rain_mm_hour < 0.2 else 61 if rain_mm_hour < 2.5 else 63 if rain_mm_hour < 7.6 else 65
-
-
-def discharge(seed: int, point: str, day: dt.date, voting_day: dt.date) -> float:
-    """The Ogan in the wet season: rising through the week, a crest a day after voting."""
-    r = rng_for(seed, "river", point, day.isoformat())
-    d = (day - voting_day).days
-    return round(360 + 95 * math.exp(-((d - 1) ** 2) / 18) + r.gauss(0, 8), 1)

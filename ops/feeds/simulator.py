@@ -6,12 +6,15 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from xml.sax.saxutils import escape
 
 from sqlalchemy import select
 
 from ops import models as m
 from ops.clock import WIB, as_utc, utcnow, wib_at
+from ops.db import get_engine, session_scope
 from ops.demo import scenario as sc
+from ops.demo import weather as wx
 from ops.feeds import bmkg_forecast, bmkg_nowcast, openmeteo, river, sirekap, tps_status, traccar
 from ops.feeds.base import Feed, FeedContext, Parsed
 from ops.incidents import report_ref
@@ -59,7 +62,7 @@ def simulate(session, ctx: FeedContext) -> int:
     rows["logistik"] = _logistics(session, seed, since, now)
     rows["kejadian"] = _incidents(session, seed, since, now, s.voting_day) + _report_follow_ups(
         session, seed, tps, since, now, s)
-    rows["bmkg-nowcast"] = _warnings(session, ctx, since, now)
+    rows["bmkg-nowcast"] = _warnings(session, ctx, seed, since, now)
     last_fc = _meta(session, "simulator_forecast_at")
     if last_fc is None or now - dt.datetime.fromisoformat(last_fc) >= dt.timedelta(hours=6):
         rows["bmkg-forecast"] = _forecast(session, ctx, seed, now)
@@ -226,33 +229,59 @@ def _report_follow_ups(session, seed, tps, since, now, s) -> int:
     return n
 
 
-def _warnings(session, ctx, since, now) -> int:
+def weather_points(session, ref) -> dict[str, list[tuple[str, float, float]]]:
+    """Where BMKG forecasts, per kecamatan: every desa with a TPS (its centre). Its warnings follow the same points."""
+    points: dict[str, list[tuple[str, float, float]]] = {}
+    for code, kec, lat, lon in session.execute(select(m.Region.code, m.Region.parent_code, m.Region.lat, m.Region.lon)
+                                               .where(m.Region.code.in_(ref.desa_with_tps))
+                                               .order_by(m.Region.code)):
+        points.setdefault(kec, []).append((code, lat, lon))
+    return points
+
+
+def history_start(settings) -> dt.datetime:
+    """Weather is simulated from the first day of the operation's TPS phase."""
+    return wib_at(settings.phase_start, dt.time(0, 0))
+
+
+def _warnings(session, ctx, seed, since, now) -> int:
+    """BMKG nowcasts, as RSS and CAP 1.2, wherever and whenever the simulated forecast calls for one
+    (weather.WARNING_MM), each sent shortly before its slot."""
     s = ctx.settings
+    start = max(since, history_start(s))
+    if now <= start:
+        return 0
+    points = weather_points(session, ctx.reference)
+    casts = [n for n in wx.nowcasts(seed, points, start, now + wx.SLOT, s.voting_day) if since < n.sent <= now]
+    if not casts:
+        return 0
+    polygons = wx.warning_polygons(ctx.reference.kecamatan_boundaries or {})
+    names = dict(session.execute(select(m.Region.code, m.Region.name).where(m.Region.level == "kecamatan")).all())
     items, alerts = [], {}
-    for i, (day, sent, eff, exp, poly, names) in enumerate(sc.WARNINGS, start=1):
-        sent_at = wib_at(s.voting_day + dt.timedelta(days=day), sent)
-        if not (since < sent_at <= now):
-            continue
-        d = s.voting_day + dt.timedelta(days=day)
-        code = f"CSS{d:%Y%m%d}{i:03d}"
-        ident = f"2.49.0.1.360.0.{d:%Y.%m.%d}.06.16.{i:03d}"
+    for n in casts:
+        local = n.slot.astimezone(WIB)
+        i = 1 if n.severity == "Severe" else 2
+        code, ident = f"CSS{local:%Y%m%d%H%M}{i}", f"2.49.0.1.360.0.{local:%Y.%m.%d.%H%M}.16.{i}"
+        places = ", ".join(names.get(k, k).upper() for k in sorted(n.kecamatan))
         items.append(f"<item><title>Hujan Lebat disertai Petir di Sumatera Selatan</title>"
                      f"<link>https://www.bmkg.go.id/alerts/nowcast/id/{code}_alert.xml</link><guid>{ident}</guid>"
-                     f"<pubDate>{sent_at.astimezone(WIB):%a, %d %b %Y %H:%M:%S +0700}</pubDate></item>")
-
-        def iso(t):
-            return wib_at(d, t).astimezone(WIB).isoformat()
+                     f"<pubDate>{n.sent.astimezone(WIB):%a, %d %b %Y %H:%M:%S +0700}</pubDate></item>")
+        areas = "".join(
+            f"<area><areaDesc>Kec. {escape(names.get(k, k))}</areaDesc>"
+            + "".join(f"<polygon>{' '.join(f'{lat},{lon}' for lat, lon in ring)}</polygon>"
+                      for ring in polygons.get(k, []))
+            + "</area>" for k in sorted(n.kecamatan))
         alerts[f"{code}_alert.xml"] = (
             f'<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"><identifier>{ident}</identifier>'
-            f"<sender>cuaca.ekstrem@bmkg.go.id</sender><sent>{iso(sent)}</sent><status>Actual</status>"
-            f"<msgType>Alert</msgType><scope>Public</scope><info><language>id</language><category>Met</category>"
-            f"<event>Hujan Lebat dan Petir</event><urgency>Immediate</urgency><severity>Moderate</severity>"
-            f"<certainty>Observed</certainty><effective>{iso(eff)}</effective><expires>{iso(exp)}</expires>"
+            f"<sender>cuaca.ekstrem@bmkg.go.id</sender><sent>{n.sent.astimezone(WIB).isoformat()}</sent>"
+            f"<status>Actual</status><msgType>Alert</msgType><scope>Public</scope><info><language>id</language>"
+            f"<category>Met</category><event>Hujan Lebat dan Petir</event><urgency>Immediate</urgency>"
+            f"<severity>{n.severity}</severity><certainty>Likely</certainty>"
+            f"<effective>{local.isoformat()}</effective><expires>{n.expires.astimezone(WIB).isoformat()}</expires>"
             f"<headline>Hujan Lebat disertai Petir di Sumatera Selatan</headline>"
-            f"<description>Hujan lebat disertai petir di sebagian wilayah Sumatera Selatan, khususnya di {names}."
-            f"</description><area><areaDesc>Sumatera Selatan</areaDesc><polygon>{poly}</polygon></area></info></alert>")
-    if not items:
-        return 0
+            f"<description>Pada pukul {local:%H:%M} WIB berpotensi terjadi hujan dengan intensitas lebat disertai "
+            f"petir di {escape(places)}, hingga {max(n.kecamatan.values()):.0f} mm dalam 3 jam.</description>"
+            f"{areas}</info></alert>")
     rss = f'<?xml version="1.0"?><rss version="2.0"><channel><title>BMKG</title>{"".join(items)}</channel></rss>'
     bmkg_nowcast.parse_rss(rss)  # the list must read as the real one does
     feed = bmkg_nowcast.BmkgNowcast()
@@ -261,64 +290,63 @@ def _warnings(session, ctx, since, now) -> int:
 
 
 def _forecast(session, ctx, seed, now) -> int:
+    """BMKG's 3-day forecast for every desa with a TPS, issued at `now`."""
     s = ctx.settings
-    river_kec = set(ctx.reference.river_points)
-    start = now.astimezone(WIB).replace(minute=0, second=0, microsecond=0)
-    start = start - dt.timedelta(hours=start.hour % 3)
+    start = wx.slot_start(now).astimezone(WIB)
     rows = []
-    desa = session.execute(select(m.Region.code, m.Region.parent_code).where(
-        m.Region.code.in_(ctx.reference.desa_with_tps))).all()
-    for code, kec in desa:
-        days: dict[dt.date, list] = {}
-        for k in range(24):
-            slot = start + dt.timedelta(hours=3 * k)
-            mm = sc.rain_mm(seed, kec, slot, kec in river_kec, s.voting_day)
-            wcode, desc, desc_en = sc.weather_for_rain(mm)
-            days.setdefault(slot.date(), []).append({
-                "datetime": slot.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "utc_datetime": slot.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S"),
-                "local_datetime": slot.strftime("%Y-%m-%d %H:%M:%S"), "t": 27 if 9 <= slot.hour <= 17 else 24,
-                "hu": 85, "tp": mm, "tcc": 90 if mm else 60, "weather": wcode, "weather_desc": desc,
-                "weather_desc_en": desc_en, "ws": 8.0 + mm * 0.8, "wd": "W", "vs": 10000 - min(mm, 20) * 400,
-                "vs_text": None, "analysis_date": start.strftime("%Y-%m-%dT%H:%M:%S")})
-        body = {"lokasi": {"adm4": code}, "data": [{"lokasi": {"adm4": code, "type": "adm4"},
-                                                     "cuaca": list(days.values())}]}
-        rows.extend(bmkg_forecast.parse_one(body, code))
+    for kec, points in sorted(weather_points(session, ctx.reference).items()):
+        for code, lat, lon in points:
+            days: dict[dt.date, list] = {}
+            for k in range(24):
+                slot = start + dt.timedelta(hours=3 * k)
+                mm = wx.rain_mm(seed, code, lat, lon, slot, s.voting_day)
+                wcode, desc, desc_en = wx.weather_for_rain(mm)
+                days.setdefault(slot.date(), []).append({
+                    "datetime": slot.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "utc_datetime": slot.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S"),
+                    "local_datetime": slot.strftime("%Y-%m-%d %H:%M:%S"), "t": 27 if 9 <= slot.hour <= 17 else 24,
+                    "hu": 85, "tp": mm, "tcc": 90 if mm else 60, "weather": wcode, "weather_desc": desc,
+                    "weather_desc_en": desc_en, "ws": 8.0 + mm * 0.8, "wd": "W", "vs": 10000 - min(mm, 20) * 400,
+                    "vs_text": None, "analysis_date": start.strftime("%Y-%m-%dT%H:%M:%S")})
+            body = {"lokasi": {"adm4": code}, "data": [{"lokasi": {"adm4": code, "type": "adm4"},
+                                                         "cuaca": list(days.values())}]}
+            rows.extend(bmkg_forecast.parse_one(body, code))
     return bmkg_forecast.BmkgForecast().store(session, Parsed(rows), ctx)
 
 
 def _openmeteo(session, ctx, seed, now) -> int:
     """The fallback forecast at each kecamatan centre, hourly for 3 days, as Open-Meteo's many-points answer."""
-    river_kec = set(ctx.reference.river_points)
     start = now.astimezone(WIB).replace(hour=0, minute=0, second=0, microsecond=0)
     hours = [start + dt.timedelta(hours=h) for h in range(72)]
     codes = sorted(ctx.reference.kecamatan)
     bodies = []
     for code in codes:
         lat, lon = ctx.reference.kecamatan[code]
-        # BMKG slots hold 3 hours of rain; Open-Meteo reports each hour.
-        rain = [round(sc.rain_mm(seed, code, h - dt.timedelta(hours=h.hour % 3), code in river_kec, ctx.settings.voting_day)
-                      / 3, 1) for h in hours]
+        # The simulated rain is per 3-hour slot, as BMKG's; Open-Meteo reports each hour.
+        rain = [round(wx.rain_mm(seed, code, lat, lon, wx.slot_start(h), ctx.settings.voting_day) / 3, 1)
+                for h in hours]
         bodies.append({"latitude": lat, "longitude": lon, "utc_offset_seconds": 25200, "timezone": "Asia/Jakarta",
                        "hourly": {"time": [h.strftime("%Y-%m-%dT%H:%M") for h in hours], "precipitation": rain,
                                   "precipitation_probability": [min(100, int(r * 20)) for r in rain],
                                   "wind_speed_10m": [round(6 + r * 2, 1) for r in rain],
-                                  "weather_code": [sc.openmeteo_code(r) for r in rain],
+                                  "weather_code": [wx.openmeteo_code(r) for r in rain],
                                   "temperature_2m": [27.0 if 9 <= h.hour <= 17 else 24.0 for h in hours]}})
     feed = openmeteo.OpenMeteo()
     return feed.store(session, feed.parse({"codes": codes, "body": bodies}, ctx), ctx)
 
 
 def _river(session, ctx, seed, now) -> int:
+    """GloFAS discharge at each river point, a week back and two weeks ahead, following the simulated rain."""
     s = ctx.settings
     today = now.astimezone(WIB).date()
     days = [today + dt.timedelta(days=d) for d in range(-7, 14)]
-    bodies = [{"latitude": lat, "longitude": lon, "daily_units": {"river_discharge": "m³/s"},
-               "daily": {"time": [d.isoformat() for d in days],
-                         "river_discharge": [sc.discharge(seed, code, d, s.voting_day) for d in days],
-                         "river_discharge_max": [round(sc.discharge(seed, code, d, s.voting_day) * 1.15, 1)
-                                                 for d in days]}}
-              for code, (lat, lon) in sorted(ctx.reference.river_points.items())]
+    catchment = sorted(ctx.reference.kecamatan.values())
+    bodies = []
+    for code, (lat, lon) in sorted(ctx.reference.river_points.items()):
+        q = [wx.discharge(seed, code, lat, lon, d, s.voting_day, catchment) for d in days]
+        bodies.append({"latitude": lat, "longitude": lon, "daily_units": {"river_discharge": "m³/s"},
+                       "daily": {"time": [d.isoformat() for d in days], "river_discharge": q,
+                                 "river_discharge_max": [round(v * 1.15, 1) for v in q]}})
     feed = river.River()
     parsed = feed.parse({"codes": sorted(ctx.reference.river_points), "body": bodies}, ctx)
     return feed.store(session, parsed, ctx)
@@ -348,9 +376,17 @@ def _recap(session, ctx, seed, tps, now) -> int:
     return sirekap.Sirekap().store(session, parsed, ctx)
 
 
-def catch_up(settings) -> dict:
-    """Write the demo's history up to the clock's moment (called by `init --demo`)."""
-    from ops.feeds.runner import run_feed
+def catch_up(settings, until: dt.datetime | None = None) -> dict:
+    """Write the demo's history up to `until` (default: the clock's moment), as the simulator running all along would
+    have (called by `init --demo`, which stops at the morning of each past day to make its briefing)."""
+    if until is None:
+        from ops.feeds.runner import run_feed
 
-    result = run_feed("simulator", settings)
-    return {"simulated_records": result.rows}
+        return {"simulated_records": run_feed("simulator", settings).rows}
+    from ops.feeds.runner import load_reference
+
+    until = as_utc(until)
+    with session_scope(get_engine(settings.database_url)) as session:
+        rows = simulate(session, FeedContext(settings, None, until, load_reference(session, settings)))
+        session.add(m.FeedRun(feed="simulator", started_at=until, finished_at=until, ok=True, rows=rows))
+    return {"simulated_records": rows}

@@ -36,14 +36,14 @@ KINDS: dict[str, ListKind] = {
         "indikator": "rawan banjir; sinyal seluler lemah", "verifikasi": "terverifikasi"}),
     "personnel": ListKind("Daftar personel", "daftar_personel", personnel.COLUMNS, personnel.import_personnel,
                           personnel.frame, {
-        "nrp": "99120001", "nama": "Budi Santoso", "pangkat": "BRIPKA", "satuan": "Polsek Indralaya",
+        "nrp": "88120001", "nama": "Budi Santoso", "pangkat": "BRIPKA", "satuan": "Polsek Indralaya",
         "peran": "PAM TPS", "kode_polsek": "PS-INDRALAYA", "bko": "tidak", "id_perangkat": "PAM-CONTOH-01"}),
     "stakeholders": ListKind("Pemangku kepentingan", "pemangku_kepentingan", stakeholders.COLUMNS,
                              stakeholders.import_stakeholders, stakeholders.frame, {
         "peran": "kepala_desa", "nama": "Ahmad Yani", "kode_wilayah": "16.10.04.2006", "telepon": "0812-7345-1122"}),
     "legs": ListKind("Rencana logistik", "rencana_logistik", legs.COLUMNS, legs.import_legs, legs.frame, {
         "tahap": "pps-tps", "dari": "16.10.04.2006", "ke": "16.10.04.2006.001", "berangkat": "2024-11-26 14:00",
-        "tiba": "2024-11-26 14:30", "akses": "darat", "kotak": 2, "pengawal": "99120001", "nama_dari": "",
+        "tiba": "2024-11-26 14:30", "akses": "darat", "kotak": 2, "pengawal": "88120001", "nama_dari": "",
         "nama_ke": ""}),
     "calendar": ListKind("Kalender operasi", "kalender_operasi", calendar.COLUMNS, calendar.import_calendar,
                          calendar.frame, {"tonggak": "pemungutan", "mulai": "2024-11-27 07:00",

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from ops import models as m
 from ops.config import Settings
 from ops.readiness import operation_times
+from ops.tasks import PAM_TPS
 
 
 @dataclass
@@ -101,7 +102,7 @@ def _guards(session: Session, settings: Settings, span: Span) -> set[str]:
         return set()
     clusters = set(session.scalars(select(m.Assignment.cluster_code).join(
         m.Personnel, m.Personnel.nrp == m.Assignment.nrp).where(
-        m.Personnel.device_id.in_(sorted(devices)), m.Assignment.task == "PAM TPS").distinct()))
+        m.Personnel.device_id.in_(sorted(devices)), m.Assignment.task == PAM_TPS).distinct()))
     clusters.discard(None)
     if not clusters:
         return set()
