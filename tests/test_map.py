@@ -271,6 +271,9 @@ def test_a_numeric_mode_registers_in_a_few_lines_and_groups_take_their_worst(dem
         assert grouped.marker.colorscale and max(grouped.marker.color) == 89  # an area shows its slowest TPS
         single = next(t for t in fig.data if t.name == "TPS · Waktu reaksi (menit)")
         assert single.marker.colorbar.title.text == "menit"
+        fig = operation_map(Base([], []), Layers(pts), View(colour="uji_reaksi"), Style(), CTX)
+        single = next(t for t in fig.data if t.name == "TPS · Waktu reaksi (menit)")
+        assert list(single.marker.color[:3]) == [0, 1, 2] and "Waktu reaksi: 2 menit" in single.text[2]
     finally:
         colouring.MODES.pop(mode.key)
 
@@ -393,6 +396,8 @@ def test_tiles_that_do_not_answer_fall_back_to_the_boundaries_and_say_so(demo_en
     expected = {"closed": "peta dasar tidak terjangkau", "404": "peta dasar menjawab HTTP 404",
                 "html": "peta dasar tidak mengirim gambar"}[answer]
     assert expected in note and "latar kosong dengan batas wilayah dipakai" in note
+    assert "127.0.0.1" in note or "localhost" in note
+    assert ".png" not in note  # the server's name, not the tile's URL (which may carry an access key)
 
 
 def test_without_map_tiles_no_tile_is_asked_for(demo_env):

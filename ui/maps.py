@@ -3,6 +3,7 @@ answers, the captions made from the figure's facts, and a click on the map kept 
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlsplit
 
 import plotly.graph_objects as go
 import streamlit as st
@@ -38,18 +39,33 @@ def figure(moment: dt.datetime, view: View, height: int, width: int, dark: bool 
                          data.place_names().area)
 
 
-def notes(fig: go.Figure) -> list[str]:
-    """What a reader needs to know about how the map was drawn: grouped TPS, a basemap that did not answer."""
+def notes(fig: go.Figure, key: str, shown: frozenset) -> list[str]:
+    """What the map holds and how it was drawn: officers, incidents and warnings counted, approximate river paths,
+    grouped TPS, a basemap that did not answer."""
     meta = fig.layout.meta or {}
+    s = data.settings()
     out = []
+    if "personel" in shown:
+        officers = data.officer_board(key)
+        out.append(f"{int(officers['lat'].notna().sum())} personel berposisi; "
+                   f"{int((officers['status'] == 'senyap').sum())} perangkat senyap "
+                   f"(> {s.traccar_silent_minutes} mnt tanpa posisi)")
+    if "kejadian" in shown:
+        out.append(f"{meta['incidents']} kejadian terbuka")
+    if "peringatan" in shown:
+        out.append(f"{meta['warnings']} peringatan BMKG berlaku" if meta["warnings"]
+                   else "tidak ada peringatan BMKG berlaku")
+    if "jalur" in shown and meta["legs"]:
+        out.append("jalur sungai digambar lewat desa jalur sungai: perkiraan, bukan hasil survei")
     if meta.get("tps_level", "tps") != "tps":
-        out.append(f"{c.number(meta['tps_total'])} TPS melebihi batas {c.number(data.settings().map_max_points)} "
+        out.append(f"{c.number(meta['tps_total'])} TPS melebihi batas {c.number(s.map_max_points)} "
                    f"penanda, jadi digabung per {LEVEL_WORD[meta['tps_level']]}: besar lingkaran = jumlah TPS, "
                    "warna = keadaan terburuk di dalamnya; klik lingkaran untuk memperbesar")
     check = data.basemap()
     if check is not None and not check.ok:
+        # The server's name only: a tile URL can carry an access key.
         out.append("peta dasar " + TILE_PROBLEM[check.problem].format(detail=check.detail)
-                   + f" ({check.url}); latar kosong dengan batas wilayah dipakai")
+                   + f" ({urlsplit(check.url).netloc}); latar kosong dengan batas wilayah dipakai")
     return out
 
 

@@ -43,21 +43,7 @@ def operation_map_panel():
               *(["bmkg-nowcast"] if "peringatan" in shown else []))
     st.plotly_chart(fig, width="stretch", on_select="rerun", selection_mode="points", key="peta_map",
                     config={"scrollZoom": True, "displaylogo": False})
-    meta = fig.layout.meta
-    notes = maps.notes(fig)
-    if "personel" in shown:
-        officers = data.officer_board(key)
-        notes.append(f"{int(officers['lat'].notna().sum())} personel berposisi; "
-                     f"{int((officers['status'] == 'senyap').sum())} perangkat senyap "
-                     f"(> {s.traccar_silent_minutes} mnt tanpa posisi)")
-    if "kejadian" in shown:
-        notes.append(f"{meta['incidents']} kejadian terbuka")
-    if "peringatan" in shown:
-        notes.append(f"{meta['warnings']} peringatan BMKG berlaku" if meta["warnings"]
-                     else "tidak ada peringatan BMKG berlaku")
-    if "jalur" in shown and meta["legs"]:
-        notes.append("jalur sungai digambar lewat desa jalur sungai: perkiraan, bukan hasil survei")
-    st.caption(" · ".join(notes) + ". Klik sebuah TPS di peta untuk melihat rinciannya.")
+    st.caption(" · ".join(maps.notes(fig, key, shown)) + ". Klik sebuah TPS di peta untuk melihat rinciannya.")
     if code:
         with st.container(border=True):
             tps_view.card(code, moment)

@@ -135,11 +135,15 @@ def _numeric_traces(values: pd.Series, mode: Mode, groups: Groups, ctx: Context,
     edge = "#102027" if dark else "white"
     singles, area, s = groups.singles, groups.groups, mode.scale
     colour = {"colorscale": list(s.colors), "cmin": s.low, "cmax": s.high}
+    mine = values.loc[singles.index]
+    hover = tps_hover(singles, ctx)
+    if len(singles):
+        hover = hover + f"<br>{mode.label}: " + mine.map(lambda v: "—" if v != v else f"{v:.0f} {s.unit}")
     out = [go.Scatter(
         x=singles["lon"], y=singles["lat"], mode="markers", name=f"TPS · {mode.label} ({s.unit})",
-        legendrank=RANK["tps"], customdata=ids("tps", singles["code"]), text=tps_hover(singles, ctx),
+        legendrank=RANK["tps"], customdata=ids("tps", singles["code"]), text=hover,
         hovertemplate="%{text}<extra></extra>",
-        marker={**colour, "color": values.loc[singles.index], "size": 8 * scale, "line": {"width": 0.6, "color": edge},
+        marker={**colour, "color": mine, "size": 8 * scale, "line": {"width": 0.6, "color": edge},
                 "colorbar": {"title": s.unit, "thickness": 12, "len": 0.4, "x": 1.0, "xanchor": "right"}}, **STEADY)]
     if len(area):
         out.append(go.Scatter(
