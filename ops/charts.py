@@ -1,7 +1,6 @@
-"""Plotly figures shared by the pages and the briefing (no Streamlit here)."""
+"""Plotly charts shared by the pages, the wall and the briefing (no Streamlit here); the map is ops.maps."""
 from __future__ import annotations
 
-import html
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -10,99 +9,6 @@ from ops.clock import HARI
 from ops.vocabulary import KERAWANAN_COLOR, KERAWANAN_LABEL
 
 FONT = "Inter, Segoe UI, Roboto, Helvetica, Arial, sans-serif"
-
-
-def _rings(geometry: dict) -> list[list[list[float]]]:
-    if geometry["type"] == "Polygon":
-        return [geometry["coordinates"][0]]
-    if geometry["type"] == "MultiPolygon":
-        return [poly[0] for poly in geometry["coordinates"]]
-    return []
-
-
-def _outline(areas: list[dict]) -> tuple[list, list]:
-    """All outlines as one line trace: rings joined with None breaks (one trace draws fast)."""
-    xs, ys = [], []
-    for a in areas:
-        for ring in _rings(a["geometry"]):
-            xs.extend(p[0] for p in ring)
-            ys.extend(p[1] for p in ring)
-            xs.append(None)
-            ys.append(None)
-    return xs, ys
-
-
-def operation_map(kecamatan: list[dict], desa: list[dict], points: pd.DataFrame, color_by: str = "kerawanan",
-                  colors: dict | None = None, labels: dict | None = None, height: int = 640, dark: bool = False,
-                  tiles: str = "", extra_traces: list | None = None) -> go.Figure:
-    """TPS over kecamatan and desa boundaries. A blank background by default: it needs no network."""
-    colors = colors or KERAWANAN_COLOR
-    labels = labels or KERAWANAN_LABEL
-    if tiles:
-        return _tile_map(kecamatan, desa, points, color_by, colors, labels, height, tiles, extra_traces)
-    line_desa = "#5c6773" if dark else "#c9ced6"
-    line_kec = "#cfd8dc" if dark else "#37474f"
-    fig = go.Figure()
-    x, y = _outline(desa)
-    fig.add_trace(go.Scatter(x=x, y=y, mode="lines", line={"width": 0.6, "color": line_desa}, hoverinfo="skip",
-                             showlegend=False))
-    x, y = _outline(kecamatan)
-    fig.add_trace(go.Scatter(x=x, y=y, mode="lines", line={"width": 1.6, "color": line_kec}, hoverinfo="skip",
-                             showlegend=False))
-    fig.add_trace(go.Scatter(x=[k["lon"] for k in kecamatan], y=[k["lat"] for k in kecamatan], mode="text",
-                             text=[k["name"] for k in kecamatan], hoverinfo="skip", showlegend=False,
-                             textfont={"size": 11, "color": "#eceff1" if dark else "#263238", "family": FONT}))
-    for key in colors:
-        sub = points[points[color_by].fillna("__none__") == (key if key is not None else "__none__")] \
-            if len(points) else points
-        if sub.empty:
-            continue
-        fig.add_trace(go.Scatter(
-            x=sub["lon"], y=sub["lat"], mode="markers", name=f"{labels.get(key, key)} ({len(sub)})",
-            marker={"size": 7 if key != "sangat_rawan" else 11, "color": colors[key],
-                    "line": {"width": 0.6, "color": "#102027" if dark else "white"}},
-            customdata=sub[["code"]].to_numpy(),
-            text=sub.get("hover", sub["code"]), hovertemplate="%{text}<extra></extra>"))
-    for tr in extra_traces or []:
-        fig.add_trace(tr)
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1.0)
-    _layout(fig, height, dark)
-    return fig
-
-
-def _tile_map(kecamatan, desa, points, color_by, colors, labels, height, tiles, extra_traces) -> go.Figure:
-    fig = go.Figure()
-    for key in colors:
-        sub = points[points[color_by] == key]
-        if sub.empty:
-            continue
-        fig.add_trace(go.Scattermap(lat=sub["lat"], lon=sub["lon"], mode="markers",
-                                    name=f"{labels.get(key, key)} ({len(sub)})",
-                                    marker={"size": 8, "color": colors[key]}, customdata=sub[["code"]].to_numpy(),
-                                    text=sub.get("hover", sub["code"]), hovertemplate="%{text}<extra></extra>"))
-    for tr in extra_traces or []:
-        fig.add_trace(tr)
-    layers = [{"sourcetype": "raster", "source": [tiles], "below": "traces"}]
-    for areas, width, color in ((desa, 0.6, "#90a4ae"), (kecamatan, 1.6, "#263238")):
-        layers.append({"sourcetype": "geojson", "type": "line", "color": color, "line": {"width": width},
-                       "source": {"type": "FeatureCollection",
-                                  "features": [{"type": "Feature", "geometry": a["geometry"], "properties": {}}
-                                               for a in areas]}})
-    lat = points["lat"].mean() if len(points) else kecamatan[0]["lat"]
-    lon = points["lon"].mean() if len(points) else kecamatan[0]["lon"]
-    fig.update_layout(map={"style": "white-bg", "layers": layers, "center": {"lat": lat, "lon": lon}, "zoom": 9.2})
-    _layout(fig, height, False)
-    return fig
-
-
-def _layout(fig: go.Figure, height: int, dark: bool) -> None:
-    fig.update_layout(height=height, margin={"l": 0, "r": 0, "t": 0, "b": 0}, font={"family": FONT},
-                      paper_bgcolor="#0b1620" if dark else "white", plot_bgcolor="#0b1620" if dark else "white",
-                      legend={"orientation": "h", "yanchor": "bottom", "y": 0.0, "xanchor": "left", "x": 0.0,
-                              "bgcolor": "rgba(0,0,0,0.55)" if dark else "rgba(255,255,255,0.85)",
-                              "font": {"color": "#eceff1" if dark else "#263238"}},
-                      hoverlabel={"font": {"family": FONT}}, dragmode="pan", uirevision="map")
 
 
 def kecamatan_bars(table: pd.DataFrame, height: int = 420) -> go.Figure:
@@ -117,43 +23,6 @@ def kecamatan_bars(table: pd.DataFrame, height: int = 420) -> go.Figure:
                       plot_bgcolor="white")
     fig.update_xaxes(gridcolor="#eceff1")
     return fig
-
-
-def position_trace(officers: pd.DataFrame, dark: bool = False) -> go.Scatter:
-    """Officers' latest fixes; the hover says whose fix it is and how old."""
-    have = officers.dropna(subset=["lat", "lon"])
-    color = {"di_lokasi": "#00897b", "di_luar": "#ef6c00", "senyap": "#757575"}
-    # Plotly reads a few HTML tags (links among them) in hover text: names from the roster go in escaped.
-    text = (have["pangkat"].map(html.escape) + " " + have["nama"].map(html.escape) + "<br>"
-            + have["cluster"].fillna("").map(html.escape) + "<br>posisi "
-            + have["age_min"].map(lambda a: f"{a:.0f} mnt lalu") + " · " + have["status"])
-    return go.Scatter(x=have["lon"], y=have["lat"], mode="markers", name=f"Personel ({len(have)})",
-                      marker={"symbol": "diamond", "size": 6, "opacity": 0.75,
-                              "color": have["status"].map(color).fillna("#757575"),
-                              "line": {"width": 0.5, "color": "#ffffff" if not dark else "#000000"}},
-                      text=text, hovertemplate="%{text}<extra></extra>")
-
-
-def route_trace(legs: pd.DataFrame, name: str = "Jalur sungai", color: str = "#0277bd") -> go.Scatter:
-    """Legs drawn as straight lines from origin to destination, one trace with breaks."""
-    xs, ys = [], []
-    for leg in legs.itertuples():
-        xs += [leg.from_lon, leg.to_lon, None]
-        ys += [leg.from_lat, leg.to_lat, None]
-    return go.Scatter(x=xs, y=ys, mode="lines", name=f"{name} ({len(legs)})", hoverinfo="skip",
-                      line={"width": 1.4, "color": color, "dash": "dot"})
-
-
-def warning_traces(warnings: list[dict]) -> list[go.Scatter]:
-    out = []
-    for w in warnings:
-        for poly in w["polygons"] or []:
-            out.append(go.Scatter(x=[p[0] for p in poly], y=[p[1] for p in poly], mode="lines", fill="toself",
-                                  fillcolor="rgba(198,40,40,0.18)", line={"color": "#c62828", "width": 2},
-                                  name=f"Peringatan: {html.escape(w['event'])}",
-                                  text=html.escape(w.get("headline") or w["event"]),
-                                  hovertemplate="%{text}<extra></extra>", showlegend=len(out) == 0))
-    return out
 
 
 def rain_heatmap(timeline: pd.DataFrame, names: dict[str, str], threshold: float, height: int = 480) -> go.Figure:

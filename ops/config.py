@@ -154,7 +154,8 @@ class Settings(BaseSettings):
     db_retry_max_seconds: float = Field(60.0, description="Longest wait of the worker between tries of a database that does not answer.", gt=0)
 
     # --- dashboard ---
-    map_tiles: str = Field("", description="Tile URL template ({z}/{x}/{y}) for a basemap under the map. Empty: blank background with boundaries (works offline).")
+    map_tiles: str = Field("", description="Tile URL template ({z}/{x}/{y}) for a basemap under the map. Empty, or tiles that do not answer: blank background with boundaries (works offline).")
+    map_max_points: int = Field(3000, description="Most TPS (and officers) the map draws one by one; above it they are drawn per desa, kecamatan, kabupaten or province (the finest that fits), sized by how many.", ge=100)
     ui_refresh_seconds: int = Field(30, description="How often live panels refresh.", ge=5)
     wall_views: list[str] = Field(["ringkasan", "peta", "kecamatan", "logistik"], description="Views the Posko wall screen rotates through, in order (ringkasan, peta, kecamatan, logistik).")
     wall_scale: float = Field(1.0, description="Size of the wall's charts: 1 for a 1920x1080 screen, 2 for 4K without browser zoom (?skala= in the URL overrides).", gt=0)

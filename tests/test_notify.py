@@ -129,7 +129,7 @@ def test_the_webhook_gets_signed_json(demo_copy, httpserver):
         got.append(json.loads(body))
         return Response("", status=204)
     httpserver.expect_request("/perhatian", method="POST").respond_with_handler(hook)
-    # Not the rate limit's test: the longer a test run, the further the demo's clock and the more items are due.
+    # Above the per-minute rate the rest would wait a minute: by the time a long suite gets here, more items are urgent.
     r = notify(OPS_WEBHOOK_URL=httpserver.url_for("/perhatian"), OPS_WEBHOOK_SECRET="rahasia-posko",
                OPS_NOTIFY_RATE_PER_MINUTE="500")
     assert r.returncode == 0, r.stderr

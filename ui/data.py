@@ -346,3 +346,33 @@ def _calendar(session) -> list:
 
 
 calendar = cached(_calendar)
+
+
+def map_base():
+    from ops.maps import Base
+    return Base(boundaries("kecamatan"), boundaries("desa"))
+
+
+def _map_legs(session, settings, moment) -> pd.DataFrame:
+    from ops.maps.routes import on_the_water
+    key = moment_key(moment)
+    return on_the_water(leg_board(key), river_legs(key))
+
+
+map_legs = at_moment(_map_legs)
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def _tile_check(template: str, lon: float, lat: float):
+    from ops.maps import check
+    return check(template, lon, lat)
+
+
+def basemap():
+    """The basemap's check (None when no `map_tiles` is set), asked again every five minutes."""
+    template = get_settings().map_tiles
+    if not template:
+        return None
+    pts = tps_points()
+    lon, lat = (pts["lon"].mean(), pts["lat"].mean()) if len(pts) else (106.8, -6.2)
+    return _tile_check(template, round(float(lon), 3), round(float(lat), 3))

@@ -10,7 +10,7 @@ import html
 import streamlit as st
 import streamlit.components.v1 as components
 
-from ops.clock import fmt_age, fmt_long_wib, fmt_wib
+from ops.clock import fmt_age, fmt_long_wib
 from ops.freshness import Freshness
 from ops.vocabulary import TAHAPAN_LABEL
 from ui.components import html_text

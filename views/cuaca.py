@@ -1,5 +1,4 @@
 """Cuaca & peringatan: 72-hour rain per kecamatan, BMKG warnings in force, river discharge, what is exposed."""
-import datetime as dt
 
 import pandas as pd
 import streamlit as st

@@ -1,7 +1,7 @@
 """Layar dinding Posko: rotating views, large and dark, for a kiosk browser (URL /?layar=dinding)."""
 import streamlit as st
 
-from ops.charts import operation_map, pipeline_bars, problem_bars, warning_traces
+from ops.charts import pipeline_bars, problem_bars
 from ops.clock import fmt_wib
 from ops.headline import measures
 from ops.perhatian import wording
@@ -10,10 +10,11 @@ from ops.perhatian.ranking import kecamatan_ranking
 from ops.readiness import problem_lines
 from ops.readiness.issues import label as issue_label
 from ops.logistics import LEG_STATE_COLOR, LEG_STATES, STAGE_LABEL
+from ops.maps import View
 from ops.phase import phase_at
-from ops.vocabulary import KESIAPAN_COLOR, KESIAPAN_LABEL, TAHAPAN_LABEL, kesiapan_class
+from ops.vocabulary import TAHAPAN_LABEL
 from ui import components as c
-from ui import data, outage, wall
+from ui import data, maps, outage, wall
 
 s = data.settings()
 wall.style()
@@ -59,14 +60,11 @@ def view_ringkasan(key, phase, states, ready, h):
 def view_peta(key, phase, states, ready, h):
     left, right = st.columns([2, 1])
     pts = data.tps_readiness(key)
-    pts["kesiapan"] = pts[f"skor_{phase}"].map(lambda v: kesiapan_class(v, s.readiness_ready_threshold))
     warnings = data.active_warnings(key)
-    fig = operation_map(data.boundaries("kecamatan"), data.boundaries("desa"), pts, color_by="kesiapan",
-                        colors=KESIAPAN_COLOR, labels=KESIAPAN_LABEL, height=int(700 * SCALE), dark=True,
-                        extra_traces=warning_traces(warnings))
-    fig.update_layout(legend={"font": {"size": int(18 * SCALE)}})
-    fig.update_traces(textfont={"size": int(13 * SCALE)}, selector={"mode": "text"})
-    fig.update_traces(marker={"size": 9 * SCALE}, selector={"mode": "markers"})
+    # The map's column beside the Perhatian panel: about 880 px wide on a 1080p wall, twice that at skala=2.
+    view = View(colour="kesiapan", shown=frozenset({"tps", "kejadian", "jalur", "peringatan"}))
+    fig = maps.figure(data.now(), view, int(700 * SCALE), int(880 * SCALE), dark=True, scale=1.3 * SCALE,
+                      font_size=16 * SCALE)
     left.plotly_chart(fig, width="stretch", config=CHART, theme=None)
     ranking = kecamatan_ranking(data.perhatian_items(key), pts, phase, s.readiness_ready_threshold).head(8)
     names = data.kecamatan_names()

@@ -1,20 +1,20 @@
 """Ringkasan: what needs the commander now (Perhatian) first; then the measures against their targets, the
 kecamatan ranked by their worst problem, readiness per tahapan, the newest events and the base figures."""
-import html
 
 import pandas as pd
 import streamlit as st
 
-from ops.charts import kecamatan_bars, operation_map
+from ops.charts import kecamatan_bars
 from ops.clock import fmt_wib
 from ops.headline import measures
+from ops.maps import View
 from ops.perhatian.model import SEVERITY_LABEL
 from ops.perhatian.ranking import kecamatan_ranking
 from ops.phase import phase_at
 from ops.readiness import problem_lines
-from ops.vocabulary import KERAWANAN_LABEL, TAHAPAN_LABEL
+from ops.vocabulary import TAHAPAN_LABEL
 from ui import components as c
-from ui import data
+from ui import data, maps
 from ui import perhatian as ph
 from ui import timeline as tl
 
@@ -113,17 +113,21 @@ def events_panel():
         st.markdown(f"{mark} **{fmt_wib(e.at, False)}** · {e.jenis} · {c.plain(e.lokasi)}  \n{c.plain(e.teks)}")
 
 
+@c.live_panel
+def map_panel():
+    moment = data.now()
+    st.subheader(f"Peta kesiapan TPS — {TAHAPAN_LABEL[phase_at(moment, s).tahapan].lower()}")
+    # The Peta page's map, smaller: readiness, incident pins and warnings; the Peta page has every layer.
+    fig = maps.figure(moment, View(colour="kesiapan", shown=frozenset({"tps", "kejadian", "peringatan"})),
+                      height=560, width=900)
+    st.plotly_chart(fig, width="stretch", config={"scrollZoom": True, "displaylogo": False})
+
+
 left, right = st.columns([2, 3])
 with left:
     events_panel()
 with right:
-    st.subheader("Peta TPS menurut kerawanan")
-    pts = data.tps_points()
-    pts["hover"] = ("TPS " + pts["number"].map("{:03d}".format) + " " + pts["desa"].map(html.escape) + "<br>Kec. "
-                    + pts["kecamatan"].map(html.escape)
-                    + "<br>" + pts["kerawanan"].map(KERAWANAN_LABEL) + " · DPT " + pts["dpt"].astype(str))
-    fig = operation_map(data.boundaries("kecamatan"), data.boundaries("desa"), pts, tiles=s.map_tiles, height=520)
-    st.plotly_chart(fig, width="stretch", config={"scrollZoom": True, "displaylogo": False})
+    map_panel()
 
 st.subheader("Data dasar operasi")
 tps = data.tps_summary()

@@ -18,11 +18,11 @@ from ops.briefing.html_doc import render_html
 from ops.briefing.images import BriefingError, chart_browser, find_chromium, to_png
 from ops.briefing.pdf import render_pdf
 from ops.calendar import effective_settings
-from ops.charts import operation_map, problem_bars, rain_heatmap
+from ops.charts import problem_bars, rain_heatmap
 from ops.clock import WIB, as_utc, load_clock, utcnow
 from ops.config import PROJECT_ROOT, Settings
 from ops.db import get_engine, session_scope
-from ops.vocabulary import KESIAPAN_COLOR, KESIAPAN_LABEL, kesiapan_class
+from ops.maps import Base, Context, Layers, Style, View, operation_map
 
 __all__ = ["BriefingError", "BriefingResult", "chart_browser", "make_briefing", "FIGURES"]
 
@@ -46,9 +46,11 @@ def _images(c, settings: Settings, progress) -> dict[str, bytes]:
     images = {"kesiapan": to_png(problem_bars(c.tps, c.kecamatan_names, phase, settings.readiness_ready_threshold,
                                               height=520), settings, 1000, 520)}
     progress("peta")
-    pts = c.tps.assign(kesiapan=c.tps[f"skor_{phase}"].map(lambda v: kesiapan_class(v, settings.readiness_ready_threshold)))
-    images["peta"] = to_png(operation_map(c.boundaries["kecamatan"], c.boundaries["desa"], pts, color_by="kesiapan",
-                                          colors=KESIAPAN_COLOR, labels=KESIAPAN_LABEL, height=900), settings, 800, 900)
+    peta = operation_map(Base(c.boundaries["kecamatan"], c.boundaries["desa"]), Layers(c.tps),
+                         View(colour="kesiapan", shown=frozenset({"tps"})),
+                         Style(height=900, width=800, max_points=settings.map_max_points),
+                         Context(phase, settings.readiness_ready_threshold))
+    images["peta"] = to_png(peta, settings, 800, 900)
     if not c.rain.empty:
         progress("grafik hujan")
         images["hujan"] = to_png(rain_heatmap(c.rain, c.kecamatan_names, settings.heavy_rain_mm, height=520),

@@ -1,0 +1,102 @@
+"""The operation map on screen (Peta, Ringkasan, the wall): its layers read through ui.data, the basemap when it
+answers, the captions made from the figure's facts, and a click on the map kept in step with the TPS picker."""
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlsplit
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from ops.maps import Context, Layers, Style, View, available, clicked, operation_map
+from ops.phase import phase_at
+from ui import components as c
+from ui import data
+
+TILE_PROBLEM = {"tak_terjangkau": "tidak terjangkau", "http": "menjawab HTTP {detail}",
+                "bukan_gambar": "tidak mengirim gambar"}
+LEVEL_WORD = {"desa": "desa/kelurahan", "kecamatan": "kecamatan", "kabupaten": "kabupaten/kota",
+              "provinsi": "provinsi"}
+
+
+def tps_table(key: str, colour: str | None = None):
+    """The TPS with their readiness; coloured by reaction time, also the minutes for the nearest reserve to arrive
+    (computed only then: it measures every TPS against every reserve)."""
+    tps = data.tps_readiness(key)
+    if colour == "reaksi":
+        tps = tps.merge(data.reaction_table(key)[["code", "reaksi_menit"]], on="code", how="left")
+    return tps
+
+
+def modes(tps, phase: str) -> list[str]:
+    """The colourings the map can offer: those whose columns the TPS table has, and reaction time (always computable
+    from the reserves, so offered before its column is read)."""
+    return [m.key for m in available(tps.assign(reaksi_menit=float("nan")), phase)]
+
+
+def layers(key: str, view: View) -> Layers:
+    """Only the layers shown are read."""
+    shown = view.shown
+    return Layers(tps=tps_table(key, view.colour),
+                  officers=data.officer_board(key) if "personel" in shown else None,
+                  incidents=data.incident_table(key) if "kejadian" in shown else None,
+                  legs=data.map_legs(key) if "jalur" in shown else None,
+                  warnings=data.active_warnings(key) if "peringatan" in shown else [])
+
+
+def figure(moment: dt.datetime, view: View, height: int, width: int, dark: bool = False, scale: float = 1.0,
+           font_size: float = 12.0, legend: bool = True) -> go.Figure:
+    s = data.settings()
+    check = data.basemap()
+    style = Style(height=height, width=width, dark=dark, scale=scale, font_size=font_size, legend=legend,
+                  tiles=s.map_tiles if check is not None and check.ok else "", max_points=s.map_max_points)
+    ctx = Context(phase_at(moment, s).tahapan, s.readiness_ready_threshold)
+    return operation_map(data.map_base(), layers(data.moment_key(moment), view), view, style, ctx,
+                         data.place_names().area)
+
+
+def notes(fig: go.Figure, key: str, shown: frozenset) -> list[str]:
+    """What the map holds and how it was drawn: officers, incidents and warnings counted, approximate river paths,
+    grouped TPS, a basemap that did not answer."""
+    meta = fig.layout.meta or {}
+    s = data.settings()
+    out = []
+    if "personel" in shown:
+        officers = data.officer_board(key)
+        out.append(f"{int(officers['lat'].notna().sum())} personel berposisi; "
+                   f"{int((officers['status'] == 'senyap').sum())} perangkat senyap "
+                   f"(> {s.traccar_silent_minutes} mnt tanpa posisi)")
+    if "kejadian" in shown:
+        out.append(f"{meta['incidents']} kejadian terbuka")
+    if "peringatan" in shown:
+        out.append(f"{meta['warnings']} peringatan BMKG berlaku" if meta["warnings"]
+                   else "tidak ada peringatan BMKG berlaku")
+    if "jalur" in shown and meta["legs"]:
+        out.append("jalur sungai digambar lewat desa jalur sungai: perkiraan, bukan hasil survei")
+    if meta.get("tps_level", "tps") != "tps":
+        out.append(f"{c.number(meta['tps_total'])} TPS melebihi batas {c.number(s.map_max_points)} "
+                   f"penanda, jadi digabung per {LEVEL_WORD[meta['tps_level']]}: besar lingkaran = jumlah TPS, "
+                   "warna = keadaan terburuk di dalamnya; klik lingkaran untuk memperbesar")
+    check = data.basemap()
+    if check is not None and not check.ok:
+        # The server's name only: a tile URL can carry an access key.
+        out.append("peta dasar " + TILE_PROBLEM[check.problem].format(detail=check.detail)
+                   + f" ({urlsplit(check.url).netloc}); latar kosong dengan batas wilayah dipakai")
+    return out
+
+
+def follow_click(chart: str, picker: str, focus: str) -> None:
+    """Before the picker is drawn: a click on a TPS chooses it in the picker, a click on a grouped area zooms to it.
+    Each click counts once; the picker stays free to choose another TPS while the map still holds the old click."""
+    event = st.session_state.get(chart) or {}
+    hit = clicked((event.get("selection") or {}).get("points") or [])
+    seen = st.session_state.get(f"{chart}_seen")
+    st.session_state[f"{chart}_seen"] = hit
+    if hit is None or hit == seen:
+        return
+    kind, code = hit
+    if kind == "tps":
+        st.session_state[picker] = code
+    else:
+        st.session_state[focus] = code
+        st.session_state[picker] = None
