@@ -1,33 +1,79 @@
 """`init`: create or upgrade the schema, load the region, and (with --demo) build the demo operation."""
 from __future__ import annotations
 
+from ops.area import OperationArea, configured_area, record_area, recorded_area
 from ops.clock import from_wib, load_clock, set_clock
 from ops.config import Settings
-from ops.db import get_engine, session_scope, upgrade
+from ops.db import get_engine, has_schema, session_scope, upgrade
 from ops.region import load_region, read_region
 
 
-def init_database(settings: Settings, demo: bool = False) -> dict:
-    region = read_region(settings.path(settings.region_dir), settings.kabupaten_code)  # fail before touching the db
+def init_database(settings: Settings, demo: bool = False, region: str | None = None) -> dict:
+    """Create or upgrade the schema and load the area's region; with demo, build its demo operation. `region` names a
+    folder of data/region/ (init --region); without it, a plain init keeps the area the database already has."""
     engine = get_engine(settings.database_url)
+    area = _area_to_load(settings, engine, demo, region)
+    data = read_region(settings.path(area.region_dir), area.code)  # fail before touching the db
     upgrade(engine)
     report: dict = {}
+    start = settings.clock_start or (settings.demo_clock_start if demo else None)
     with session_scope(engine) as session:
-        report["region"] = load_region(session, region)
+        scale = _scale_demo(area) if demo else None
         if demo:
+            from ops.demo.operation import clear_operation
+
+            clear_operation(session)  # first: the old operation may point at areas the new region drops
+        report["region"] = load_region(session, data, prune=demo or not _has_tps(session))
+        if data.skipped:
+            report["region_skipped"] = len(data.skipped)
+        if scale is not None:
+            area = scale.area(area, data)
+            report.update(scale.build(session, data, settings, area, from_wib(start)))
+        elif demo:
             from ops.demo.operation import build_demo
 
-            report.update(build_demo(session, region, settings))
+            report.update(build_demo(session, data, _for_area(settings, area)))
+        record_area(session, area)
+        if demo:
             report["users"] = _demo_users(session)
-        start = settings.clock_start or (settings.demo_clock_start if demo else None)
         if start:
             clock = set_clock(session, from_wib(start), settings.clock_speed)
         else:  # a plain `init` (an upgrade, a region reload) leaves the operation clock where it is
             clock = load_clock(session)
         report["clock"] = clock.now().isoformat()
-    if demo:
+    if demo and scale is None:
         report.update(_catch_up(settings))
     return report
+
+
+def _area_to_load(settings: Settings, engine, demo: bool, region: str | None) -> OperationArea:
+    if region is None and not demo and settings.area_code is None and has_schema(engine):
+        with session_scope(engine) as session:
+            kept = recorded_area(session)
+        if kept is not None:
+            return kept
+    return configured_area(settings, region)
+
+
+def _scale_demo(area: OperationArea):
+    """The synthetic operation for a Polda or national region folder; None for the exact Ogan Ilir demo."""
+    from ops.demo import scale
+
+    return scale.spec_for(area)
+
+
+def _for_area(settings: Settings, area: OperationArea) -> Settings:
+    """The settings as the Polres demo reads them: its region folder and kabupaten."""
+    return settings.model_copy(update={"region_dir": area.region_dir,
+                                       "kabupaten_code": area.kabupaten_code or settings.kabupaten_code})
+
+
+def _has_tps(session) -> bool:
+    from sqlalchemy import select
+
+    from ops.models import Tps
+
+    return session.scalar(select(Tps.code).limit(1)) is not None
 
 
 def _catch_up(settings: Settings) -> dict:

@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     polres_name: str = Field("Polres Ogan Ilir", description="The Polres running the Posko.")
     kabupaten_code: str = Field("16.10", description="Kemendagri code of the kabupaten/kota the operation covers.")
     region_dir: str = Field("data/region/ogan_ilir", description="Folder with wilayah.csv, batas_wilayah.geojson and tps_pilkada2024_per_kecamatan.csv (relative to the project).")
+    area_code: str | None = Field(None, description="Kemendagri code of the area the operation covers, from which its level follows: a kabupaten/kota (16.10, a Polres), a province (16, a Polda) or empty for the nation (Mabes). Unset: the area `init` recorded in the database, else kabupaten_code.")
     phase_start: dt.date = Field(dt.date(2024, 11, 24), description="First day of the TPS phase of the operation (WIB).")
     phase_end: dt.date = Field(dt.date(2024, 12, 1), description="Last day of the TPS phase of the operation (WIB).")
     voting_day: dt.date = Field(dt.date(2024, 11, 27), description="Voting day, H (WIB).")
@@ -53,6 +54,7 @@ class Settings(BaseSettings):
     # --- demo ---
     demo: bool | None = Field(None, description="1 runs the built-in simulator as the data source for every feed; 0 never; empty follows the database (on after `init --demo`).")
     demo_seed: int = Field(20241127, description="Seed of the deterministic demo operation.")
+    demo_scale: float = Field(1.0, description="Share of the real TPS count that the synthetic Polda and national demos build (`init --demo --region sumatera_selatan|indonesia`); 0.02 makes a quick one that still spans every kabupaten.", gt=0, le=1)
     demo_clock_start: dt.datetime = Field(dt.datetime(2024, 11, 27, 10, 0), description="Where `init --demo` sets the scenario clock when clock_start is empty (WIB).")
 
     # --- feeds ---
@@ -156,6 +158,14 @@ class Settings(BaseSettings):
         unknown = [x for x in v if x not in WALL_VIEWS]
         if unknown or not v:
             raise ValueError(f"unknown or no wall view(s) {unknown}; known: {', '.join(WALL_VIEWS)}")
+        return v
+
+    @field_validator("area_code")
+    @classmethod
+    def _area_code(cls, v: str | None) -> str | None:
+        parts = v.split(".") if v else []
+        if v and not (len(parts) <= 2 and all(len(p) == 2 and p.isdigit() for p in parts)):
+            raise ValueError(f"{v!r} is not a province (16) or kabupaten/kota (16.10) code, nor empty for the nation")
         return v
 
     @field_validator("notify_min_severity")

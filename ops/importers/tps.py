@@ -13,12 +13,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ops import models as m
+from ops.area import operation_area
 from ops.audit import record, snapshot
 from ops.clock import utcnow
 from ops.config import Settings
 from ops.importers import (Column, ImportRejected, ImportReport, Problem, choice, number, read_rows, record_file,
                            text)
-from ops.region import region_from_db
+from ops.places import Names
+from ops.region import kabupaten_of, region_from_db
 
 KERAWANAN = {"kurang_rawan": "kurang_rawan", "rawan": "rawan", "sangat_rawan": "sangat_rawan"}
 AKSES = {"darat": "darat", "sungai": "sungai", "jalur_sungai": "sungai"}
@@ -60,6 +62,8 @@ def import_tps(session: Session, settings: Settings, data: bytes, filename: str,
     """Validate every row, then upsert all in the caller's transaction; raises ImportRejected naming every bad row."""
     rows, problems = read_rows(settings, data, filename, COLUMNS, lambda f: progress(f * 0.5))
     region = region_from_db(session)
+    area = operation_area(session, settings)
+    names = Names({c: (a.name, a.level) for c, a in region.areas.items()}, {})
     polsek = {p for p in session.scalars(select(m.Polsek.code))}
     covers = dict(session.execute(select(m.PolsekKecamatan.kecamatan_code, m.PolsekKecamatan.polsek_code)).all())
     seen: dict[str, int] = {}
@@ -77,10 +81,10 @@ def import_tps(session: Session, settings: Settings, data: bytes, filename: str,
         seen[code] = row_no
         if r["__bad__"]:
             continue
-        area = region.areas.get(desa)
-        if area is None or area.level not in ("desa", "kelurahan") or not desa.startswith(settings.kabupaten_code + "."):
+        place = region.areas.get(desa)
+        if place is None or place.level not in ("desa", "kelurahan") or not area.covers(desa):
             problems.append(Problem(row_no, "kode_desa", f"{desa} bukan desa/kelurahan di wilayah operasi "
-                                                         f"({settings.kabupaten_code})"))
+                                                         f"({area.code or 'nasional'})"))
             continue
         if r.get("nomor") is not None and code != f"{desa}.{r['nomor']:03d}":
             problems.append(Problem(row_no, "kode_tps", f"{code} tidak sama dengan kode_desa + nomor ({desa}."
@@ -88,20 +92,24 @@ def import_tps(session: Session, settings: Settings, data: bytes, filename: str,
             continue
         if r.get("lat") is None or r.get("lon") is None:
             continue
-        geom = region.geometries.get(desa)
+        # The desa's boundary; where the region files have none (national files stop at the kabupaten), the
+        # nearest enclosing area that has one.
+        bound = next((c for c in (desa, place.parent_code, kabupaten_of(desa)) if c in region.geometries), None)
+        geom = region.geometries.get(bound) if bound else None
         if geom is not None and geom.distance(Point(r["lon"], r["lat"])) > tolerance_deg:
             if geom.distance(Point(r["lat"], r["lon"])) <= tolerance_deg:
                 problems.append(Problem(row_no, "lat/lon", "lat dan lon tertukar"))
             else:
-                problems.append(Problem(row_no, "lat/lon", f"({r['lat']}, {r['lon']}) di luar desa {area.name} "
+                where = f"desa {place.name}" if bound == desa else names.area(bound)
+                problems.append(Problem(row_no, "lat/lon", f"({r['lat']}, {r['lon']}) di luar {where} "
                                                            f"(toleransi {settings.import_desa_tolerance_m:g} m)"))
             continue
-        ps = r.get("kode_polsek") or covers.get(area.parent_code)
+        ps = r.get("kode_polsek") or covers.get(place.parent_code)
         if ps is not None and ps not in polsek:
             problems.append(Problem(row_no, "kode_polsek", f"Polsek {ps} tidak dikenal"))
             continue
         speed = settings.river_speed_kmh if r["akses"] == "sungai" else settings.road_speed_kmh
-        clean.append({"code": code, "desa_code": desa, "kecamatan_code": area.parent_code, "number": r["nomor"],
+        clean.append({"code": code, "desa_code": desa, "kecamatan_code": place.parent_code, "number": r["nomor"],
                       "address": r["alamat"], "lat": r["lat"], "lon": r["lon"], "dpt": r["dpt"],
                       "kerawanan": r["kerawanan"], "indikator": r.get("indikator") or [], "akses": r["akses"],
                       "polsek_code": ps, "distance_km": r["jarak_km"],
