@@ -23,7 +23,7 @@ def init_database(settings: Settings, demo: bool = False, region: str | None = N
             from ops.demo.operation import clear_operation
 
             clear_operation(session)  # first: the old operation may point at areas the new region drops
-        report["region"] = load_region(session, data, prune=demo or not _has_tps(session))
+        report["region"] = load_region(session, data, prune=demo or not _points_at_region(session))
         if data.skipped:
             report["region_skipped"] = len(data.skipped)
         if scale is not None:
@@ -68,12 +68,14 @@ def _for_area(settings: Settings, area: OperationArea) -> Settings:
                                        "kabupaten_code": area.kabupaten_code or settings.kabupaten_code})
 
 
-def _has_tps(session) -> bool:
+def _points_at_region(session) -> bool:
+    """Whether any operation row points at region codes: then areas outside the new region stay (a plain init)."""
     from sqlalchemy import select
 
-    from ops.models import Tps
+    from ops import models as m
 
-    return session.scalar(select(Tps.code).limit(1)) is not None
+    return any(session.scalar(select(model).limit(1)) is not None for model in
+               (m.Tps, m.PolsekKecamatan, m.LogisticsLeg, m.Stakeholder, m.Incident, m.CoordinationActivity))
 
 
 def _catch_up(settings: Settings) -> dict:

@@ -33,9 +33,9 @@ class Settings(BaseSettings):
     # --- operation ---
     operation_name: str = Field("Operasi Mantap Praja Musi 2024 — Pilkada Ogan Ilir", description="Name of the operation shown in headers and the briefing.")
     polres_name: str = Field("Polres Ogan Ilir", description="The Polres running the Posko.")
-    kabupaten_code: str = Field("16.10", description="Kemendagri code of the kabupaten/kota the operation covers.")
+    kabupaten_code: str = Field("16.10", description="Kemendagri code of the kabupaten/kota of a Polres operation: the area init loads when area_code is unset, and the kabupaten the Sirekap feed asks for.")
     region_dir: str = Field("data/region/ogan_ilir", description="Folder with wilayah.csv, batas_wilayah.geojson and tps_pilkada2024_per_kecamatan.csv (relative to the project).")
-    area_code: str | None = Field(None, description="Kemendagri code of the area the operation covers, from which its level follows: a kabupaten/kota (16.10, a Polres), a province (16, a Polda) or empty for the nation (Mabes). Unset: the area `init` recorded in the database, else kabupaten_code.")
+    area_code: str | None = Field(None, description="Kemendagri code of the area `init` loads from region_dir, from which the operation's level follows: a kabupaten/kota (16.10, a Polres), a province (16, a Polda) or empty for the nation (Mabes); unset: kabupaten_code. A database keeps the area it was loaded with: the other commands and the dashboard follow the database.")
     phase_start: dt.date = Field(dt.date(2024, 11, 24), description="First day of the TPS phase of the operation (WIB).")
     phase_end: dt.date = Field(dt.date(2024, 12, 1), description="Last day of the TPS phase of the operation (WIB).")
     voting_day: dt.date = Field(dt.date(2024, 11, 27), description="Voting day, H (WIB).")

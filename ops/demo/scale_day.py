@@ -76,10 +76,13 @@ def leg_event_rows(seed: int, legs: list[tuple], moment: dt.datetime):
 
 def kabupaten_incidents(session: Session, seed: int, kabupaten_code: str, tps: list[DemoTps], settings,
                         moment: dt.datetime) -> int:
-    """Three of the scenario's incidents in every kabupaten, each at its own hour, at a TPS of its class."""
+    """Three of the scenario's incidents in every kabupaten, each at its own hour, at a TPS of its class: one of the
+    days before voting and two of voting day."""
     rng = sc.rng_for(seed, "kejadian", kabupaten_code)
+    before = [i for i, x in enumerate(sc.INCIDENTS) if x[0] < 0]
+    on_the_day = [i for i, x in enumerate(sc.INCIDENTS) if x[0] == 0]
     made = []
-    for i in sorted(rng.sample(range(len(sc.INCIDENTS)), 3)):
+    for i in [rng.choice(before)] + sorted(rng.sample(on_the_day, 2)):
         day, t, category, severity, kelas, title, updates = sc.INCIDENTS[i]
         at = wib_at(settings.voting_day + dt.timedelta(days=day), t) + dt.timedelta(minutes=rng.uniform(-60, 60))
         pool = [x for x in tps if x.kerawanan == kelas] or tps
