@@ -362,3 +362,30 @@ def test_gangguan_reports_whose_short_references_collide_both_open_incidents(dem
         refs = dict(s.execute(select(m.Incident.tps_code, m.Incident.ref).where(m.Incident.tps_code.in_((a, b)))).all())
     assert len(set(refs.values())) == 2
     assert sorted(len(r) for r in refs.values()) == [len("KJD-20241127-7F3A2C"), len("KJD-20241127-7F3A2C") + 4]
+
+
+def test_status_reads_a_nation_of_ballot_box_legs_on_postgresql(monkeypatch):
+    """The nation plans 1.6 million TPS legs: readiness must not send their ids as parameters (PostgreSQL takes at
+    most 65,535 in one statement)."""
+    if PG_SKIP:
+        pytest.skip(PG_SKIP)
+    import datetime as dt
+
+    from ops.demo.bulk import BulkWriter
+
+    url, drop = _new_pg_database()
+    try:
+        _init(url, {})  # the Ogan Ilir region, no operation
+        at = dt.datetime(2024, 11, 26, 7, 0, tzinfo=dt.timezone.utc)
+        with session_scope(get_engine(url)) as s:
+            BulkWriter(s).write(m.LogisticsLeg, ("direction", "stage", "from_name", "to_name", "from_lat", "from_lon",
+                                                 "to_lat", "to_lon", "kecamatan_code", "mode", "distance_km",
+                                                 "planned_depart", "planned_arrive", "boxes"),
+                                (("berangkat", "pps-tps", "PPS", "TPS", -3.2, 104.6, -3.2, 104.6, "16.10.01", "darat",
+                                  1.0, at, at, 2) for _ in range(70_000)))
+        monkeypatch.setenv("OPS_DATABASE_URL", url)
+        reset_settings()
+        assert build_status(get_settings())["tps"]["total"] == 0
+    finally:
+        get_engine(url).dispose()
+        drop()
