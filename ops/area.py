@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from ops import models as m
 from ops.config import PROJECT_ROOT, Settings
-from ops.region import level_of_code, within
+from ops.region import folder_area, level_of_code, within
 
 REGION_ROOT = PROJECT_ROOT / "data" / "region"
 # The level of an operation's area and the command that runs it: one declared list.
@@ -62,8 +62,6 @@ def region_dir_of(name: str) -> str:
 def configured_area(settings: Settings, region: str | None = None) -> OperationArea:
     """What `init` loads: a named region folder (its whole area unless area_code narrows it) or the settings."""
     if region is not None:
-        from ops.region import folder_area
-
         folder = region_dir_of(region)
         code = settings.area_code if settings.area_code is not None else folder_area(settings.path(folder))
         return OperationArea(code, folder, settings.operation_name, settings.polres_name)
