@@ -3,34 +3,83 @@ from __future__ import annotations
 
 import datetime as dt
 
+from ops.area import OperationArea, configured_area, record_area, recorded_area
 from ops.clock import from_wib, load_clock, set_clock, wib_at
 from ops.config import Settings
-from ops.db import get_engine, session_scope, upgrade
+from ops.db import get_engine, has_schema, session_scope, upgrade
 from ops.region import load_region, read_region
 
 
-def init_database(settings: Settings, demo: bool = False, briefings: bool = True) -> dict:
-    """`briefings`: with `demo`, make the briefing of every past morning of the operation (when Chromium is there)."""
-    region = read_region(settings.path(settings.region_dir), settings.kabupaten_code)  # fail before touching the db
+def init_database(settings: Settings, demo: bool = False, region: str | None = None,
+                  briefings: bool = True) -> dict:
+    """Create or upgrade the schema and load the area's region; with demo, build its demo operation. `region` names a
+    folder of data/region/ (init --region); without it, a plain init keeps the area the database already has.
+    `briefings`: with the Polres demo, make the briefing of every past morning (when Chromium is there)."""
     engine = get_engine(settings.database_url)
+    area = _area_to_load(settings, engine, demo, region)
+    data = read_region(settings.path(area.region_dir), area.code)  # fail before touching the db
     upgrade(engine)
     report: dict = {}
+    start = settings.clock_start or (settings.demo_clock_start if demo else None)
     with session_scope(engine) as session:
-        report["region"] = load_region(session, region)
+        scale = _scale_demo(area) if demo else None
         if demo:
+            from ops.demo.operation import clear_operation
+
+            clear_operation(session)  # first: the old operation may point at areas the new region drops
+        report["region"] = load_region(session, data, prune=demo or not _points_at_region(session))
+        if data.skipped:
+            report["region_skipped"] = len(data.skipped)
+        if scale is not None:
+            area = scale.area(area, data)
+            report.update(scale.build(session, data, settings, area, from_wib(start)))
+        elif demo:
             from ops.demo.operation import build_demo
 
-            report.update(build_demo(session, region, settings))
+            report.update(build_demo(session, data, _for_area(settings, area)))
+        record_area(session, area)
+        if demo:
             report["users"] = _demo_users(session)
-        start = settings.clock_start or (settings.demo_clock_start if demo else None)
         if start:
             clock = set_clock(session, from_wib(start), settings.clock_speed)
         else:  # a plain `init` (an upgrade, a region reload) leaves the operation clock where it is
             clock = load_clock(session)
         report["clock"] = clock.now().isoformat()
-    if demo:
-        report.update(_catch_up(settings, clock.now(), briefings))
+    if demo and scale is None:
+        report.update(_catch_up(_for_area(settings, area), clock.now(), briefings))
     return report
+
+
+def _area_to_load(settings: Settings, engine, demo: bool, region: str | None) -> OperationArea:
+    if region is None and not demo and settings.area_code is None and has_schema(engine):
+        with session_scope(engine) as session:
+            kept = recorded_area(session)
+        if kept is not None:
+            return kept
+    return configured_area(settings, region)
+
+
+def _scale_demo(area: OperationArea):
+    """The synthetic operation for a Polda or national region folder; None for the exact Ogan Ilir demo."""
+    from ops.demo import scale
+
+    return scale.spec_for(area)
+
+
+def _for_area(settings: Settings, area: OperationArea) -> Settings:
+    """The settings as the Polres demo reads them: its region folder and kabupaten."""
+    return settings.model_copy(update={"region_dir": area.region_dir,
+                                       "kabupaten_code": area.kabupaten_code or settings.kabupaten_code})
+
+
+def _points_at_region(session) -> bool:
+    """Whether any operation row points at region codes: then areas outside the new region stay (a plain init)."""
+    from sqlalchemy import select
+
+    from ops import models as m
+
+    return any(session.scalar(select(model).limit(1)) is not None for model in
+               (m.Tps, m.PolsekKecamatan, m.LogisticsLeg, m.Stakeholder, m.Incident, m.CoordinationActivity))
 
 
 def briefing_moments(settings: Settings, now: dt.datetime) -> list[dt.datetime]:

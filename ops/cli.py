@@ -16,6 +16,8 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     init = sub.add_parser("init", help="create or upgrade the schema and load the region")
     init.add_argument("--demo", action="store_true", help="also build the demo operation (replaces operation data)")
+    init.add_argument("--region", choices=_region_names(), help="load data/region/REGION: the area of the database "
+                      "from now on (with --demo: Ogan Ilir exact, Sumatera Selatan and Indonesia synthetic)")
     st = sub.add_parser("status", help="state of the operation, its data and its feeds")
     st.add_argument("--json", action="store_true", help="one JSON object on stdout")
     fe = sub.add_parser("fetch", help="run one feed once, now")
@@ -58,6 +60,12 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _region_names() -> list[str]:
+    from ops.area import region_names
+
+    return region_names()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from sqlalchemy.exc import DBAPIError
@@ -88,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
 def cmd_init(args, settings) -> int:
     from ops.bootstrap import init_database
 
-    report = init_database(settings, demo=args.demo)
+    report = init_database(settings, demo=args.demo, region=args.region)
     notes = report.pop("notes", [])
     parts = ", ".join(f"{k}: {v}" for k, v in report.items())
     print(f"database ready ({settings.database_url}) — {parts}")

@@ -33,8 +33,9 @@ class Settings(BaseSettings):
     # --- operation ---
     operation_name: str = Field("Operasi Mantap Praja Musi 2024 — Pilkada Ogan Ilir", description="Name of the operation shown in headers and the briefing.")
     polres_name: str = Field("Polres Ogan Ilir", description="The Polres running the Posko.")
-    kabupaten_code: str = Field("16.10", description="Kemendagri code of the kabupaten/kota the operation covers.")
+    kabupaten_code: str = Field("16.10", description="Kemendagri code of the kabupaten/kota of a Polres operation: the area init loads when area_code is unset, and the kabupaten the Sirekap feed asks for.")
     region_dir: str = Field("data/region/ogan_ilir", description="Folder with wilayah.csv, batas_wilayah.geojson and tps_pilkada2024_per_kecamatan.csv (relative to the project).")
+    area_code: str | None = Field(None, description="Kemendagri code of the area `init` loads from region_dir, from which the operation's level follows: a kabupaten/kota (16.10, a Polres), a province (16, a Polda) or empty for the nation (Mabes); unset: kabupaten_code. A database keeps the area it was loaded with: the other commands and the dashboard follow the database.")
     phase_start: dt.date = Field(dt.date(2024, 11, 24), description="First day of the TPS phase of the operation (WIB).")
     phase_end: dt.date = Field(dt.date(2024, 12, 1), description="Last day of the TPS phase of the operation (WIB).")
     voting_day: dt.date = Field(dt.date(2024, 11, 27), description="Voting day, H (WIB).")
@@ -53,6 +54,7 @@ class Settings(BaseSettings):
     # --- demo ---
     demo: bool | None = Field(None, description="1 runs the built-in simulator as the data source for every feed; 0 never; empty follows the database (on after `init --demo`).")
     demo_seed: int = Field(20241127, description="Seed of the deterministic demo operation.")
+    demo_scale: float = Field(1.0, description="Share of the real TPS count that the synthetic Polda and national demos build (`init --demo --region sumatera_selatan|indonesia`); 0.02 makes a quick one that still spans every kabupaten.", gt=0, le=1)
     demo_clock_start: dt.datetime = Field(dt.datetime(2024, 11, 27, 10, 0), description="Where `init --demo` sets the scenario clock when clock_start is empty (WIB).")
 
     # --- feeds ---
@@ -194,6 +196,14 @@ class Settings(BaseSettings):
     def _lat_lon(cls, v: list[float]) -> list[float]:
         if v and (len(v) != 2 or not (-90 <= v[0] <= 90 and -180 <= v[1] <= 180)):
             raise ValueError("give [latitude, longitude], e.g. [-3.224, 104.657]")
+        return v
+
+    @field_validator("area_code")
+    @classmethod
+    def _area_code(cls, v: str | None) -> str | None:
+        parts = v.split(".") if v else []
+        if v and not (len(parts) <= 2 and all(len(p) == 2 and p.isdigit() for p in parts)):
+            raise ValueError(f"{v!r} is not a province (16) or kabupaten/kota (16.10) code, nor empty for the nation")
         return v
 
     @field_validator("notify_min_severity")

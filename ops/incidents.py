@@ -52,19 +52,20 @@ def incident_table(session: Session, now: dt.datetime, since: dt.datetime | None
 JOIN_WINDOW = dt.timedelta(hours=12)  # a second report from the same TPS within this span is the same trouble
 
 
-def new_ref(at: dt.datetime, identity: str | None = None) -> str:
+def new_ref(at: dt.datetime, identity: str | None = None, digits: int = 6) -> str:
     """A reference people can read out on the radio, unique without counting rows: KJD-20241127-7F3A2C. With an
     `identity` (a report's TPS and time) the same report always gets the same reference."""
     import hashlib
     import secrets
 
-    tail = hashlib.sha256(identity.encode()).hexdigest()[:6] if identity else secrets.token_hex(3)
+    tail = hashlib.sha256(identity.encode()).hexdigest()[:digits] if identity else secrets.token_hex(3)
     return f"KJD-{as_utc(at).astimezone(dt.timezone(dt.timedelta(hours=7))):%Y%m%d}-{tail.upper()}"
 
 
-def report_ref(tps_code: str, at: dt.datetime) -> str:
-    """The reference of the incident a KPPS gangguan report opens."""
-    return new_ref(at, f"{tps_code}|{as_utc(at).isoformat()}")
+def report_ref(tps_code: str, at: dt.datetime, long: bool = False) -> str:
+    """The reference of the incident a KPPS gangguan report opens. Six hex digits a day collide once a province or
+    the nation reports thousands: the long form (ten digits) is for a report whose short one is taken."""
+    return new_ref(at, f"{tps_code}|{as_utc(at).isoformat()}", digits=10 if long else 6)
 
 
 def open_from_reports(session: Session, reports: list[dict], source: str) -> int:
@@ -87,7 +88,10 @@ def open_from_reports(session: Session, reports: list[dict], source: str) -> int
                                          actor=r.get("reporter") or "KPPS",
                                          note="laporan gangguan KPPS" + (f": {note}" if note else "")))
             continue
-        inc = m.Incident(ref=report_ref(tps.code, at), occurred_at=at, recorded_at=at, category="gangguan pemungutan",
+        ref = report_ref(tps.code, at)
+        if session.scalar(select(m.Incident.id).where(m.Incident.ref == ref)) is not None:
+            ref = report_ref(tps.code, at, long=True)
+        inc = m.Incident(ref=ref, occurred_at=at, recorded_at=at, category="gangguan pemungutan",
                          severity="tinggi" if tps.kerawanan == "sangat_rawan" else "sedang",
                          kecamatan_code=tps.kecamatan_code, desa_code=tps.desa_code, tps_code=tps.code,
                          title=("Gangguan dilaporkan KPPS: " + note if note else "Gangguan dilaporkan KPPS")[:200],

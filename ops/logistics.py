@@ -160,7 +160,7 @@ def river_legs(session: Session, settings: Settings, now: dt.datetime, board: pd
         w_end = max(as_utc(leg.planned_arrive), as_utc(eta), w_start) + dt.timedelta(hours=1)
         # BMKG forecasts the leg's own desa when it has one; else the heaviest of its kecamatan.
         area = by_area.get(leg.desa_code) if leg.desa_code in by_area else by_kec.get(leg.kecamatan_code, empty)
-        if not area.empty:  # before the first forecast there are no slots (and no times to compare)
+        if not area.empty:  # no forecast yet (a new operation, a demo before its first run): nothing to judge
             area = area[(area["slot"] + pd.Timedelta(hours=3) > w_start) & (area["slot"] < w_end)]
         warned = any(leg.kecamatan_code in (w.kecamatan_codes or []) and as_utc(w.effective) < w_end
                      and as_utc(w.expires) > w_start for w in warnings)

@@ -1,5 +1,6 @@
 """Places by name, as a commander says them: "TPS 001 Pegayut, Kec. Pemulutan", "Desa Pegayut, Kec. Pemulutan",
-"Kec. Pemulutan", "Kabupaten Ogan Ilir". Codes stay in the data; names are made here."""
+"Kec. Pemulutan", "Kabupaten Ogan Ilir", "Provinsi Sumatera Selatan", "Indonesia"; and their commands: "Polres Ogan
+Ilir", "Polda Sumatera Selatan". Codes stay in the data; names are made here."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,6 +9,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ops import models as m
+
+NATION = "Indonesia"
+
+
+def polres_name(kabupaten_name: str) -> str:
+    """'Kabupaten Ogan Komering Ilir' -> 'Polres Ogan Komering Ilir', 'Kota Palembang' -> 'Polres Palembang'."""
+    return "Polres " + kabupaten_name.removeprefix("Kabupaten ").removeprefix("Kota ")
 
 
 @dataclass(frozen=True)
@@ -34,9 +42,25 @@ class Names:
         desa_code, number = code.rsplit(".", 1)
         return f"TPS {number} {self.name(desa_code)}"
 
+    def province(self, code: str) -> str:
+        return f"Provinsi {self.name(code)}"
+
+    def kabupaten(self, code: str) -> str:
+        return self.name(code)  # the files name it whole: "Kabupaten Ogan Ilir", "Kota Palembang"
+
+    def polres(self, kabupaten_code: str) -> str:
+        return polres_name(self.name(kabupaten_code))
+
+    def polda(self, province_code: str) -> str:
+        return f"Polda {self.name(province_code)}"
+
     def area(self, code: str) -> str:
-        """Any region code by its level's way of naming it."""
+        """Any region code by its level's way of naming it ('' is the nation)."""
+        if code == "":
+            return NATION
         level = self.region.get(code, ("", ""))[1]
+        if level == "provinsi":
+            return self.province(code)
         if level == "kecamatan":
             return self.kecamatan(code)
         if level in ("desa", "kelurahan"):

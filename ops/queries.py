@@ -15,6 +15,9 @@ def tps_summary(session: Session) -> dict:
     by_kerawanan = dict(session.execute(select(m.Tps.kerawanan, func.count()).group_by(m.Tps.kerawanan)).all())
     by_kec = dict(session.execute(select(m.Tps.kecamatan_code, func.count()).group_by(m.Tps.kecamatan_code)
                                   .order_by(m.Tps.kecamatan_code)).all())
+    # A TPS code starts with its kabupaten's code (NN.NN): a Polda's or the nation's TPS per Polres, no join needed.
+    kab = func.substr(m.Tps.code, 1, 5)
+    by_kab = dict(session.execute(select(kab, func.count()).group_by(kab).order_by(kab)).all())
     by_akses = dict(session.execute(select(m.Tps.akses, func.count()).group_by(m.Tps.akses)).all())
     verif = dict(session.execute(select(m.Tps.verification, func.count()).group_by(m.Tps.verification)).all())
     total, dpt, linmas = session.execute(select(func.count(), func.coalesce(func.sum(m.Tps.dpt), 0),
@@ -22,7 +25,7 @@ def tps_summary(session: Session) -> dict:
     desa = session.scalar(select(func.count(func.distinct(m.Tps.desa_code))))
     return {"total": total, "dpt": int(dpt), "linmas": int(linmas), "desa": desa,
             "by_kerawanan": {k: by_kerawanan.get(k, 0) for k in m.KERAWANAN},
-            "by_kecamatan": by_kec, "by_akses": {k: by_akses.get(k, 0) for k in m.AKSES},
+            "by_kecamatan": by_kec, "by_kabupaten": by_kab, "by_akses": {k: by_akses.get(k, 0) for k in m.AKSES},
             "verification": {k: verif.get(k, 0) for k in m.VERIFIKASI}}
 
 

@@ -1,6 +1,7 @@
 """The `status --json` document: one object that tools and people can rely on."""
 from __future__ import annotations
 
+from ops.area import operation_area
 from ops.clock import load_clock
 from ops.config import Settings
 from ops.db import get_engine, has_schema, schema_revision, session_scope
@@ -17,9 +18,10 @@ def build_status(settings: Settings) -> dict:
         clock = load_clock(session)
         now = clock.now()
         meta = queries.operation_meta(session)
+        area = operation_area(session, settings)
         status = {
-            "operation": {"name": settings.operation_name, "polres": settings.polres_name,
-                          "kabupaten": settings.kabupaten_code, "kind": meta.get("kind", "real"),
+            "operation": {"name": area.operation_name, "polres": area.command_name, "area": area.as_json(),
+                          "kabupaten": area.kabupaten_code, "kind": meta.get("kind", "real"),
                           "clock": now.isoformat(), "scenario_clock": clock.is_scenario,
                           "schema_revision": schema_revision(engine)},
             "tps": queries.tps_summary(session),

@@ -105,7 +105,7 @@ def files(areas: dict, folder) -> dict[str, str]:
                 counts[t["kerawanan"]] = counts.get(t["kerawanan"], 0) + 1
         for role in ["Kapolsek"] + ["PAM TPS"] * (required_polri(counts, pola) + 1):
             seq += 1
-            people.append({"nrp": f"8{seq:07d}", "nama": f"Personel {seq}", "pangkat": "IPTU" if role == "Kapolsek"
+            people.append({"nrp": f"8805{seq:04d}", "nama": f"Personel {seq}", "pangkat": "IPTU" if role == "Kapolsek"
                            else "BRIPKA", "satuan": f"Polsek {p}", "peran": role, "kode_polsek": p, "bko": "tidak",
                            "id_perangkat": f"OKI-{seq:04d}"})
     out["personnel"] = write_list("personnel", folder, ".xlsx", people)

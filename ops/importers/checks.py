@@ -7,7 +7,7 @@ import re
 
 from shapely.geometry import Point
 
-from ops.region import RegionData
+from ops.region import RegionData, within
 
 LEVEL_WORD = {"kabupaten": "kabupaten", "kecamatan": "kecamatan", "desa": "desa/kelurahan"}
 LEVELS_OF = {"kabupaten": ("kabupaten",), "kecamatan": ("kecamatan",), "desa": ("desa", "kelurahan")}
@@ -51,19 +51,30 @@ def codes(parse_one):
     return parse
 
 
-def area_problem(region: RegionData, code: str, level: str, kabupaten_code: str) -> str | None:
-    """Why `code` is not a `level` area of the operation's kabupaten, or None when it is."""
+def area_problem(region: RegionData, code: str, level: str, scope: str) -> str | None:
+    """Why `code` is not a `level` area inside the operation's area `scope` (a kabupaten '16.10', a province '16',
+    the nation ''), or None when it is."""
     area = region.areas.get(code)
-    if area is None or area.level not in LEVELS_OF[level] or not (
-            code == kabupaten_code or code.startswith(kabupaten_code + ".")):
-        return f"{code} bukan {LEVEL_WORD[level]} di wilayah operasi ({kabupaten_code})"
+    if area is None or area.level not in LEVELS_OF[level] or not within(code, scope):
+        return f"{code} bukan {LEVEL_WORD[level]} di wilayah operasi ({scope or 'nasional'})"
+    return None
+
+
+def boundary_of(region: RegionData, code: str) -> str | None:
+    """The area whose boundary stands for `code`: its own, else the nearest enclosing one that has a boundary (the
+    national files stop at the kabupaten); None when no level above has one."""
+    while code:
+        if code in region.geometries:
+            return code
+        area = region.areas.get(code)
+        code = area.parent_code if area is not None and area.parent_code else ".".join(code.split(".")[:-1])
     return None
 
 
 def inside(region: RegionData, code: str, lat: float, lon: float, tolerance_m: float) -> bool:
     """Whether (lat, lon) lies in the area `code` or within the tolerance of it (boundaries are approximate)."""
-    geom = region.geometries.get(code)
-    return geom is None or geom.distance(Point(lon, lat)) <= tolerance_m / 111_000
+    bound = boundary_of(region, code)
+    return bound is None or region.geometries[bound].distance(Point(lon, lat)) <= tolerance_m / 111_000
 
 
 def point_problem(region: RegionData, area_codes: list[str], lat: float, lon: float, tolerance_m: float, where: str
@@ -74,6 +85,9 @@ def point_problem(region: RegionData, area_codes: list[str], lat: float, lon: fl
         return None
     if any(inside(region, c, lon, lat, tolerance_m) for c in area_codes):
         return "lat dan lon tertukar"
+    bounds = sorted({b for c in area_codes if (b := boundary_of(region, c)) is not None and b != c})
+    if bounds:  # checked against an enclosing boundary: name the one the point fell outside
+        where = ", ".join(region.areas[b].name for b in bounds) + f" (batas {where} tidak tersedia)"
     return f"({lat}, {lon}) di luar {where} (toleransi {tolerance_m:g} m)"
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from ops import calendar
 from ops import models as m
+from ops.area import operation_area
 from ops.audit import record, snapshot
 from ops.clock import as_utc, from_wib
 from ops.config import Settings
@@ -69,15 +70,15 @@ COLUMNS = [
 ]
 
 
-def _end_problem(region, tps: dict, code: str, level: str, kabupaten: str) -> str | None:
+def _end_problem(region, tps: dict, code: str, level: str, scope: str) -> str | None:
     if level == "tps":
         return None if code in tps else f"{code} bukan TPS dalam daftar TPS (impor daftar TPS lebih dulu)"
     if level == "gudang":
         where = level_of(code)
-        if where == "tps" or area_problem(region, code, where, kabupaten):
-            return f"{code} bukan kode wilayah di {kabupaten}; tahap ini memerlukan {END_WORD[level]}"
+        if where == "tps" or area_problem(region, code, where, scope):
+            return f"{code} bukan kode wilayah di {scope or 'nasional'}; tahap ini memerlukan {END_WORD[level]}"
         return None
-    reason = area_problem(region, code, level, kabupaten)
+    reason = area_problem(region, code, level, scope)
     return f"{reason}; tahap ini memerlukan {END_WORD[level]}" if reason else None
 
 
@@ -98,6 +99,7 @@ def import_legs(session: Session, settings: Settings, data: bytes, filename: str
     tps = {t.code: t for t in session.scalars(select(m.Tps))}
     roster = set(session.scalars(select(m.Personnel.nrp)))
     s = calendar.effective_settings(settings, session)
+    scope = operation_area(session, settings).code
     first = from_wib(dt.datetime.combine(s.phase_start, dt.time(0, 0))) - dt.timedelta(days=14)
     last = from_wib(dt.datetime.combine(s.phase_end, dt.time(23, 59))) + dt.timedelta(days=14)
     seen: dict[tuple, int] = {}
@@ -109,7 +111,7 @@ def import_legs(session: Session, settings: Settings, data: bytes, filename: str
         a_level, b_level = ENDS[stage]
         bad = [Problem(row_no, col, reason) for col, code, level in (("dari", r["dari"], a_level),
                                                                      ("ke", r["ke"], b_level))
-               if (reason := _end_problem(region, tps, code, level, settings.kabupaten_code))]
+               if (reason := _end_problem(region, tps, code, level, scope))]
         depart, arrive = from_wib(r["berangkat"]), from_wib(r["tiba"])
         if arrive <= depart:
             bad.append(Problem(row_no, "tiba", f"tidak sesudah berangkat ({wib_text(r['berangkat'])})"))

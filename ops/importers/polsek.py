@@ -13,6 +13,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ops import models as m
+from ops.area import operation_area
 from ops.audit import record, snapshot
 from ops.config import Settings
 from ops.importers import (Column, ImportRejected, ImportReport, Problem, distinct, matching, number, read_rows,
@@ -38,12 +39,12 @@ def import_polsek(session: Session, settings: Settings, data: bytes, filename: s
                   progress: Callable[[float], None] = lambda f: None) -> ImportReport:
     rows, problems = read_rows(settings, data, filename, COLUMNS, lambda f: progress(f * 0.5))
     region = region_from_db(session)
+    scope = operation_area(session, settings).code
     covered: dict[str, tuple[int, str]] = {}  # kecamatan -> (row, polsek) in this file
     clean = []
     for row_no, r in distinct(rows, "kode_polsek", problems):
         code = r["kode_polsek"]
-        bad = [reason for k in r["kecamatan"] if (reason := area_problem(region, k, "kecamatan",
-                                                                        settings.kabupaten_code))]
+        bad = [reason for k in r["kecamatan"] if (reason := area_problem(region, k, "kecamatan", scope))]
         for k in r["kecamatan"]:
             if k in covered:
                 bad.append(f"{k} sudah dibawahi {covered[k][1]} (baris {covered[k][0]}): satu kecamatan satu Polsek")

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ops import models as m
+from ops.area import operation_area
 from ops.audit import record
 from ops.config import Settings
 from ops.coordination import ROLES
@@ -44,6 +45,7 @@ def import_stakeholders(session: Session, settings: Settings, data: bytes, filen
                         progress: Callable[[float], None] = lambda f: None) -> ImportReport:
     rows, problems = read_rows(settings, data, filename, COLUMNS, lambda f: progress(f * 0.5))
     region = region_from_db(session)
+    scope = operation_area(session, settings).code
     seen: dict[tuple, int] = {}
     wanted: dict[tuple[str, str], dict[str, dict]] = {}  # (area, role) -> person key -> record
     for row_no, r in rows:
@@ -51,9 +53,9 @@ def import_stakeholders(session: Session, settings: Settings, data: bytes, filen
             continue
         role, area = r["peran"], r["kode_wilayah"]
         level = ROLES[role].level
-        if level_of(area) != level or (reason := area_problem(region, area, level, settings.kabupaten_code)):
+        if level_of(area) != level or area_problem(region, area, level, scope):
             problems.append(Problem(row_no, "kode_wilayah", f"{area} bukan {LEVEL_WORD[level]} di wilayah operasi "
-                                                            f"({settings.kabupaten_code}); {ROLES[role].label} dicatat "
+                                                            f"({scope or 'nasional'}); {ROLES[role].label} dicatat "
                                                             f"per {LEVEL_WORD[level]}"))
             continue
         kelurahan = region.areas[area].level == "kelurahan"

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ops import models as m
+from ops.area import operation_area
 from ops.audit import record, snapshot
 from ops.clock import utcnow
 from ops.config import Settings
@@ -66,6 +67,7 @@ def import_tps(session: Session, settings: Settings, data: bytes, filename: str,
     """Validate every row, then upsert all in the caller's transaction; raises ImportRejected naming every bad row."""
     rows, problems = read_rows(settings, data, filename, COLUMNS, lambda f: progress(f * 0.5))
     region = region_from_db(session)
+    scope = operation_area(session, settings).code
     hq = {p.code: (p.hq_lat, p.hq_lon) for p in session.scalars(select(m.Polsek))}
     covers = dict(session.execute(select(m.PolsekKecamatan.kecamatan_code, m.PolsekKecamatan.polsek_code)).all())
     clean = []
@@ -73,7 +75,7 @@ def import_tps(session: Session, settings: Settings, data: bytes, filename: str,
         if len(rows) > 1 and i % 500 == 0:
             progress(0.5 + 0.4 * i / len(rows))
         code, desa = r["kode_tps"], r["kode_desa"]
-        if reason := area_problem(region, desa, "desa", settings.kabupaten_code):
+        if reason := area_problem(region, desa, "desa", scope):
             problems.append(Problem(row_no, "kode_desa", reason))
             continue
         area = region.areas[desa]

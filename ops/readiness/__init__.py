@@ -80,6 +80,8 @@ def gather_facts(session: Session, settings: Settings, now: dt.datetime,
         if code in facts:
             facts[code].gangguan_at = at
     _personnel(session, settings, facts, now, subset=codes is not None)
+    tps_legs = select(m.LogisticsLeg.id).where(m.LogisticsLeg.stage.in_(("pps-tps", "tps-pps")),
+                                               *only(m.LogisticsLeg.tps_code))
     legs = {lid: (stage, tps, arrive) for lid, stage, tps, arrive in session.execute(
         select(m.LogisticsLeg.id, m.LogisticsLeg.stage, m.LogisticsLeg.tps_code, m.LogisticsLeg.planned_arrive)
         .where(m.LogisticsLeg.stage.in_(("pps-tps", "tps-pps")), *only(m.LogisticsLeg.tps_code)))}
@@ -93,7 +95,8 @@ def gather_facts(session: Session, settings: Settings, now: dt.datetime,
             facts[tps].return_planned = True
     for row in _latest(session, (m.LogisticsEvent.leg_id, m.LogisticsEvent.state, m.LogisticsEvent.occurred_at),
                        m.LogisticsEvent.occurred_at, m.LogisticsEvent.leg_id, now,
-                       m.LogisticsEvent.leg_id.in_(list(legs))):
+                       # a subquery, not the ids: a nation has 1.6 million, past any driver's parameter limit
+                       m.LogisticsEvent.leg_id.in_(tps_legs)):
         stage, tps, _ = legs[row.leg_id]
         if tps in facts:
             if stage == "pps-tps":
