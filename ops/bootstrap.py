@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ops.clock import from_wib, load_clock, set_clock
+from ops import partitions
 from ops.config import Settings
 from ops.db import get_engine, session_scope, upgrade
 from ops.region import load_region, read_region
@@ -27,6 +28,10 @@ def init_database(settings: Settings, demo: bool = False) -> dict:
         report["clock"] = clock.now().isoformat()
     if demo:
         report.update(_catch_up(settings))
+    # After the catch-up, so that the days it wrote move out of the default partitions (PostgreSQL only).
+    made = partitions.maintain_now(settings)
+    if made.made or made.dropped:
+        report["partitions_made"], report["partitions_dropped"] = len(made.made), len(made.dropped)
     return report
 
 
