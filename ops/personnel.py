@@ -1,8 +1,7 @@
 """Where the officers are: each one's latest fix and its age, and the on-site check against the TPS of their cluster.
 
-On site means: the device has reported within the silent limit, every fix of the last dwell period lies within the
-radius of one of the cluster's TPS, and the presence goes back at least that long, so one jittery point near or far
-does not flip the state.
+What on site means, and the facts it is judged from, is ops.presence; the live answer reads them from position_latest
+(ops.positions), a replayed moment from the fixes of the span before it.
 """
 from __future__ import annotations
 
@@ -14,52 +13,33 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ops import models as m
+from ops import positions, presence
 from ops.clock import as_utc
 from ops.config import Settings
-from ops.geo import haversine_km
+from ops.presence import Fix, Place, Presence
 
 ON_SITE_LABEL = {"di_lokasi": "Di lokasi", "di_luar": "Di luar radius", "senyap": "Perangkat senyap",
                  "tanpa_perangkat": "Tanpa perangkat"}
 
 
-def judge_on_site(fixes: list[tuple[dt.datetime, float, float]], places: list[tuple[float, float]],
-                  now: dt.datetime, settings: Settings) -> str:
-    """di_lokasi | di_luar | senyap for one device's fixes (time, lat, lon), sorted by time, up to `now`."""
-    silent = dt.timedelta(minutes=settings.traccar_silent_minutes)
-    dwell = dt.timedelta(minutes=settings.on_site_dwell_minutes)
-    if not fixes or now - fixes[-1][0] > silent:
-        return "senyap"
-    radius_km = settings.on_site_radius_m / 1000
-    recent = [p for p in fixes if p[0] >= now - dwell]
-    held = fixes[0][0] <= now - dwell + dt.timedelta(minutes=5)
-    near = all(any(haversine_km(lat, lon, pl, po) <= radius_km for pl, po in places) for _, lat, lon in recent)
-    return "di_lokasi" if recent and near and held else "di_luar"
+def judge_on_site(fixes: list[Fix] | Presence, places: list[Place], now: dt.datetime, settings: Settings) -> str:
+    """di_lokasi | di_luar | senyap for one device at `now`: from the facts recent_fixes() gave for it, or from its
+    fixes (time, lat, lon) up to `now`, oldest first, reaching back presence.history_span()."""
+    if not isinstance(fixes, Presence):
+        fixes = presence.fold(None, fixes, places, settings)
+    elif fixes.rule != presence.post_rule(places, settings):
+        raise ValueError(f"facts of {fixes.fix_time} were kept against another post than the one asked about")
+    return presence.judge(fixes, as_utc(now), settings)
 
 
-def recent_fixes(session: Session, settings: Settings, now: dt.datetime) -> dict[str, list]:
-    """Per device: fixes in the window the on-site check needs, oldest first."""
-    now = as_utc(now)
-    span = max(settings.on_site_dwell_minutes, settings.traccar_silent_minutes) + 5
-    fixes: dict[str, list] = defaultdict(list)
-    for dev, t, lat, lon in session.execute(
-            select(m.PositionEvent.device_id, m.PositionEvent.fix_time, m.PositionEvent.lat, m.PositionEvent.lon)
-            .where(m.PositionEvent.fix_time > now - dt.timedelta(minutes=span), m.PositionEvent.fix_time <= now)):
-        fixes[dev].append((as_utc(t), lat, lon))
-    for pts in fixes.values():
-        pts.sort()
-    return fixes
+def recent_fixes(session: Session, settings: Settings, now: dt.datetime) -> dict[str, Presence | list[Fix]]:
+    """Per device: what judge_on_site() needs at `now` (positions.on_site_inputs)."""
+    return positions.on_site_inputs(session, settings, now)
 
 
 def last_fixes(session: Session, now: dt.datetime, hours: float = 24) -> dict[str, tuple]:
     """Per device: its newest fix at or before `now` within the last `hours` (time, lat, lon)."""
-    now = as_utc(now)
-    out: dict[str, tuple] = {}
-    for dev, t, lat, lon in session.execute(
-            select(m.PositionEvent.device_id, m.PositionEvent.fix_time, m.PositionEvent.lat, m.PositionEvent.lon)
-            .where(m.PositionEvent.fix_time <= now, m.PositionEvent.fix_time > now - dt.timedelta(hours=hours))
-            .order_by(m.PositionEvent.fix_time)):
-        out[dev] = (as_utc(t), lat, lon)
-    return out
+    return positions.newest_fixes(session, now, hours)
 
 
 def officer_board(session: Session, settings: Settings, now: dt.datetime) -> pd.DataFrame:
