@@ -77,16 +77,22 @@ def maintain(session: Session, settings: Settings, now: dt.datetime) -> Maintena
         waiting = set(session.scalars(text(
             f"SELECT DISTINCT CAST(({spec.column} AT TIME ZONE 'Asia/Jakarta') AS date) FROM {spec.table}_default")))
         ahead = {today + dt.timedelta(days=d) for d in range(-1, settings.partition_days_ahead + 1)}
-        for day in sorted((ahead | waiting) - set(have)):
+        to_make = sorted((ahead | waiting) - set(have))
+        oldest_kept = today - dt.timedelta(days=getattr(settings, spec.retention)) if spec.retention else None
+        if not to_make and not any(oldest_kept and day < oldest_kept for day in have):
+            continue
+        # The table first, then its partitions: the order every query takes its locks in, so that a page reading the
+        # table meanwhile waits for this transaction rather than deadlocking with it.
+        if not _locked(session, done, spec.table, lambda: session.connection().exec_driver_sql(
+                f"LOCK TABLE {spec.table} IN ACCESS EXCLUSIVE MODE")):
+            continue
+        for day in to_make:
             if _locked(session, done, partition_name(spec.table, day),
                        lambda: _make(session, spec, day, day in waiting, done)):
                 have[day] = partition_name(spec.table, day)
-        if spec.retention is None:
-            continue
-        oldest_kept = today - dt.timedelta(days=getattr(settings, spec.retention))
         for day, name in sorted(have.items()):
-            if day < oldest_kept and _locked(session, done, name,
-                                             lambda: session.connection().exec_driver_sql(f"DROP TABLE {name}")):
+            if oldest_kept and day < oldest_kept and _locked(
+                    session, done, name, lambda: session.connection().exec_driver_sql(f"DROP TABLE {name}")):
                 done.dropped.append(name)
     return done
 

@@ -84,12 +84,14 @@ def test_migration_0006_carries_a_populated_0005_database(db_url):
     if engine.dialect.name == "postgresql":
         with session_scope(engine) as s:
             for table, key in EVENT_TABLES.items():
-                assert s.scalar(text(f"SELECT partstrat FROM pg_partitioned_table WHERE partrelid = '{table}'::regclass")) == "r"
+                assert s.scalar(text(f"SELECT partstrat FROM pg_partitioned_table "
+                                     f"WHERE partrelid = '{table}'::regclass")) == "r"
                 assert s.scalar(text(f"SELECT count(*) FROM ONLY {table}_default")) == 0  # every row in its day
                 pk = s.scalar(text(f"SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'pk_{table}'"))
                 assert pk == f"PRIMARY KEY (id, {key})"
             assert set(day_partitions(s, "position_event")) == {dt.date(2024, 11, 26), dt.date(2024, 11, 27)}
-            assert s.scalar(text("SELECT count(*) FROM position_event_p20241126")) == 17  # 23:00 to 23:50 WIB on the 26th
+            # 23:00 to 23:50 WIB on the 26th
+            assert s.scalar(text("SELECT count(*) FROM position_event_p20241126")) == 17
     command.downgrade(alembic_config(engine), "0005")
     assert snapshot(engine)["tps_status_event"] == before["tps_status_event"]
     assert len(snapshot(engine)["position_event"]) == len(before["position_event"]) + 1
@@ -151,3 +153,38 @@ def test_init_makes_the_partitions_of_the_demo_days(demo_postgres):
         assert session.scalar(text("SELECT count(*) FROM ONLY position_event_default")) == 0
         assert session.scalar(text("SELECT count(*) FROM ONLY tps_status_event_default")) == 0
         assert session.scalar(text("SELECT count(*) FROM position_event_p20241127")) > 0
+
+
+def test_a_reader_holding_the_table_makes_the_maintenance_wait_not_deadlock(pg_url):
+    """A page's query locks a partitioned table, then its partitions. The maintenance takes the table first too, so a
+    reader caught between the two finishes and the maintenance goes on after it (before, the maintenance held the
+    default partition while it waited for the table, and PostgreSQL broke the cycle by failing one of them)."""
+    import threading
+    import time
+
+    engine = get_engine(pg_url)
+    upgrade(engine)
+    populate_0005(engine)  # status reports waiting in the default partition: their days are to be made
+    with session_scope(engine) as session:
+        set_clock(session, from_wib(dt.datetime(2024, 11, 27, 10, 0)))
+    outcome: dict = {}
+
+    def maintenance() -> None:
+        try:
+            outcome["done"] = maintain_now(get_settings())
+        except Exception as e:  # noqa: BLE001 - the test reports what went wrong
+            outcome["error"] = e
+
+    reader = engine.connect()
+    try:
+        reader.execute(text("LOCK TABLE ONLY tps_status_event IN ACCESS SHARE MODE"))  # the table, not yet its parts
+        worker = threading.Thread(target=maintenance)
+        worker.start()
+        time.sleep(1.5)  # the maintenance is under way and waits for the reader
+        assert reader.execute(text("SELECT count(*) FROM tps_status_event_default")).scalar() == 3
+        reader.commit()
+    finally:
+        reader.close()
+    worker.join(30)
+    assert "error" not in outcome, outcome.get("error")
+    assert "tps_status_event_p20241127" in outcome["done"].made and not outcome["done"].skipped
