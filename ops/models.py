@@ -182,8 +182,8 @@ class PositionEvent(FixFields, Base):
     device_id: Mapped[str] = mapped_column(String(40))
     nrp: Mapped[str | None] = mapped_column(ForeignKey("personnel.nrp"))
     # A tracker that resends its last fix is not a new position: (device, fix time) is unique. Its index also serves
-    # one device's fixes over a span (a late fix's recount, a replayed moment for a few devices). ix_position_event_time:
-    # every fix of a span (a replayed moment's on-site check). Nothing reads positions by nrp, so it has no index.
+    # one device's fixes over a span (a late fix's recount, a replayed moment for a few devices).
+    # ix_position_event_time: every fix of a span (a replayed moment's on-site check). Nothing reads positions by nrp.
     __table_args__ = (UniqueConstraint("device_id", "fix_time", name="uq_position_event_fix"),
                       Index("ix_position_event_time", "fix_time"))
 

@@ -67,7 +67,8 @@ def old_board_states(session, settings, now) -> dict[str, str]:
         places[cl or code].append((lat, lon))
     fixes = old_recent_fixes(session, settings, now)
     out = {}
-    for p, a in session.execute(select(m.Personnel, m.Assignment).join(m.Assignment, m.Assignment.nrp == m.Personnel.nrp)
+    for p, a in session.execute(select(m.Personnel, m.Assignment)
+                                .join(m.Assignment, m.Assignment.nrp == m.Personnel.nrp)
                                 .where(m.Assignment.task == "PAM TPS")):
         out[p.nrp] = old_judge(fixes.get(p.device_id, []), places.get(a.cluster_code or a.tps_code, []), now,
                                settings) if p.device_id else "tanpa_perangkat"

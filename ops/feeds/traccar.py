@@ -34,6 +34,11 @@ class Traccar(Feed):
 
 
 def parse_positions(devices, positions, known: dict[str, str]) -> Parsed:
+    with position_ingest.bulk():
+        return _parse(devices, positions, known)
+
+
+def _parse(devices, positions, known: dict[str, str]) -> Parsed:
     if not isinstance(devices, list) or not isinstance(positions, list):
         raise FeedError("/api/devices dan /api/positions Traccar harus berupa array JSON")
     unique_of = {}
