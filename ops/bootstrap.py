@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from ops import partitions
 from ops.area import OperationArea, configured_area, record_area, recorded_area
 from ops.clock import from_wib, load_clock, set_clock, wib_at
 from ops.config import Settings
@@ -47,6 +48,10 @@ def init_database(settings: Settings, demo: bool = False, region: str | None = N
         report["clock"] = clock.now().isoformat()
     if demo and scale is None:
         report.update(_catch_up(_for_area(settings, area), clock.now(), briefings))
+    # After the catch-up, so that the days it wrote move out of the default partitions (PostgreSQL only).
+    made = partitions.maintain_now(settings)
+    if made.made or made.dropped:
+        report["partitions_made"], report["partitions_dropped"] = len(made.made), len(made.dropped)
     return report
 
 

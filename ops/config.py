@@ -46,6 +46,8 @@ class Settings(BaseSettings):
 
     # --- database ---
     database_url: str = Field("sqlite:///data/ops.db", description="SQLAlchemy URL. SQLite paths are relative to the project; PostgreSQL as postgresql+psycopg://user@host/db.")
+    position_retention_days: int = Field(30, description="Days of position history kept on PostgreSQL, counted on the operation clock: older days are dropped whole, a day partition at a time. TPS status reports are kept for the whole operation (every past moment's readiness is computed from them).", ge=1)
+    partition_days_ahead: int = Field(7, description="Days ahead of the operation clock for which the event tables get their day partitions on PostgreSQL (made by init and the worker's daily job; rows of a day without one wait in a default partition).", ge=1)
 
     # --- clock ---
     clock_start: dt.datetime | None = Field(None, description="Scenario clock: the operation moment (WIB, e.g. 2024-11-27T10:00) at which the clock starts when `init` runs or the clock is set. Empty means real time.")
@@ -67,7 +69,7 @@ class Settings(BaseSettings):
     tps_status_url: str = Field("", description="URL of the published TPS status sheet (CSV or JSON). Empty disables the feed.")
     sirekap_url: str = Field("https://sirekappilkada-obj-data.kpu.go.id", description="Base URL of KPU Sirekap public JSON.")
     feeds_enabled: list[str] = Field(["bmkg-forecast", "bmkg-nowcast", "openmeteo", "river", "traccar", "tps-status", "sirekap"], description="Feeds the scheduler runs (the simulator runs instead when demo is on).")
-    feed_intervals: dict[str, int] = Field({"bmkg-forecast": 180, "bmkg-nowcast": 5, "openmeteo": 60, "river": 360, "traccar": 1, "tps-status": 2, "sirekap": 10, "simulator": 1}, description="Minutes between runs, per feed.")
+    feed_intervals: dict[str, float] = Field({"bmkg-forecast": 180, "bmkg-nowcast": 5, "openmeteo": 60, "river": 360, "traccar": 1, "tps-status": 2, "sirekap": 10, "simulator": 1}, description="Minutes between runs, per feed (fractions allowed: traccar 0.5 polls every 30 seconds).")
     stale_after_intervals: float = Field(3.0, description="A feed is stale when its last success is older than this many of its intervals.")
     http_timeout_s: float = Field(15.0, description="Deadline of one HTTP request to a feed (seconds): connecting, waiting and reading the whole body, however slowly it trickles.", gt=0)
     http_max_bytes: int = Field(10_000_000, description="Largest body accepted from a feed (bytes); a larger answer is cut off and the request fails naming the URL and this cap.", ge=1000)

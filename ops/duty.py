@@ -13,7 +13,7 @@ from ops import models as m
 from ops import tasks
 from ops.clock import as_utc
 from ops.config import Settings
-from ops.personnel import judge_on_site, recent_fixes
+from ops.personnel import newest_fix_time, on_site_states, recent_fixes
 
 DUTY_COLUMNS = ["nrp", "nama", "pangkat", "satuan", "polsek", "bko", "device", "tugas", "pos", "shift"]
 TASK_RANK = {t: i for i, t in enumerate(tasks.DUTIES)}
@@ -62,6 +62,9 @@ def duty_board(session: Session, settings: Settings, moment: dt.datetime) -> pd.
     board = duty_at(session, settings, now)
     places = post_places(session, settings)
     fixes = recent_fixes(session, settings, now)
+    at_post = on_site_states(session, settings, now, {
+        r.device: places[(r.tugas, r.pos)] for r in board.itertuples()
+        if r.device and r.tugas != tasks.OFF_DUTY and tasks.TASKS[r.tugas].fixed_post and places.get((r.tugas, r.pos))})
     silent = dt.timedelta(minutes=settings.traccar_silent_minutes)
     states = []
     for r in board.itertuples():
@@ -70,10 +73,10 @@ def duty_board(session: Session, settings: Settings, moment: dt.datetime) -> pd.
         elif not r.device:
             states.append("tanpa_perangkat")
         elif tasks.TASKS[r.tugas].fixed_post and places.get((r.tugas, r.pos)):
-            states.append(judge_on_site(fixes.get(r.device, []), places[(r.tugas, r.pos)], now, settings))
+            states.append(at_post[r.device])
         else:
-            own = fixes.get(r.device, [])
-            states.append("aktif" if own and now - own[-1][0] <= silent else "senyap")
+            last = newest_fix_time(fixes.get(r.device))
+            states.append("aktif" if last is not None and now - last <= silent else "senyap")
     board["status"] = states
     return board
 

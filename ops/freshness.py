@@ -63,7 +63,7 @@ class Freshness:
                 "interval_minutes": self.interval_minutes, "error": self.error}
 
 
-def judge(feed: str, last_run, last_ok, interval_minutes: int, stale_after_intervals: float,
+def judge(feed: str, last_run, last_ok, interval_minutes: float, stale_after_intervals: float,
           now: dt.datetime | None = None) -> Freshness:
     """The last run's outcome (ok, partial, error) while the last good data is young; `stale` once that data is older
     than the limit, whatever the last run did; `never` before any run."""

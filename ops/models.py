@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import (JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import (JSON, BigInteger, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, MetaData, String,
+                        Text, UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Stable constraint names so that Alembic migrations are the same on SQLite and PostgreSQL.
@@ -144,6 +144,8 @@ class OperationMeta(Base):
 # ---------------- append-only events ----------------
 
 class TpsStatusEvent(Base):
+    """On PostgreSQL partitioned by day of `occurred_at` (migration 0006, ops.partitions): there the primary key is
+    (id, occurred_at), as a partitioned table's must include the partition key; `id` alone stays unique (identity)."""
     __tablename__ = "tps_status_event"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     tps_code: Mapped[str] = mapped_column(ForeignKey("tps.code"))
@@ -153,15 +155,14 @@ class TpsStatusEvent(Base):
     source: Mapped[str] = mapped_column(String(40))
     reporter: Mapped[str | None] = mapped_column(String(120))
     note: Mapped[str | None] = mapped_column(Text)
+    # The report key makes a resent report one row (entries, the TPS sheet); its tps_code prefix serves the sheet's
+    # check of what it stored before. (tps_code, occurred_at): one TPS's history up to a moment (tps_detail).
     __table_args__ = (UniqueConstraint("tps_code", "status", "occurred_at", "source", name="uq_tps_status_event_report"),
                       Index("ix_tps_status_event_tps_time", "tps_code", "occurred_at"))
 
 
-class PositionEvent(Base):
-    __tablename__ = "position_event"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    device_id: Mapped[str] = mapped_column(String(40))
-    nrp: Mapped[str | None] = mapped_column(ForeignKey("personnel.nrp"), index=True)
+class FixFields:
+    """What one fix says, kept alike in the history and in the latest-position row."""
     fix_time: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     lat: Mapped[float] = mapped_column(Float)
@@ -170,9 +171,36 @@ class PositionEvent(Base):
     speed_kmh: Mapped[float | None] = mapped_column(Float)
     battery: Mapped[float | None] = mapped_column(Float)
     source: Mapped[str] = mapped_column(String(40))
-    # A tracker that resends its last fix is not a new position: (device, fix time) is unique.
+
+
+class PositionEvent(FixFields, Base):
+    """Every fix, append-only. On PostgreSQL partitioned by day of `fix_time` (migration 0006, ops.partitions), old
+    days dropped whole after position_retention_days; the primary key there is (id, fix_time) and `id` a bigint
+    identity that stays unique on its own, which is all the ORM needs of it."""
+    __tablename__ = "position_event"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(40))
+    nrp: Mapped[str | None] = mapped_column(ForeignKey("personnel.nrp"))
+    # A tracker that resends its last fix is not a new position: (device, fix time) is unique. Its index also serves
+    # one device's fixes over a span (a late fix's recount, a replayed moment for a few devices).
+    # ix_position_event_time: every fix of a span (a replayed moment's on-site check). Nothing reads positions by nrp.
     __table_args__ = (UniqueConstraint("device_id", "fix_time", name="uq_position_event_fix"),
                       Index("ix_position_event_time", "fix_time"))
+
+
+class PositionLatest(FixFields, Base):
+    """One row per device, kept by the ingest in the transaction that stores its fixes: the newest fix, and what the
+    on-site check needs so that the dashboard never scans the history (ops.presence): since when the device's fixes
+    have stayed inside its post's radius with no silence longer than the silent limit, and when one was last outside,
+    both judged under `post_rule` (its post's places and the limits then in force)."""
+    __tablename__ = "position_latest"
+    # Only the primary key: every read takes the whole table (one row per device), and an index on a column the ingest
+    # updates would stop PostgreSQL's in-place (HOT) updates.
+    device_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    nrp: Mapped[str | None] = mapped_column(String(20))
+    post_rule: Mapped[str | None] = mapped_column(String(16))
+    stay_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    outside_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class LogisticsEvent(Base):

@@ -1,8 +1,7 @@
 """Where the officers are: each one's latest fix and its age, and the on-site check against the TPS of their cluster.
 
-On site means: the device has reported within the silent limit, every fix of the last dwell period lies within the
-radius of one of the cluster's TPS, and the presence goes back at least that long, so one jittery point near or far
-does not flip the state.
+What on site means, and the facts it is judged from, is ops.presence; the live answer reads them from position_latest
+(ops.positions), a replayed moment from the fixes of the span before it.
 """
 from __future__ import annotations
 
@@ -14,9 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ops import models as m
+from ops import positions, presence
 from ops.clock import as_utc
 from ops.config import Settings
-from ops.geo import haversine_km
+from ops.presence import Fix, Place, Presence
 from ops.tasks import PAM_TPS
 
 ON_SITE_LABEL = {"di_lokasi": "Di lokasi", "di_luar": "Di luar radius", "senyap": "Perangkat senyap",
@@ -25,47 +25,47 @@ ON_SITE_LABEL = {"di_lokasi": "Di lokasi", "di_luar": "Di luar radius", "senyap"
 DUTY_STATE_LABEL = {**ON_SITE_LABEL, "aktif": "Aktif (tugas bergerak)"}
 
 
-def judge_on_site(fixes: list[tuple[dt.datetime, float, float]], places: list[tuple[float, float]],
-                  now: dt.datetime, settings: Settings) -> str:
-    """di_lokasi | di_luar | senyap for one device's fixes (time, lat, lon), sorted by time, up to `now`."""
-    silent = dt.timedelta(minutes=settings.traccar_silent_minutes)
-    dwell = dt.timedelta(minutes=settings.on_site_dwell_minutes)
-    if not fixes or now - fixes[-1][0] > silent:
-        return "senyap"
-    radius_km = settings.on_site_radius_m / 1000
-    recent = [p for p in fixes if p[0] >= now - dwell]
-    held = fixes[0][0] <= now - dwell + dt.timedelta(minutes=5)
-    near = all(any(haversine_km(lat, lon, pl, po) <= radius_km for pl, po in places) for _, lat, lon in recent)
-    return "di_lokasi" if recent and near and held else "di_luar"
+def judge_on_site(fixes: list[Fix] | Presence, places: list[Place], now: dt.datetime, settings: Settings) -> str:
+    """di_lokasi | di_luar | senyap for one device at `now`: from the facts recent_fixes() gave for it, or from its
+    fixes (time, lat, lon) up to `now`, oldest first, reaching back presence.history_span()."""
+    if not isinstance(fixes, Presence):
+        fixes = presence.fold(None, fixes, places, settings)
+    elif fixes.rule != presence.post_rule(places, settings):
+        raise ValueError(f"facts of {fixes.fix_time} were kept against another post than the one asked about")
+    return presence.judge(fixes, as_utc(now), settings)
 
 
 def recent_fixes(session: Session, settings: Settings, now: dt.datetime,
-                 devices: list[str] | None = None) -> dict[str, list]:
-    """Per device (all, or those given): fixes in the window the on-site check needs, oldest first."""
+                 devices: list[str] | None = None) -> dict[str, Presence | list[Fix]]:
+    """Per device (all, or those given): what judge_on_site() needs at `now` (positions.on_site_inputs)."""
+    found = positions.on_site_inputs(session, settings, now)
+    return found if devices is None else {d: found[d] for d in devices if d in found}
+
+
+def on_site_states(session: Session, settings: Settings, now: dt.datetime,
+                   posts: dict[str, list[Place]]) -> dict[str, str]:
+    """di_lokasi | di_luar | senyap per device at its post's places. position_latest keeps each tracker's facts
+    against its PAM TPS post; a device at another post (a PPK, the warehouse, the Posko) is judged from its history."""
     now = as_utc(now)
-    span = max(settings.on_site_dwell_minutes, settings.traccar_silent_minutes) + 5
-    fixes: dict[str, list] = defaultdict(list)
-    only = (m.PositionEvent.device_id.in_(devices),) if devices is not None else ()
-    for dev, t, lat, lon in session.execute(
-            select(m.PositionEvent.device_id, m.PositionEvent.fix_time, m.PositionEvent.lat, m.PositionEvent.lon)
-            .where(m.PositionEvent.fix_time > now - dt.timedelta(minutes=span), m.PositionEvent.fix_time <= now,
-                   *only)):
-        fixes[dev].append((as_utc(t), lat, lon))
-    for pts in fixes.values():
-        pts.sort()
-    return fixes
+    inputs = recent_fixes(session, settings, now)
+    other = [d for d, places in posts.items()
+             if isinstance(inputs.get(d), Presence) and inputs[d].rule != presence.post_rule(places, settings)]
+    if other:
+        found = positions.history(session, other, now - presence.history_span(settings), now)
+        inputs.update({d: found.get(d, []) for d in other})
+    return {d: judge_on_site(inputs.get(d, []), places, now, settings) for d, places in posts.items()}
+
+
+def newest_fix_time(entry: Presence | list[Fix] | None) -> dt.datetime | None:
+    """The newest fix of what recent_fixes() gave for a device (kept facts or fixes), None when it has none."""
+    if isinstance(entry, Presence):
+        return entry.fix_time
+    return entry[-1][0] if entry else None
 
 
 def last_fixes(session: Session, now: dt.datetime, hours: float = 24) -> dict[str, tuple]:
     """Per device: its newest fix at or before `now` within the last `hours` (time, lat, lon)."""
-    now = as_utc(now)
-    out: dict[str, tuple] = {}
-    for dev, t, lat, lon in session.execute(
-            select(m.PositionEvent.device_id, m.PositionEvent.fix_time, m.PositionEvent.lat, m.PositionEvent.lon)
-            .where(m.PositionEvent.fix_time <= now, m.PositionEvent.fix_time > now - dt.timedelta(hours=hours))
-            .order_by(m.PositionEvent.fix_time)):
-        out[dev] = (as_utc(t), lat, lon)
-    return out
+    return positions.newest_fixes(session, now, hours)
 
 
 def guards(session: Session) -> list[tuple[m.Personnel, m.Assignment]]:

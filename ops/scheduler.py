@@ -18,7 +18,7 @@ from typing import Callable, NoReturn
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.exc import DBAPIError
 
-from ops import jobs
+from ops import jobs, partitions
 from ops.calendar import current_settings
 from ops.clock import WIB, utcnow
 from ops.config import Settings
@@ -133,6 +133,9 @@ def build_scheduler(settings: Settings, token: str) -> BackgroundScheduler:
                   next_run_time=soon, replace_existing=True)
     sched.add_job(_queue_job(settings, token), "interval", seconds=settings.job_poll_seconds, id="jobs:queue",
                   name="antrean pekerjaan", next_run_time=soon, replace_existing=True)
+    # PostgreSQL's day partitions: the days ahead made, the expired dropped; at the start of a holding, then daily.
+    sched.add_job(_guarded("partitions", lambda: partitions.maintain_now(settings, fence(token))), "interval",
+                  hours=24, id="partitions:daily", name="partisi harian", next_run_time=soon, replace_existing=True)
     return sched
 
 

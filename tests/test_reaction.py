@@ -12,6 +12,7 @@ from sqlalchemy import select
 from ops import duty, models as m, reaction, tasks
 from ops.config import get_settings
 from ops.db import get_engine, session_scope
+from ops.position_ingest import store_positions
 from ops.perhatian import rules, wording
 
 from test_cli import run
@@ -61,9 +62,10 @@ def test_a_reserve_at_an_open_incident_is_busy_and_one_moved_leaves_from_its_fix
         before = {r.nrp: r for r in reaction.reserves_at(ses, s, at)}
         assert before[kapolsek.nrp].available and before[kapolsek.nrp].located_by in ("markas", "posisi")
         dev = ses.get(m.Personnel, kapolsek.nrp).device_id
-        ses.add(m.PositionEvent(device_id=dev, nrp=kapolsek.nrp, fix_time=at - dt.timedelta(minutes=2),
-                                recorded_at=at, lat=tps.lat, lon=tps.lon, source="test"))
-        ses.flush()
+        # through the ingest, as the Traccar feed stores fixes (it keeps position_latest, which the reserves read)
+        store_positions(ses, [{"device_id": dev, "nrp": kapolsek.nrp, "fix_time": at - dt.timedelta(minutes=2),
+                               "lat": tps.lat, "lon": tps.lon, "accuracy_m": 8.0, "speed_kmh": 0.0,
+                               "battery": 80.0}], source="test", settings=s)
         after = {r.nrp: r for r in reaction.reserves_at(ses, s, at)}
         assert after[kapolsek.nrp].located_by == "posisi" and not after[kapolsek.nrp].available
         table = reaction.reaction_table(ses, s, at)

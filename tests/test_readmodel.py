@@ -12,6 +12,7 @@ from ops import readmodel
 from ops.clock import from_wib, utcnow
 from ops.config import get_settings
 from ops.db import get_engine, session_scope
+from ops.position_ingest import store_positions
 from ops.readiness import per_tps
 from ops.readiness.model import PHASES
 from ops.vocabulary import TPS_STATUS
@@ -57,8 +58,10 @@ def stream(session, rng: random.Random, since: dt.datetime, until: dt.datetime, 
         elif kind == "fix":
             dev, nrp = rng.choice(devices)
             near = rng.random() < 0.5
-            session.add(m.PositionEvent(device_id=dev, nrp=nrp, fix_time=at(), recorded_at=now,
-                                        lat=t.lat + (0 if near else 0.05), lon=t.lon, source="uji"))
+            # through the ingest, as the Traccar feed stores fixes (it keeps position_latest)
+            store_positions(session, [{"device_id": dev, "nrp": nrp, "fix_time": at(), "lon": t.lon,
+                                       "lat": t.lat + (0 if near else 0.05), "accuracy_m": 8.0, "speed_kmh": 0.0,
+                                       "battery": 80.0}], "uji")
         session.flush()
 
 

@@ -25,7 +25,7 @@ from ops.region import RegionData
 
 BOXES_PER_TPS = 2  # Pilkada 2024: one box for the gubernur race, one for the bupati race
 DEMO_TABLES = (m.Outbox, m.AlertEvent, m.Alert, m.AuditLog, m.FeedRun, m.CoordinationActivity, m.IncidentUpdate, m.Incident, m.LogisticsEvent,
-               m.PositionEvent, m.TpsStatusEvent, m.Stakeholder, m.LogisticsLeg, m.Assignment, m.Personnel, m.Tps,
+               m.PositionLatest, m.PositionEvent, m.TpsStatusEvent, m.Stakeholder, m.LogisticsLeg, m.Assignment, m.Personnel, m.Tps,
                m.PolsekKecamatan, m.Polsek)
 
 

@@ -148,7 +148,7 @@ def _positions(session, ctx, seed, since, now) -> int:
                               "deviceTime": stamp, "fixTime": stamp, "valid": True, "latitude": p[0],
                               "longitude": p[1], "speed": 0.0, "accuracy": 8.0, "attributes": {"batteryLevel": 80}})
     parsed = traccar.parse_positions(devices, positions, ctx.reference.devices)
-    return traccar.store_positions(session, parsed.records, source="traccar")
+    return traccar.store_positions(session, parsed.records, source="traccar", settings=ctx.settings)
 
 
 def _logistics(session, seed, since, now) -> int:

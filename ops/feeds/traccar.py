@@ -1,10 +1,11 @@
 """Traccar positions: /api/devices + /api/positions with a bearer token; device uniqueId -> officer (device_id)."""
 from __future__ import annotations
 
-from sqlalchemy import select
+import datetime as dt
+from typing import Any
 
-from ops import models as m
-from ops.clock import as_utc, utcnow
+from ops import position_ingest
+from ops.config import Settings
 from ops.feeds import http as fhttp
 from ops.feeds.base import Feed, FeedContext, FeedError, Parsed, num, parse_time
 
@@ -29,10 +30,15 @@ class Traccar(Feed):
         return parse_positions(payload["devices"], payload["positions"], ctx.reference.devices if ctx.reference else {})
 
     def store(self, session, parsed: Parsed, ctx: FeedContext) -> int:
-        return store_positions(session, parsed.records, source="traccar")
+        return store_positions(session, parsed.records, source="traccar", settings=ctx.settings)
 
 
 def parse_positions(devices, positions, known: dict[str, str]) -> Parsed:
+    with position_ingest.bulk():
+        return _parse(devices, positions, known)
+
+
+def _parse(devices, positions, known: dict[str, str]) -> Parsed:
     if not isinstance(devices, list) or not isinstance(positions, list):
         raise FeedError("/api/devices dan /api/positions Traccar harus berupa array JSON")
     unique_of = {}
@@ -40,13 +46,21 @@ def parse_positions(devices, positions, known: dict[str, str]) -> Parsed:
         if isinstance(d, dict) and d.get("id") is not None and d.get("uniqueId"):
             unique_of[d["id"]] = str(d["uniqueId"])
     records, rejects, seen = [], [], set()
+    # A poll brings a fix per tracker: thousands of rows, few distinct times. Each time text is read once.
+    times: dict[str, dt.datetime | None] = {}
     for i, p in enumerate(positions):
         if not isinstance(p, dict):
             rejects.append(f"posisi {i}: bukan objek")
             continue
         uid = unique_of.get(p.get("deviceId"))
-        lat, lon = num(p.get("latitude")), num(p.get("longitude"))
-        at = parse_time(p.get("fixTime")) or parse_time(p.get("deviceTime")) or parse_time(p.get("serverTime"))
+        lat, lon = _number(p.get("latitude")), _number(p.get("longitude"))
+        fix_text, at = p.get("fixTime"), None
+        if isinstance(fix_text, str):
+            if fix_text not in times:
+                times[fix_text] = parse_time(fix_text)
+            at = times[fix_text]
+        if at is None:
+            at = parse_time(p.get("deviceTime")) or parse_time(p.get("serverTime"))
         if uid is None:
             rejects.append(f"posisi {p.get('id')}: perangkat {p.get('deviceId')} tidak ada di /api/devices")
             continue
@@ -62,27 +76,22 @@ def parse_positions(devices, positions, known: dict[str, str]) -> Parsed:
         if (uid, at) in seen:
             continue  # the same fix twice in one response
         seen.add((uid, at))
-        attrs = p.get("attributes") if isinstance(p.get("attributes"), dict) else {}
-        speed = num(p.get("speed"))
+        attrs = p.get("attributes")
+        speed = _number(p.get("speed"))
         records.append({"device_id": uid, "nrp": known[uid], "fix_time": at, "lat": lat, "lon": lon,
-                        "accuracy_m": num(p.get("accuracy")), "speed_kmh": None if speed is None else speed * KNOTS_TO_KMH,
-                        "battery": num(attrs.get("batteryLevel"))})
+                        "accuracy_m": _number(p.get("accuracy")),
+                        "speed_kmh": None if speed is None else speed * KNOTS_TO_KMH,
+                        "battery": _number(attrs.get("batteryLevel")) if isinstance(attrs, dict) else None})
     return Parsed(records, rejects)
 
 
-def store_positions(session, records: list[dict], source: str) -> int:
-    """Append new fixes only: a tracker that resends its last fix (same time) adds nothing."""
-    if not records:
-        return 0
-    keys = [(r["device_id"], r["fix_time"]) for r in records]
-    existing = set()
-    devices = sorted({k[0] for k in keys})
-    times = [k[1] for k in keys]
-    for dev, t in session.execute(select(m.PositionEvent.device_id, m.PositionEvent.fix_time).where(
-            m.PositionEvent.device_id.in_(devices), m.PositionEvent.fix_time >= min(times),
-            m.PositionEvent.fix_time <= max(times))):
-        existing.add((dev, as_utc(t)))
-    now = utcnow()
-    new = [r for r in records if (r["device_id"], r["fix_time"]) not in existing]
-    session.add_all(m.PositionEvent(recorded_at=now, source=source, **r) for r in new)
-    return len(new)
+def _number(value: Any) -> float | None:
+    """num(), with JSON's own numbers taken as they are (the common case, thousands of times a poll)."""
+    kind = type(value)
+    return value if kind is float else float(value) if kind is int else num(value)
+
+
+def store_positions(session, records: list[dict], source: str, settings: Settings | None = None) -> int:
+    """Append new fixes only, in one batch (ops.position_ingest): a tracker that resends its last fix (same time) adds
+    nothing. Returns how many were new."""
+    return position_ingest.store_positions(session, records, source, settings)

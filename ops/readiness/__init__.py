@@ -15,7 +15,7 @@ from ops import models as m
 from ops.clock import as_utc, wib_at
 from ops.config import Settings, load_pola
 from ops.freshness import feed_states
-from ops.personnel import judge_on_site, recent_fixes
+from ops.personnel import on_site_states
 from ops.readiness import model
 from ops.readiness.issues import label as issue_label
 from ops.readiness.model import PHASES, Readiness, Times, TpsFacts
@@ -192,14 +192,13 @@ def _personnel(session, settings: Settings, facts: dict[str, TpsFacts], now: dt.
                                                *((m.Assignment.cluster_code.in_(clusters),) if subset else ()))
                                         .distinct()):
         assigned[cl].append((nrp, dev))
-    devices = sorted({dev for people in assigned.values() for _, dev in people if dev}) if subset else None
-    fixes = recent_fixes(session, settings, now, devices)
+    places_of = {cl: [(lat, lon) for _, lat, lon, _ in members] for cl, members in tps_by_cluster.items()}
+    at_post = on_site_states(session, settings, now, {dev: places_of.get(cl, []) for cl, people in assigned.items()
+                                                      for _, dev in people if dev})
     for cl, members in tps_by_cluster.items():
         required = pola[members[0][3]][0]
         people = assigned.get(cl, [])
-        places = [(lat, lon) for _, lat, lon, _ in members]
-        states = [judge_on_site(fixes.get(dev, []), places, now, settings) if dev else "tanpa_perangkat"
-                  for _, dev in people]
+        states = [at_post[dev] if dev else "tanpa_perangkat" for _, dev in people]
         on_site, silent_n = states.count("di_lokasi"), states.count("senyap")
         for code, _, _, _ in members:
             f = facts.get(code)

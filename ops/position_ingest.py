@@ -1,0 +1,247 @@
+"""Storing fixes in batches, with position_latest kept in the same transaction.
+
+PostgreSQL: COPY straight into position_event (the day's partition); SQLite: executemany INSERT OR IGNORE. A fix is
+new when its device has no fix stored at the same time — a tracker resends its last fix at every poll. A fix newer
+than its device's kept newest one cannot be stored yet, and one at the same time is that very fix, so only the rest
+(late fixes) are looked up in the history. Should a stored duplicate slip through all the same (fixes written another
+way, another writer in between), the COPY is undone to its savepoint and the batch goes through a staging table with
+ON CONFLICT DO NOTHING: a duplicate never fails the batch.
+
+position_latest: a device's kept facts (ops.presence) are folded forward with its new fixes; they are folded afresh from
+the history of the span before its newest fix when that cannot be done — a device seen for the first time, a late fix,
+a post or a limit changed since (ops.presence.post_rule). Thousands of trackers report every half minute, so rows
+travel as tuples and the drivers' own bulk paths carry them.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import gc
+from collections import defaultdict
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ops import models as m
+from ops.clock import utcnow
+from ops.config import Settings, get_settings
+from ops.positions import Post, device_posts, kept, utc
+from ops.presence import Presence, fold, history_span
+
+COLUMNS = ("device_id", "nrp", "fix_time", "recorded_at", "lat", "lon", "accuracy_m", "speed_kmh", "battery", "source")
+LATEST = COLUMNS + ("post_rule", "stay_since", "outside_at")  # position_latest's columns, in its order
+# Binary COPY: the rows leave Python without being written out as text, several times faster than the text format.
+PG_TYPES = ("varchar", "varchar", "timestamptz", "timestamptz") + ("float8",) * 5 + ("varchar",)
+PG_LATEST_TYPES = PG_TYPES + ("varchar", "timestamptz", "timestamptz")
+DEVICE, FIX_TIME, LAT, LON = 0, 2, 4, 5  # places in a row of COLUMNS
+CHUNK = 5000  # devices per history read (bound parameters stay far below either database's limit)
+# COPY straight into position_event, or always through the staging table: bench/bench_ingest.py measures both.
+COPY_INTO_TABLE = True
+NO_POST = Post((), None)
+
+Row = tuple  # one fix in COLUMNS order
+
+
+@contextmanager
+def bulk() -> Iterator[None]:
+    """No garbage collection while a poll's rows are built: they hold no reference cycles, and tens of thousands of
+    them would set off full collections over the whole process (some 40% of the ingest's time); it runs after."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
+def store_positions(session: Session, records: list[dict], source: str, settings: Settings | None = None) -> int:
+    """Append the new fixes among `records` (parse_positions' dicts) and keep position_latest; returns how many were
+    new."""
+    with bulk():
+        return _store(session, records, source, settings)
+
+
+def _store(session: Session, records: list[dict], source: str, settings: Settings | None) -> int:
+    if not records:
+        return 0
+    settings = settings or get_settings()
+    session.flush()  # what the caller added (officers, posts) is read below through the connection, past the ORM
+    recorded = utcnow()
+    batch: dict[tuple[str, dt.datetime], Row] = {}
+    for r in records:  # one fix per device and time, the first as sent
+        key = (r["device_id"], r["fix_time"])
+        if key not in batch:
+            batch[key] = (key[0], r.get("nrp"), key[1], recorded, r["lat"], r["lon"], r.get("accuracy_m"),
+                          r.get("speed_kmh"), r.get("battery"), source)
+    facts = kept(session)
+    rows, late = [], []
+    for (dev, t), row in batch.items():
+        known = facts.get(dev)
+        if known is None or t > known.fix_time:
+            rows.append(row)
+        elif t < known.fix_time:  # equal: the kept newest fix, resent
+            late.append(row)
+    if late:
+        stored = _stored(session, late)
+        late = [row for row in late if (row[DEVICE], row[FIX_TIME]) not in stored]
+    new, count = _insert(session, rows + late)
+    if new is None:  # SQLite skipped some as stored, which ones is not known: every device of the batch is recounted
+        _keep_latest(session, settings, facts, rows + late, {dev for dev, _ in batch})
+    else:
+        _keep_latest(session, settings, facts, new, {row[DEVICE] for row in late})
+    return count
+
+
+def _stored(session: Session, rows: list[Row]) -> set[tuple[str, dt.datetime]]:
+    pe = m.PositionEvent
+    devices = sorted({row[DEVICE] for row in rows})
+    times = [row[FIX_TIME] for row in rows]
+    found: set[tuple[str, dt.datetime]] = set()
+    for start in range(0, len(devices), CHUNK):
+        found.update((dev, utc(t)) for dev, t in session.execute(
+            select(pe.device_id, pe.fix_time).where(pe.device_id.in_(devices[start:start + CHUNK]),
+                                                    pe.fix_time >= min(times), pe.fix_time <= max(times))))
+    return found
+
+
+def _insert(session: Session, rows: list[Row]) -> tuple[list[Row] | None, int]:
+    """Append `rows`: the rows stored (None when SQLite skipped some as stored already) and how many."""
+    if not rows:
+        return [], 0
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        stored = _copy(conn.connection.driver_connection, rows) if COPY_INTO_TABLE else \
+            _through_stage(conn.connection.driver_connection, rows)
+        return stored, len(stored)
+    as_text = _sqlite_times(conn)
+    cur = conn.connection.driver_connection.executemany(
+        f"INSERT OR IGNORE INTO position_event ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
+        [(r[0], r[1], as_text(r[2]), as_text(r[3])) + r[4:] for r in rows])
+    return (rows if cur.rowcount == len(rows) else None), cur.rowcount
+
+
+def _copy(raw: Any, rows: list[Row]) -> list[Row]:
+    import psycopg
+
+    raw.execute("SAVEPOINT position_copy")  # a duplicate undoes only the COPY
+    try:
+        with raw.cursor() as cur:
+            _copy_rows(cur, "position_event", COLUMNS, PG_TYPES, rows)
+    except psycopg.errors.UniqueViolation:
+        raw.execute("ROLLBACK TO SAVEPOINT position_copy")
+        return _through_stage(raw, rows)
+    raw.execute("RELEASE SAVEPOINT position_copy")
+    return rows
+
+
+def _through_stage(raw: Any, rows: list[Row]) -> list[Row]:
+    """COPY into a temporary table, then INSERT … ON CONFLICT DO NOTHING: the rows that were new come back."""
+    cols = ", ".join(COLUMNS)
+    with raw.cursor() as cur:
+        _stage(cur, "position_stage", "position_event", COLUMNS, PG_TYPES, rows)
+        cur.execute(f"INSERT INTO position_event ({cols}) SELECT {cols} FROM position_stage "
+                    f"ON CONFLICT DO NOTHING RETURNING {cols}")
+        return [tuple(r) for r in cur.fetchall()]
+
+
+def _stage(cur: Any, name: str, table: str, columns: tuple[str, ...], types: tuple[str, ...], rows: list[tuple]
+           ) -> None:
+    """A temporary table of this connection with `table`'s `columns`, holding `rows` and nothing else; made once a
+    connection, emptied before each use."""
+    cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} AS SELECT {', '.join(columns)} FROM {table} WITH NO DATA")
+    cur.execute(f"TRUNCATE {name}")
+    _copy_rows(cur, name, columns, types, rows)
+
+
+def _copy_rows(cur: Any, table: str, columns: tuple[str, ...], types: tuple[str, ...], rows: list[tuple]) -> None:
+    with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(list(types))
+        for row in rows:
+            copy.write_row(row)
+
+
+def _keep_latest(session: Session, settings: Settings, facts: dict[str, Presence], new: list[Row],
+                 recount: set[str]) -> None:
+    posts = device_posts(session, settings)
+    by_device: dict[str, list[Row]] = defaultdict(list)
+    for row in new:
+        by_device[row[DEVICE]].append(row)
+    upserts: list[tuple] = []
+    for dev, rows in by_device.items():
+        post = posts[dev][0] if dev in posts else NO_POST
+        start = facts.get(dev)
+        if dev in recount or start is None or start.rule != post.rule:
+            recount.add(dev)
+            continue
+        if len(rows) > 1:
+            rows.sort(key=lambda r: r[FIX_TIME])
+        p = fold(start, [(r[FIX_TIME], r[LAT], r[LON]) for r in rows], post.places, settings, post.rule)
+        upserts.append(rows[-1] + (p.rule, p.stay_since, p.outside_at))
+    if recount:
+        upserts += _recounted(session, settings, sorted(recount), facts, by_device, posts)
+    _upsert(session, upserts)
+
+
+def _recounted(session: Session, settings: Settings, devices: list[str], facts: dict[str, Presence],
+               new: dict[str, list[Row]], posts: dict[str, list[Post]]) -> list[tuple]:
+    """The latest rows of `devices`, their facts folded from the history of the span before each one's newest fix."""
+    pe = m.PositionEvent
+    span = history_span(settings)
+    newest = {dev: max([r[FIX_TIME] for r in new.get(dev, [])] + ([facts[dev].fix_time] if dev in facts else []))
+              for dev in devices}
+    out = []
+    for start in range(0, len(devices), CHUNK):
+        chunk = devices[start:start + CHUNK]
+        since = min(newest[d] for d in chunk) - span
+        history: dict[str, list[Row]] = defaultdict(list)
+        for row in session.connection().execute(select(*(getattr(pe, c) for c in COLUMNS)).where(
+                pe.device_id.in_(chunk), pe.fix_time > since).order_by(pe.device_id, pe.fix_time)).fetchall():
+            history[row[DEVICE]].append((row[0], row[1], utc(row[2]), utc(row[3])) + tuple(row[4:]))
+        for dev in chunk:
+            fixes = [r for r in history.get(dev, []) if r[FIX_TIME] > newest[dev] - span]
+            if fixes:
+                post = posts[dev][0] if dev in posts else NO_POST
+                p = fold(None, [(r[FIX_TIME], r[LAT], r[LON]) for r in fixes], post.places, settings, post.rule)
+                out.append(fixes[-1] + (p.rule, p.stay_since, p.outside_at))
+    return out
+
+
+def _upsert(session: Session, rows: list[tuple]) -> None:
+    """Insert or replace each device's row; an older fix never overwrites a newer one."""
+    if not rows:
+        return
+    conn = session.connection()
+    cols = ", ".join(LATEST)
+    if conn.dialect.name == "postgresql":
+        # An UPDATE joined to the staged rows costs PostgreSQL less than an INSERT … ON CONFLICT row by row; the few
+        # devices without a row yet are inserted after it.
+        with conn.connection.driver_connection.cursor() as cur:
+            _stage(cur, "position_latest_stage", "position_latest", LATEST, PG_LATEST_TYPES, rows)
+            cur.execute(f"UPDATE position_latest l SET ({', '.join(LATEST[1:])}) = "
+                        f"({', '.join('s.' + c for c in LATEST[1:])}) FROM position_latest_stage s "
+                        f"WHERE l.device_id = s.device_id AND s.fix_time >= l.fix_time")
+            cur.execute(f"INSERT INTO position_latest ({cols}) SELECT {cols} FROM position_latest_stage s WHERE NOT "
+                        f"EXISTS (SELECT 1 FROM position_latest l WHERE l.device_id = s.device_id)")
+        return
+    updates = ", ".join(f"{c} = excluded.{c}" for c in LATEST[1:])
+    upsert = f"ON CONFLICT (device_id) DO UPDATE SET {updates} WHERE excluded.fix_time >= position_latest.fix_time"
+    as_text = _sqlite_times(conn)
+    conn.connection.driver_connection.executemany(
+        f"INSERT INTO position_latest ({cols}) VALUES ({', '.join('?' * len(LATEST))}) {upsert}",
+        [(r[0], r[1], as_text(r[2]), as_text(r[3])) + r[4:11] + (as_text(r[11]), as_text(r[12])) for r in rows])
+
+
+def _sqlite_times(conn) -> Callable[[dt.datetime | None], str | None]:
+    """Times as the very text SQLAlchemy writes on SQLite, so that keys and ranges compare alike; each once a batch."""
+    to_text = m.PositionEvent.__table__.c.fix_time.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+    done: dict[dt.datetime, str] = {}
+
+    def as_text(t: dt.datetime | None) -> str | None:
+        if t is None:
+            return None
+        if t not in done:
+            done[t] = to_text(t)
+        return done[t]
+    return as_text

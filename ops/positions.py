@@ -1,0 +1,139 @@
+"""Reading positions: each device's newest fix and its on-site facts from position_latest (one row per device), and
+from the history only what a moment the table cannot answer for needs — a replayed moment before a device's newest
+fix, a device moved to another post since its facts were kept, a device whose fixes came in another way.
+
+The ingest reads the same things once a poll for thousands of trackers, so they are read as plain rows."""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import NamedTuple
+
+from sqlalchemy import func, select, union
+from sqlalchemy.orm import Session
+
+from ops import models as m
+from ops.clock import UTC, as_utc
+from ops.config import Settings
+from ops.presence import Fix, Place, Presence, history_span, post_rule
+from ops.tasks import PAM_TPS
+
+POST_TASK = PAM_TPS  # the assignment that gives a tracker a post to be on site at
+# Above this many devices a history read takes the whole span and sorts it out here, rather than looking each up.
+LOOKUP_LIMIT = 500
+
+
+class Post(NamedTuple):
+    places: tuple[Place, ...]  # the TPS of the guard cluster (or the one TPS)
+    rule: str | None  # presence.post_rule() of the places under the settings in force
+
+
+def device_posts(session: Session, settings: Settings) -> dict[str, list[Post]]:
+    """Per tracker: each post it guards (its PAM TPS assignments, in order); the first is the one the ingest keeps
+    its facts against."""
+    conn = session.connection()  # plain rows (no ORM loading): the ingest asks this every poll
+    places: dict[str, list[Place]] = defaultdict(list)
+    # fetchall(): the driver builds every row at once, rather than one call a row
+    tps = conn.execute(select(m.Tps.code, m.Tps.cluster_code, m.Tps.lat, m.Tps.lon)).fetchall()
+    for code, cluster, lat, lon in tps:
+        places[cluster or code].append((lat, lon))
+    posts = {key: Post(tuple(p), post_rule(p, settings)) for key, p in places.items()}
+    out: dict[str, list[Post]] = defaultdict(list)
+    for dev, cluster, tps in conn.execute(
+            select(m.Personnel.device_id, m.Assignment.cluster_code, m.Assignment.tps_code)
+            .join(m.Assignment, m.Assignment.nrp == m.Personnel.nrp)
+            .where(m.Assignment.task == POST_TASK, m.Personnel.device_id.is_not(None))
+            .order_by(m.Assignment.id)).fetchall():
+        out[dev].append(posts.get(cluster or tps) or Post((), None))
+    return out
+
+
+def kept(session: Session) -> dict[str, Presence]:
+    """The facts position_latest keeps, per device."""
+    rows = session.connection().exec_driver_sql(
+        "SELECT device_id, fix_time, lat, lon, post_rule, stay_since, outside_at FROM position_latest").fetchall()
+    return {dev: Presence(utc(t), lat, lon, rule, utc(stay), utc(out)) for dev, t, lat, lon, rule, stay, out in rows}
+
+
+def utc(value: dt.datetime | str | None) -> dt.datetime | None:
+    """A time as the driver gives it (SQLite: text in UTC; PostgreSQL: aware) as an aware datetime."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return dt.datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def history(session: Session, devices: list[str] | None, since: dt.datetime, until: dt.datetime
+            ) -> dict[str, list[Fix]]:
+    """Per device: its fixes in (since, until], oldest first (every device's when `devices` is None)."""
+    stmt = select(m.PositionEvent.device_id, m.PositionEvent.fix_time, m.PositionEvent.lat, m.PositionEvent.lon).where(
+        m.PositionEvent.fix_time > since, m.PositionEvent.fix_time <= until)
+    wanted = None
+    if devices is not None and len(devices) <= LOOKUP_LIMIT:
+        stmt = stmt.where(m.PositionEvent.device_id.in_(devices))
+    elif devices is not None:
+        wanted = set(devices)
+    out: dict[str, list[Fix]] = defaultdict(list)
+    for dev, t, lat, lon in session.execute(stmt):
+        if wanted is None or dev in wanted:
+            out[dev].append((as_utc(t), lat, lon))
+    for fixes in out.values():
+        fixes.sort()
+    return dict(out)
+
+
+def on_site_inputs(session: Session, settings: Settings, now: dt.datetime) -> dict[str, Presence | list[Fix]]:
+    """Per device, what the on-site check needs at `now`: its kept facts where they describe that moment (its newest
+    fix is not after `now`, and they were judged against every post it guards now), else its fixes of the span
+    before `now` (ops.presence.history_span). A device with neither has never reported."""
+    now = as_utc(now)
+    posts = device_posts(session, settings)
+    facts = kept(session)
+    out: dict[str, Presence | list[Fix]] = {}
+    # Trackers with a post but no kept facts: fixes that came in another way than the ingest (a copied history).
+    fold_again = [dev for dev in posts if dev not in facts]
+    for dev, p in facts.items():
+        if p.fix_time <= now and all(post.rule == p.rule for post in posts.get(dev, [])):
+            out[dev] = p
+        else:
+            fold_again.append(dev)
+    if fold_again:
+        everyone = len(fold_again) > len(facts) / 2  # a replayed moment: the span of everyone is one range read
+        found = history(session, None if everyone else fold_again, now - history_span(settings), now)
+        out.update({dev: found.get(dev, []) for dev in fold_again})
+    return out
+
+
+def newest_fixes(session: Session, now: dt.datetime, hours: float) -> dict[str, Fix]:
+    """Per device: its newest fix at or before `now` within the last `hours`."""
+    now = as_utc(now)
+    since = now - dt.timedelta(hours=hours)
+    out: dict[str, Fix] = {}
+    look_back: list[str] = []
+    facts = kept(session)
+    for dev, p in facts.items():
+        if p.fix_time > now:
+            look_back.append(dev)
+        elif p.fix_time > since:
+            out[dev] = (p.fix_time, p.lat, p.lon)
+    # As in on_site_inputs: trackers on the roster without kept facts are looked up in the history.
+    look_back += [d for d in session.scalars(select(m.Personnel.device_id).where(m.Personnel.device_id.is_not(None)))
+                  if d not in facts]
+    for start in range(0, len(look_back), LOOKUP_LIMIT):
+        out.update(_newest_in_history(session, look_back[start:start + LOOKUP_LIMIT], since, now))
+    return out
+
+
+def _newest_in_history(session: Session, devices: list[str], since: dt.datetime, now: dt.datetime) -> dict[str, Fix]:
+    """The newest fix in (since, now] of each device: per device one probe of uq_position_event_fix (max over an
+    index range), not a read of its whole day."""
+    pe = m.PositionEvent
+    named = union(select(m.PositionLatest.device_id).where(m.PositionLatest.device_id.in_(devices)),
+                  select(m.Personnel.device_id).where(m.Personnel.device_id.in_(devices))).subquery()
+    newest = select(func.max(pe.fix_time)).where(pe.device_id == named.c.device_id, pe.fix_time > since,
+                                                 pe.fix_time <= now).scalar_subquery()
+    found = select(named.c.device_id, newest.label("t")).subquery()
+    rows = session.execute(select(pe.device_id, pe.fix_time, pe.lat, pe.lon).join(
+        found, (found.c.device_id == pe.device_id) & (found.c.t == pe.fix_time)))
+    return {dev: (as_utc(t), lat, lon) for dev, t, lat, lon in rows}
