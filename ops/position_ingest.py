@@ -20,7 +20,7 @@ from collections import defaultdict
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from ops import models as m
@@ -245,3 +245,16 @@ def _sqlite_times(conn) -> Callable[[dt.datetime | None], str | None]:
             done[t] = to_text(t)
         return done[t]
     return as_text
+
+
+def rebuild_latest(session: Session, settings: Settings | None = None) -> int:
+    """position_latest anew from the history, for fixes written past the ingest (a demo built in bulk): each device's
+    newest fix, its facts folded from the span before it. Returns the devices kept."""
+    settings = settings or get_settings()
+    pe = m.PositionEvent
+    newest = {dev: Presence(utc(t), 0.0, 0.0) for dev, t in session.execute(
+        select(pe.device_id, func.max(pe.fix_time)).group_by(pe.device_id))}
+    rows = _recounted(session, settings, sorted(newest), newest, {}, device_posts(session, settings))
+    session.execute(delete(m.PositionLatest))
+    _upsert(session, rows)
+    return len(rows)

@@ -174,6 +174,23 @@ def test_polda_demo_covers_every_kabupaten_with_its_polres(polda, sumsel, use):
         # Guards by pola, filled with the Polda's BKO.
         assert status["personnel"]["pam_tps_assigned"] == status["personnel"]["pam_tps_required"] > 0
         assert status["personnel"]["bko"] > 0
+        # The fixes went in by COPY; every tracker still has its latest row and on-site facts, as the ingest keeps
+        # them, so the pages read one row per tracker and judge the guards as the history says.
+        from ops.personnel import judge_on_site, recent_fixes
+        from ops.positions import device_posts, history
+        from ops.presence import Presence, history_span
+
+        trackers = s.scalar(select(func.count(func.distinct(m.PositionEvent.device_id))))
+        assert s.scalar(select(func.count()).select_from(m.PositionLatest)) == trackers == report["trackers"] > 0
+        now = s.scalar(select(func.max(m.PositionEvent.fix_time)))
+        inputs = recent_fixes(s, get_settings(), now)
+        assert all(isinstance(v, Presence) for v in inputs.values())
+        posts = {d: p[0].places for d, p in device_posts(s, get_settings()).items() if p[0].places}
+        some = sorted(posts)[:200]
+        past = history(s, some, now - history_span(get_settings()), now)
+        for dev in some:
+            assert judge_on_site(inputs.get(dev, []), list(posts[dev]), now, get_settings()) == \
+                judge_on_site(past.get(dev, []), list(posts[dev]), now, get_settings()), dev
 
 
 def test_every_polda_tps_is_in_a_real_desa_of_its_kabupaten(polda, sumsel):

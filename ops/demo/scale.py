@@ -26,6 +26,7 @@ from ops.demo.bulk import BulkWriter
 from ops.demo.operation import read_demo_config
 from ops.deployment import assign_personnel
 from ops.phase import phase_at
+from ops.position_ingest import rebuild_latest
 from ops.places import polres_name
 from ops.region import Area, RegionData, folder_area, kabupaten_of
 
@@ -108,6 +109,8 @@ def build_scale_demo(session: Session, region: RegionData, settings: Settings, s
         report["polres"] += len(plans)
         report["incidents"] += _write_day(session, writer, plans, bko, settings, spec, seed, moment)
     writer.sync_sequence(m.LogisticsLeg)
+    # The fixes went in by COPY, past the ingest: every tracker's latest row and on-site facts, as the ingest keeps them.
+    report["trackers"] = rebuild_latest(session, settings)
     for feed, table in (("tps-status", "tps_status_event"), ("traccar", "position_event"), ("simulator", None)):
         session.add(m.FeedRun(feed=feed, started_at=moment, finished_at=moment, ok=True,
                               rows=writer.counts.get(table, 0) if table else sum(writer.counts.values())))
