@@ -127,9 +127,14 @@ def settings_with(settings: Settings, rows: dict) -> Settings:
 
 
 def effective_settings(settings: Settings, session: Session) -> Settings:
-    """The settings with the operation's imported calendar applied (unchanged when none was imported)."""
+    """The settings with the operation's imported calendar applied (unchanged when none was imported), and the names
+    init recorded with the operation's area (a Polda's database is 'Polda Sumatera Selatan' wherever it is opened)."""
     rows = imported(session)
-    return settings_with(settings, rows) if rows else settings
+    settings = settings_with(settings, rows) if rows else settings
+    names = {k: session.get(m.OperationMeta, k) for k in ("operation_name", "command_name")}
+    update = {field: row.value for field, row in (("operation_name", names["operation_name"]),
+                                                   ("polres_name", names["command_name"])) if row is not None and row.value}
+    return settings.model_copy(update=update) if update else settings
 
 
 def current_settings(settings: Settings) -> Settings:

@@ -37,6 +37,8 @@ def _parser() -> argparse.ArgumentParser:
     al.add_argument("--at", help="operation moment, WIB (2024-11-26T18:00); default: the clock now")
     al.add_argument("--all", action="store_true", help="also the items already finished (selesai)")
     sub.add_parser("notify", help="sync Perhatian and deliver the messages due to Telegram and the webhook, once")
+    rm = sub.add_parser("readmodel", help="bring the read model up to the clock now (what the worker does each minute)")
+    rm.add_argument("--rebuild", action="store_true", help="recompute every TPS from the history")
     im = sub.add_parser("import", help="import one of the operation's lists (CSV or XLSX)")
     im.add_argument("kind", choices=tuple(KINDS))
     im.add_argument("file")
@@ -414,9 +416,26 @@ def cmd_restore(args, settings) -> int:
     return 0
 
 
-COMMANDS = {"plan": cmd_plan, "alerts": cmd_alerts, "notify": cmd_notify, "import": cmd_import, "export": cmd_export, "user": cmd_user,
+def cmd_readmodel(args, settings) -> int:
+    from ops import readmodel
+    from ops.clock import load_clock
+    from ops.db import get_engine, session_scope
+
+    with session_scope(get_engine(settings.database_url)) as session:
+        now = load_clock(session).now()
+        report = readmodel.rebuild(session, settings, now) if args.rebuild else \
+            readmodel.keep_current(session, settings, now)
+    print(f"read model {report}")
+    # The overview of a province or the nation lists the stored Perhatian items beside the read model: bring them to
+    # the same minute, as the worker does every minute.
+    from ops import perhatian
+    print(f"perhatian: {perhatian.sync_now(settings, now)}")
+    return 0
+
+
+COMMANDS = {"readmodel": cmd_readmodel, "plan": cmd_plan, "alerts": cmd_alerts, "notify": cmd_notify, "import": cmd_import, "export": cmd_export, "user": cmd_user,
             "init": cmd_init, "status": cmd_status, "fetch": cmd_fetch, "worker": cmd_worker,
             "clock": cmd_clock, "briefing": cmd_briefing, "backup": cmd_backup, "restore": cmd_restore,
             "template": cmd_template}
 # Commands that work on the operation: they run with its imported calendar applied to the settings.
-ON_THE_OPERATION = ("alerts", "notify", "import", "export", "status", "fetch", "briefing")
+ON_THE_OPERATION = ("readmodel", "alerts", "notify", "import", "export", "status", "fetch", "briefing")

@@ -16,6 +16,7 @@ from ops.logistics import leg_board
 from ops.phase import phase_at
 from ops.readiness import operation_times, per_tps
 from ops.readiness.model import STATUS_RANK
+from ops.region import within
 from ops.weather import active_warnings
 
 
@@ -23,23 +24,19 @@ def _reached(status: pd.Series, state: str) -> pd.Series:
     return status.map(lambda s: STATUS_RANK.get(s, -1) if isinstance(s, str) else -1).ge(STATUS_RANK[state])
 
 
-def headline(session: Session, settings: Settings, now: dt.datetime, tps: pd.DataFrame | None = None,
-             legs: pd.DataFrame | None = None, river: pd.DataFrame | None = None) -> dict:
-    """Counts at `now`. `tps` (readiness.per_tps), `legs` (logistics.leg_board) and `river` (logistics.river_legs)
-    for the same moment may be passed when already known."""
-    now = as_utc(now)
-    tps = per_tps(session, settings, now) if tps is None else tps
-    legs = leg_board(session, now) if legs is None else legs
-    inc = incident_table(session, now)
-    phase = phase_at(now, settings).tahapan
-    scores = tps[f"skor_{phase}"].dropna()
-    clusters = tps.drop_duplicates("cluster")  # the TPS of one guard cluster share their guards
+# The counts made over TPS rows: the read model sums them per area, so an overview of a province or the nation gives
+# the same figures without reading its TPS one by one.
+TPS_COUNTS = ("tps_dibuka", "tps_penghitungan", "tps_selesai", "tps_gangguan", "personel_wajib", "personel_ditugaskan",
+              "personel_di_lokasi", "kotak_di_tps", "kotak_di_ppk")
+
+
+def tps_counts(tps: pd.DataFrame, lead: pd.Series | None = None) -> dict[str, int]:
+    """TPS_COUNTS over TPS rows (per_tps columns). A guard cluster's guards are counted once, on the rows `lead`
+    marks (default: the first row of each cluster in `tps`)."""
+    lead = ~tps["cluster"].duplicated() if lead is None else lead
+    clusters = tps[lead]  # the TPS of one guard cluster share their guards
     boxes_at_tps = tps["logistik"].eq("diserahkan") | _reached(tps["status"], "siap")
-    out = {
-        "tps": len(tps),
-        "tahapan": phase,
-        "tps_dinilai": len(scores),
-        "tps_siap": int((scores >= settings.readiness_ready_threshold).sum()),
+    return {
         "tps_dibuka": int(_reached(tps["status"], "dibuka").sum()),
         "tps_penghitungan": int(_reached(tps["status"], "penghitungan").sum()),
         "tps_selesai": int(_reached(tps["status"], "selesai").sum()),
@@ -49,18 +46,51 @@ def headline(session: Session, settings: Settings, now: dt.datetime, tps: pd.Dat
         "personel_di_lokasi": int(clusters[["personel_di_lokasi", "personel_wajib"]].min(axis=1).sum()),
         "kotak_di_tps": int(boxes_at_tps.sum()),
         "kotak_di_ppk": int(_reached(tps["status"], "kotak_diterima_ppk").sum()),
+    }
+
+
+def headline(session: Session, settings: Settings, now: dt.datetime, tps: pd.DataFrame | None = None,
+             legs: pd.DataFrame | None = None, river: pd.DataFrame | None = None, area: str | None = None) -> dict:
+    """Counts at `now`. `tps` (readiness.per_tps), `legs` (logistics.leg_board) and `river` (logistics.river_legs)
+    for the same moment may be passed when already known. `area`: only what lies in that region code (a kabupaten
+    or kecamatan a commander drilled into)."""
+    now = as_utc(now)
+    tps = per_tps(session, settings, now) if tps is None else tps
+    legs = leg_board(session, now) if legs is None else legs
+    inc = incident_table(session, now)
+    warnings = active_warnings(session, now, ahead_hours=0)
+    if area:
+        tps = tps[tps["code"].map(lambda c: within(c, area))]
+        legs = legs[legs["kecamatan_code"].map(lambda c: within(c or "", area))] if len(legs) else legs
+        inc = inc[inc["kecamatan_code"].map(lambda c: within(c or "", area))] if len(inc) else inc
+        warnings = [w for w in warnings if any(within(k, area) for k in (w.kecamatan_codes or []))]
+        if river is not None and len(river):
+            river = river[river["kecamatan_code"].map(lambda c: within(c or "", area))]
+    phase = phase_at(now, settings).tahapan
+    scores = tps[f"skor_{phase}"].dropna()
+    out = {
+        "tps": len(tps),
+        "tahapan": phase,
+        "tps_dinilai": len(scores),
+        "tps_siap": int((scores >= settings.readiness_ready_threshold).sum()),
+        **tps_counts(tps),
         "logistik_terlambat": int(legs["late"].sum()) if len(legs) else 0,
         "kejadian_terbuka": int((inc["state"] != "selesai").sum()) if len(inc) else 0,
         "kejadian_tinggi": int(((inc["state"] != "selesai") & (inc["severity"] == "tinggi")).sum()) if len(inc) else 0,
-        "peringatan_aktif": len(active_warnings(session, now, ahead_hours=0)),
-        "sungai_tunda": 0, "sungai_hati_hati": 0,
+        "peringatan_aktif": len(warnings),
+        **river_counts(river, settings, now),
     }
-    if river is not None and len(river):
-        soon = river["window_open"] | (pd.to_datetime(river["planned_depart"], utc=True)
-                                       <= pd.Timestamp(now + dt.timedelta(hours=settings.perhatian_river_lookahead_hours)))
-        out["sungai_tunda"] = int((soon & (river["verdict"] == "tunda")).sum())
-        out["sungai_hati_hati"] = int((soon & (river["verdict"] == "hati-hati")).sum())
     return out
+
+
+def river_counts(river: pd.DataFrame | None, settings: Settings, now: dt.datetime) -> dict:
+    """River legs leaving within the look-ahead (or whose window is open) judged tunda and hati-hati."""
+    if river is None or not len(river):
+        return {"sungai_tunda": 0, "sungai_hati_hati": 0}
+    soon = river["window_open"] | (pd.to_datetime(river["planned_depart"], utc=True)
+                                   <= pd.Timestamp(now + dt.timedelta(hours=settings.perhatian_river_lookahead_hours)))
+    return {"sungai_tunda": int((soon & (river["verdict"] == "tunda")).sum()),
+            "sungai_hati_hati": int((soon & (river["verdict"] == "hati-hati")).sum())}
 
 
 @dataclass(frozen=True)
@@ -132,10 +162,14 @@ def measures(h: dict, settings: Settings, now: dt.datetime) -> list[Measure]:
                            _share_tone(h["kotak_di_ppk"], h["tps"], 1.0, 0.9) if now >= t.closing + dt.timedelta(
                                hours=settings.perhatian_boxes_at_ppk_hours) else "netral",
                            f"per TPS · {h['logistik_terlambat']} pengiriman terlambat"))
-    out.append(Measure("sungai", "Perahu: tunda / hati-hati", f"{h['sungai_tunda']} / {h['sungai_hati_hati']}", None,
-                       "buruk" if h["sungai_tunda"] else "waspada" if h["sungai_hati_hati"] else "baik",
-                       f"perjalanan sungai {settings.perhatian_river_lookahead_hours:.0f} jam ke depan",
-                       ("bmkg-forecast", "river")))
+    if h["sungai_tunda"] is None:  # an overview of a province or the nation: boats are judged per kabupaten
+        out.append(Measure("sungai", "Perahu: tunda / hati-hati", "—", None, "netral",
+                           "dinilai per kabupaten/kota: pilih wilayahnya", ("bmkg-forecast", "river")))
+    else:
+        out.append(Measure("sungai", "Perahu: tunda / hati-hati", f"{h['sungai_tunda']} / {h['sungai_hati_hati']}",
+                           None, "buruk" if h["sungai_tunda"] else "waspada" if h["sungai_hati_hati"] else "baik",
+                           f"perjalanan sungai {settings.perhatian_river_lookahead_hours:.0f} jam ke depan",
+                           ("bmkg-forecast", "river")))
     if now >= t.closing:
         out.append(Measure("tps_selesai", "Penghitungan selesai", _n(h["tps_selesai"]), _n(h["tps"]),
                            _share_tone(h["tps_selesai"], h["tps"], 1.0, 0.9) if now >= t.counting_end else "netral",

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, true
 from sqlalchemy.orm import Session
 
 from ops import models as m
@@ -34,24 +34,34 @@ def _utc(values: pd.Series) -> pd.Series:
 VERDICT_LABEL = {"go": "Aman berangkat", "hati-hati": "Hati-hati", "tunda": "Tunda"}
 
 
-def leg_board(session: Session, now: dt.datetime) -> pd.DataFrame:
-    """Every leg with its latest state at `now`, when that was reported, ETA and whether it is late."""
+def leg_board(session: Session, now: dt.datetime, area: str | None = None) -> pd.DataFrame:
+    """Every leg (of `area`, a region code, when given) with its latest state at `now`, when that was reported, ETA
+    and whether it is late."""
     now = as_utc(now)
-    legs = pd.DataFrame(session.execute(select(
+    in_area = (true() if not area else
+               or_(m.LogisticsLeg.kecamatan_code == area, m.LogisticsLeg.kecamatan_code.like(f"{area}.%")))
+    result = session.execute(select(
         m.LogisticsLeg.id, m.LogisticsLeg.direction, m.LogisticsLeg.stage, m.LogisticsLeg.from_name,
         m.LogisticsLeg.to_name, m.LogisticsLeg.kecamatan_code, m.LogisticsLeg.desa_code, m.LogisticsLeg.tps_code,
         m.LogisticsLeg.mode, m.LogisticsLeg.distance_km, m.LogisticsLeg.planned_depart, m.LogisticsLeg.planned_arrive,
         m.LogisticsLeg.boxes, m.LogisticsLeg.from_lat, m.LogisticsLeg.from_lon, m.LogisticsLeg.to_lat,
-        m.LogisticsLeg.to_lon).order_by(m.LogisticsLeg.id)).mappings().all())
+        m.LogisticsLeg.to_lon).where(in_area).order_by(m.LogisticsLeg.id))
+    # Rows as tuples with the column names once: building the frame from one dict per row took half the time at Polda
+    # size (58,725 legs).
+    legs = pd.DataFrame.from_records(result.all(), columns=list(result.keys()))
     if legs.empty:
         return legs
     rn = func.row_number().over(partition_by=m.LogisticsEvent.leg_id,
                                 order_by=(m.LogisticsEvent.occurred_at.desc(), m.LogisticsEvent.id.desc())).label("rn")
     sub = select(m.LogisticsEvent.leg_id, m.LogisticsEvent.state, m.LogisticsEvent.occurred_at,
-                 m.LogisticsEvent.actor, rn).where(m.LogisticsEvent.occurred_at <= now).subquery()
+                 m.LogisticsEvent.actor, rn).where(m.LogisticsEvent.occurred_at <= now)
+    if area:
+        sub = sub.where(m.LogisticsEvent.leg_id.in_(select(m.LogisticsLeg.id).where(in_area)))
+    sub = sub.subquery()
     latest = {r.leg_id: r for r in session.execute(select(sub).where(sub.c.rn == 1))}
     departed = dict(session.execute(select(m.LogisticsEvent.leg_id, func.min(m.LogisticsEvent.occurred_at))
-                                    .where(m.LogisticsEvent.state == "berangkat", m.LogisticsEvent.occurred_at <= now)
+                                    .where(m.LogisticsEvent.state == "berangkat", m.LogisticsEvent.occurred_at <= now,
+                                           m.LogisticsEvent.leg_id.in_(select(m.LogisticsLeg.id).where(in_area)))
                                     .group_by(m.LogisticsEvent.leg_id)).all())
     # Vectorised: at 20x the demo (36,000 legs) a row loop took seconds.
     ev = pd.DataFrame([(r.leg_id, r.state, r.occurred_at, r.actor) for r in latest.values()],

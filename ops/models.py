@@ -511,6 +511,7 @@ class AreaRollup(Base):
     dinilai: Mapped[int] = mapped_column(Integer)
     siap: Mapped[int] = mapped_column(Integer)
     masalah: Mapped[dict[str, int]] = mapped_column(JSON)  # issue kind -> TPS with it
+    angka: Mapped[dict[str, int] | None] = mapped_column(JSON)  # headline.TPS_COUNTS (and late deliveries) -> count
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     # The overview reads one level's areas under a parent (the kabupaten of a province, the kecamatan of a kabupaten).
     __table_args__ = (Index("ix_area_rollup_parent", "parent_code", "tahapan"),)

@@ -22,11 +22,19 @@ def polres_name(kabupaten_name: str) -> str:
 class Names:
     region: dict[str, tuple[str, str]]  # code -> (name, level)
     polsek: dict[str, str]
+    # Above a kabupaten (a Polda, Mabes) a kecamatan's name is not enough to find it: its kabupaten follows.
+    wide: bool = False
 
     def name(self, code: str | None) -> str:
         return self.region.get(code or "", (code or "", ""))[0]
 
+    def kab_short(self, code: str) -> str:
+        """'Kab. Ogan Ilir', 'Kota Palembang': a kabupaten as it follows a place's name."""
+        return self.name(code).replace("Kabupaten ", "Kab. ", 1)
+
     def kecamatan(self, code: str) -> str:
+        if self.wide and code.count(".") == 2:
+            return f"Kec. {self.name(code)}, {self.kab_short(code.rsplit('.', 1)[0])}"
         return f"Kec. {self.name(code)}"
 
     def desa(self, code: str) -> str:
@@ -73,4 +81,7 @@ class Names:
 def load_names(session: Session) -> Names:
     region = {c: (n, lvl) for c, n, lvl in session.execute(select(m.Region.code, m.Region.name, m.Region.level))}
     polsek = dict(session.execute(select(m.Polsek.code, m.Polsek.name)).all())
-    return Names(region, polsek)
+    area = session.get(m.OperationMeta, "area_code")
+    # The operation's area as init recorded it; a database from before areas were recorded is one kabupaten.
+    wide = area is not None and area.value.count(".") < 1
+    return Names(region, polsek, wide)

@@ -11,18 +11,26 @@ from ops.deployment import required_polri
 from ops.tasks import PAM_TPS
 
 
-def tps_summary(session: Session) -> dict:
-    by_kerawanan = dict(session.execute(select(m.Tps.kerawanan, func.count()).group_by(m.Tps.kerawanan)).all())
-    by_kec = dict(session.execute(select(m.Tps.kecamatan_code, func.count()).group_by(m.Tps.kecamatan_code)
-                                  .order_by(m.Tps.kecamatan_code)).all())
+def has_tps(session: Session) -> bool:
+    """Whether any TPS is loaded (one row read, whatever the size of the list)."""
+    return session.scalar(select(m.Tps.code).limit(1)) is not None
+
+
+def tps_summary(session: Session, area: str = "") -> dict:
+    """Counts of the TPS list; `area` limits them to a region code (a kabupaten or kecamatan drilled into)."""
+    inside = (m.Tps.code.startswith(area + ".", autoescape=True),) if area else ()
+
+    def grouped(col):
+        return dict(session.execute(select(col, func.count()).where(*inside).group_by(col).order_by(col)).all())
+    by_kerawanan = grouped(m.Tps.kerawanan)
+    by_kec = grouped(m.Tps.kecamatan_code)
     # A TPS code starts with its kabupaten's code (NN.NN): a Polda's or the nation's TPS per Polres, no join needed.
-    kab = func.substr(m.Tps.code, 1, 5)
-    by_kab = dict(session.execute(select(kab, func.count()).group_by(kab).order_by(kab)).all())
-    by_akses = dict(session.execute(select(m.Tps.akses, func.count()).group_by(m.Tps.akses)).all())
-    verif = dict(session.execute(select(m.Tps.verification, func.count()).group_by(m.Tps.verification)).all())
+    by_kab = grouped(func.substr(m.Tps.code, 1, 5))
+    by_akses = grouped(m.Tps.akses)
+    verif = grouped(m.Tps.verification)
     total, dpt, linmas = session.execute(select(func.count(), func.coalesce(func.sum(m.Tps.dpt), 0),
-                                                func.coalesce(func.sum(m.Tps.linmas), 0))).one()
-    desa = session.scalar(select(func.count(func.distinct(m.Tps.desa_code))))
+                                                func.coalesce(func.sum(m.Tps.linmas), 0)).where(*inside)).one()
+    desa = session.scalar(select(func.count(func.distinct(m.Tps.desa_code))).where(*inside))
     return {"total": total, "dpt": int(dpt), "linmas": int(linmas), "desa": desa,
             "by_kerawanan": {k: by_kerawanan.get(k, 0) for k in m.KERAWANAN},
             "by_kecamatan": by_kec, "by_kabupaten": by_kab, "by_akses": {k: by_akses.get(k, 0) for k in m.AKSES},
@@ -50,8 +58,10 @@ def required_personnel(session: Session, settings: Settings) -> int:
     return total
 
 
-def kecamatan_table(session: Session) -> pd.DataFrame:
-    kec = select(m.Region.code, m.Region.name).where(m.Region.level == "kecamatan").subquery()
+def kecamatan_table(session: Session, area: str = "") -> pd.DataFrame:
+    """Per kecamatan (of `area`, when given): TPS by kerawanan, river TPS, DPT."""
+    inside = (m.Region.code.startswith(area + ".", autoescape=True),) if area else ()
+    kec = select(m.Region.code, m.Region.name).where(m.Region.level == "kecamatan", *inside).subquery()
     q = (select(kec.c.code.label("kode"), kec.c.name.label("kecamatan"), func.count(m.Tps.code).label("tps"),
                 *[func.coalesce(func.sum(func.cast(m.Tps.kerawanan == k, Integer)), 0).label(k) for k in m.KERAWANAN],
                 func.coalesce(func.sum(func.cast(m.Tps.akses == "sungai", Integer)), 0).label("tps_sungai"),
@@ -61,7 +71,8 @@ def kecamatan_table(session: Session) -> pd.DataFrame:
     return pd.DataFrame(session.execute(q).mappings().all())
 
 
-def tps_points(session: Session) -> pd.DataFrame:
+def tps_points(session: Session, area: str = "") -> pd.DataFrame:
+    """Where each TPS is and what it is, with its desa and kecamatan names; `area` limits it to a region code."""
     desa = select(m.Region.code, m.Region.name).subquery()
     kec = select(m.Region.code, m.Region.name).subquery()
     q = (select(m.Tps.code, m.Tps.number, m.Tps.lat, m.Tps.lon, m.Tps.kerawanan, m.Tps.akses, m.Tps.dpt,
@@ -69,14 +80,18 @@ def tps_points(session: Session) -> pd.DataFrame:
                 desa.c.name.label("desa"), kec.c.name.label("kecamatan"))
          .join(desa, desa.c.code == m.Tps.desa_code).join(kec, kec.c.code == m.Tps.kecamatan_code)
          .order_by(m.Tps.code))
+    if area:
+        q = q.where(m.Tps.code.startswith(area + ".", autoescape=True))
     return pd.DataFrame(session.execute(q).mappings().all(), columns=[c.name for c in q.selected_columns])
 
 
-def boundaries(session: Session, level: str) -> list[dict]:
-    """[{code, name, geometry}] of kabupaten, kecamatan or desa (desa includes kelurahan)."""
+def boundaries(session: Session, level: str, area: str = "") -> list[dict]:
+    """[{code, name, geometry}] of provinces, kabupaten, kecamatan or desa (desa includes kelurahan); `area` limits
+    them to those inside a region code."""
     levels = ("desa", "kelurahan") if level == "desa" else (level,)
+    inside = (m.Region.code.startswith(area + ".", autoescape=True),) if area else ()
     rows = session.execute(select(m.Region.code, m.Region.name, m.Region.lat, m.Region.lon, m.Region.boundary)
-                           .where(m.Region.level.in_(levels)).order_by(m.Region.code)).all()
+                           .where(m.Region.level.in_(levels), *inside).order_by(m.Region.code)).all()
     return [{"code": c, "name": n, "lat": la, "lon": lo, "geometry": g} for c, n, la, lo, g in rows if g]
 
 

@@ -251,9 +251,9 @@ def test_the_picker_lists_tps_by_name(demo_env):
 
 def test_layers_switch_and_colour_modes_come_from_the_registry(demo_env):
     at = run_page("views/peta.py")
-    assert at.radio(key="peta_color").options == [m.label for m in colouring.MODES.values()]
+    assert at.selectbox(key="peta_color").options == [m.label for m in colouring.MODES.values()]
     for mode in colouring.MODES:
-        at.radio(key="peta_color").set_value(mode).run()
+        at.selectbox(key="peta_color").set_value(mode).run()
         assert not at.exception
         label = colouring.MODES[mode].label
         assert any(t.get("legendgrouptitle", {}).get("text") == f"TPS · {label}"
@@ -272,7 +272,7 @@ def test_the_peta_colours_tps_by_the_minutes_the_nearest_reserve_needs(demo_env)
     from ops.reaction import reaction_table
 
     at = run_page("views/peta.py")
-    at.radio(key="peta_color").set_value("reaksi").run()
+    at.selectbox(key="peta_color").set_value("reaksi").run()
     assert not at.exception
     single = next(t for t in figure(at)["data"] if t.get("name") == "TPS · Waktu reaksi (menit)")
     s = get_settings()

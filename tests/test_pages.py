@@ -108,7 +108,7 @@ def test_tps_filters_narrow_the_list(demo_env):
 def test_peta_switches_colouring_and_opens_a_tps(demo_env):
     at = run_page("views/peta.py")
     for mode in ("status", "kesiapan"):
-        at.radio(key="peta_color").set_value(mode).run()
+        at.selectbox(key="peta_color").set_value(mode).run()
         assert not at.exception
     at.selectbox(key="peta_tps").set_value("16.10.05.2031.002").run()
     assert not at.exception and "Status:" in texts(at) and "16.10.05.2031.002" in texts(at)

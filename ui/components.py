@@ -52,7 +52,7 @@ def page(title: str, compact: bool = False) -> dt.datetime:
 
 def require_tps() -> None:
     """Pages about TPS say what to do, rather than draw empty panels, before any TPS is loaded."""
-    if data.tps_summary()["total"] == 0:
+    if not data.has_tps():
         st.info("Belum ada data TPS. Impor daftar TPS (`python -m ops import tps FILE`) atau jalankan "
                 "`python -m ops init --demo` untuk operasi demo.")
         st.stop()
@@ -67,6 +67,11 @@ def header(title: str, compact: bool = False) -> dt.datetime:
     login_box()
     demo_banner()
     replay_control()
+    from ui import wilayah
+
+    f = wilayah.sidebar()
+    # The command's name, and where it looks when drilled below its whole area.
+    where = s.polres_name + ("" if f.is_top else f" · {data.place_names().area(f.code)}")
     # Streamlit's default top padding costs a command-room screen a tenth of its height.
     st.markdown("<style>.block-container{padding-top:%s;padding-left:2rem;padding-right:2rem}</style>"
                 % ("1.2rem" if compact else "2.2rem"), unsafe_allow_html=True)
@@ -81,7 +86,7 @@ def header(title: str, compact: bool = False) -> dt.datetime:
             f"border-bottom:1px solid #e0e0e0;padding-bottom:4px;margin-bottom:6px'>"
             f"<div><h1 style='display:inline;font-size:1.6rem;font-weight:700;padding:0;margin:0'>"
             f"{html.escape(title)}</h1> "
-            f"<span style='color:#607d8b'>{html.escape(s.polres_name)}</span></div>"
+            f"<span style='color:#607d8b'>{html.escape(where)}</span></div>"
             f"<div>{replay_tag}"
             f"<b>{html.escape(fmt_long_wib(now))}</b> "
             f"<span style='background:#263238;color:white;padding:2px 8px;border-radius:4px'>"
@@ -90,7 +95,7 @@ def header(title: str, compact: bool = False) -> dt.datetime:
         return now
     left, right = st.columns([3, 2], vertical_alignment="bottom")
     left.title(title)
-    left.caption(f"{s.operation_name} · {s.polres_name}")
+    left.caption(f"{s.operation_name} · {where}")
     label = "Tayangan ulang" if replay else "Waktu operasi"
     countdown = phase.countdown(now)
     right.markdown(

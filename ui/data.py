@@ -90,18 +90,19 @@ def cached(fn):
 
 
 tps_summary = cached(queries.tps_summary)
+has_tps = cached(queries.has_tps)
 kecamatan_table = cached(queries.kecamatan_table)
 tps_points = cached(queries.tps_points)
 
 
 @st.cache_data(ttl=3600, show_spinner=False)
-def _boundaries(url: str, level: str) -> list[dict]:
+def _boundaries(url: str, level: str, area: str) -> list[dict]:
     with session_scope(_engine(url)) as s:
-        return queries.boundaries(s, level)
+        return queries.boundaries(s, level, area)
 
 
-def boundaries(level: str) -> list[dict]:
-    return _boundaries(get_settings().database_url, level)
+def boundaries(level: str, area: str = "") -> list[dict]:
+    return _boundaries(get_settings().database_url, level, area)
 
 
 def _personnel_summary(session) -> dict:
@@ -144,45 +145,56 @@ def feed_states() -> dict:
     newest run counts the moment it ends (not at the next minute)."""
     replay = st.session_state.get("replay_at")
     return _feed_states_at(moment_key(replay)) if replay is not None else _feed_states_now()
-def _live_table(session, settings, moment) -> pd.DataFrame:
-    """The read model while the worker keeps it current; recomputed from the history when no worker does."""
+def _live_table(session, settings, moment, area: str = "") -> pd.DataFrame:
+    """The read model while the worker keeps it current (an area read by its indexed columns); recomputed from the
+    history when no worker does."""
     from ops import readmodel
 
     at = readmodel.refreshed_at(session)
     if at is not None and abs((moment - at).total_seconds()) <= settings.readmodel_fresh_minutes * 60:
-        return readmodel.table(session)
-    return readiness_ops.per_tps(session, settings, moment)
+        return readmodel.table(session, area or None)
+    return _within(readiness_ops.per_tps(session, settings, moment), area)
 
 
-def _replayed_table(session, settings, moment) -> pd.DataFrame:
+def _replayed_table(session, settings, moment, area: str = "") -> pd.DataFrame:
     """A past moment: from the read model's nearest snapshot before it and the events since."""
     from ops import readmodel
 
-    return readmodel.replay(session, settings, moment)
+    return _within(readmodel.replay(session, settings, moment), area)
+
+
+def _within(table: pd.DataFrame, area: str) -> pd.DataFrame:
+    if not area:
+        return table
+    return table[table["code"].str.startswith(area + ".")].reset_index(drop=True)
 
 
 _live = at_moment(_live_table)
 _replayed = at_moment(_replayed_table)
 
 
-def _per_tps(moment_iso: str) -> pd.DataFrame:
-    """Every TPS's readiness at the moment shown (the per_tps columns)."""
-    return _replayed(moment_iso) if st.session_state.get("replay_at") is not None else _live(moment_iso)
+def _per_tps(moment_iso: str, area: str = "") -> pd.DataFrame:
+    """Every TPS's readiness at the moment shown (the per_tps columns); `area`: only the TPS in that region code."""
+    if st.session_state.get("replay_at") is not None:
+        return _replayed(moment_iso, area)
+    return _live(moment_iso, area)
 
 
-def readiness(moment_iso: str) -> dict:
-    """Per tahapan: kabupaten and kecamatan roll-ups, from the cached per-TPS readiness of that minute."""
-    return _rollups(get_settings().database_url, moment_iso, _per_tps(moment_iso))
+def readiness(moment_iso: str, area: str = "") -> dict:
+    """Per tahapan: the roll-up of the TPS shown (all, or the area's) and per kecamatan, from the cached per-TPS
+    readiness of that minute."""
+    return _rollups(get_settings().database_url, moment_iso, area, _per_tps(moment_iso, area))
 
 
 @st.cache_data(ttl=get_settings().cache_ttl_seconds, show_spinner=False)
-def _rollups(url: str, moment_iso: str, _table) -> dict:
+def _rollups(url: str, moment_iso: str, area: str, _table) -> dict:
     return readiness_ops.overview_of(_table, settings())
 
 
-def _headline(session, settings, moment) -> dict:
+def _headline(session, settings, moment, area: str = "") -> dict:
     key = moment_key(moment)
-    return headline_of(session, settings, moment, tps=_per_tps(key), legs=leg_board(key), river=river_legs(key))
+    return headline_of(session, settings, moment, tps=_per_tps(key, area), legs=leg_board(key),
+                       river=river_legs(key), area=area or None)
 
 
 headline = at_moment(_headline)
@@ -194,6 +206,16 @@ def _river_legs(session, settings, moment) -> pd.DataFrame:
 
 
 river_legs = at_moment(_river_legs)
+
+
+def _river_counts(session, settings, moment, code: str) -> dict:
+    from ops.headline import river_counts
+    # Only the area's legs: the whole board of a province takes seconds to read.
+    board = logistics.leg_board(session, moment, area=code)
+    return river_counts(logistics.river_legs(session, settings, moment, board), settings, moment)
+
+
+river_counts = at_moment(_river_counts)  # boats tunda / hati-hati in one area
 officer_board = at_moment(personnel.officer_board)
 task_board = at_moment(duty.task_board)
 duty_board = at_moment(duty.duty_board)
@@ -236,9 +258,80 @@ active_warnings = at_moment(_warnings)
 forecast = at_moment(_forecast)
 
 
-def tps_readiness(moment_iso: str) -> pd.DataFrame:
-    """Per TPS readiness joined with where the TPS is (for the map, the drill-down and the decisions)."""
-    return readiness_ops.with_points(tps_points(), _per_tps(moment_iso))
+def tps_readiness(moment_iso: str, area: str = "") -> pd.DataFrame:
+    """Per TPS readiness joined with where the TPS is (for the map, the drill-down and the decisions); `area`: only
+    the TPS of that region code (the focus a commander drilled into)."""
+    return readiness_ops.with_points(tps_points(area), _per_tps(moment_iso, area))
+
+
+def _operation_area(session):
+    from ops.area import operation_area as area_of
+    return area_of(session, get_settings())
+
+
+operation_area = cached(_operation_area)  # the area init recorded: a kabupaten, a province or the nation
+
+
+def _children(session, code: str) -> list[tuple[str, str, str]]:
+    from ops.region import children as region_children
+    return region_children(session, code)
+
+
+children = cached(_children)
+
+
+def _area_rollups(session, settings, moment, parent: str) -> pd.DataFrame:
+    from ops import readmodel
+    from ops.phase import phase_at
+    return readmodel.rollups(session, parent, phase_at(moment, settings).tahapan)
+
+
+area_rollups = at_moment(_area_rollups)  # the areas one level under `parent`, as the worker summed them
+
+
+def _area_headline(session, settings, moment, code: str) -> dict | None:
+    from ops import readmodel
+    return readmodel.area_headline(session, settings, moment, code)
+
+
+area_headline = at_moment(_area_headline)
+
+
+def _area_rollup(session, settings, moment, code: str, tahapan: str) -> dict | None:
+    from ops import readmodel
+    return readmodel.rollup(session, code, tahapan)
+
+
+area_rollup = at_moment(_area_rollup)
+
+
+def _refreshed(session, settings, moment):
+    from ops import readmodel
+    return readmodel.refreshed_at(session)
+
+
+readmodel_refreshed = at_moment(_refreshed)
+
+
+def _stored_perhatian(session, settings, moment) -> list:
+    return perhatian.store.open_items(session)
+
+
+stored_perhatian = at_moment(_stored_perhatian)
+
+
+def readmodel_current(moment_iso: str) -> bool:
+    """Whether the worker keeps the read model current at this minute (the overview reads only it)."""
+    return _readmodel_at(moment_iso)
+
+
+def _readmodel_state(session, settings, moment) -> bool:
+    from ops import readmodel
+    at = readmodel.refreshed_at(session)
+    return at is not None and abs((moment - at).total_seconds()) <= settings.readmodel_fresh_minutes * 60
+
+
+_readmodel_at = at_moment(_readmodel_state)
 
 
 def _perhatian(session, settings, moment) -> list:
@@ -348,9 +441,10 @@ def _calendar(session) -> list:
 calendar = cached(_calendar)
 
 
-def map_base():
+def map_base(area: str = ""):
+    """The boundaries under the TPS map: kecamatan and desa (of `area`, when given)."""
     from ops.maps import Base
-    return Base(boundaries("kecamatan"), boundaries("desa"))
+    return Base(boundaries("kecamatan", area), boundaries("desa", area))
 
 
 def _map_legs(session, settings, moment) -> pd.DataFrame:

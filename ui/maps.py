@@ -19,10 +19,10 @@ LEVEL_WORD = {"desa": "desa/kelurahan", "kecamatan": "kecamatan", "kabupaten": "
               "provinsi": "provinsi"}
 
 
-def tps_table(key: str, colour: str | None = None):
-    """The TPS with their readiness; coloured by reaction time, also the minutes for the nearest reserve to arrive
-    (computed only then: it measures every TPS against every reserve)."""
-    tps = data.tps_readiness(key)
+def tps_table(key: str, colour: str | None = None, area: str = ""):
+    """The TPS (of `area`, when given) with their readiness; coloured by reaction time, also the minutes for the
+    nearest reserve to arrive (computed only then: it measures every TPS against every reserve)."""
+    tps = data.tps_readiness(key, area)
     if colour == "reaksi":
         tps = tps.merge(data.reaction_table(key)[["code", "reaksi_menit"]], on="code", how="left")
     return tps
@@ -34,24 +34,43 @@ def modes(tps, phase: str) -> list[str]:
     return [m.key for m in available(tps.assign(reaksi_menit=float("nan")), phase)]
 
 
-def layers(key: str, view: View) -> Layers:
-    """Only the layers shown are read."""
+def _inside(frame, column: str, area: str):
+    if not area or frame is None or not len(frame):
+        return frame
+    return frame[frame[column].fillna("").str.startswith(area + ".")]
+
+
+def layers(key: str, view: View, area: str = "") -> Layers:
+    """Only the layers shown are read; with `area`, only what lies in it."""
     shown = view.shown
-    return Layers(tps=tps_table(key, view.colour),
-                  officers=data.officer_board(key) if "personel" in shown else None,
-                  incidents=data.incident_table(key) if "kejadian" in shown else None,
-                  legs=data.map_legs(key) if "jalur" in shown else None,
-                  warnings=data.active_warnings(key) if "peringatan" in shown else [])
+    return Layers(tps=tps_table(key, view.colour, area),
+                  officers=_officers_in(key, area) if "personel" in shown else None,
+                  incidents=_inside(data.incident_table(key), "kecamatan_code", area) if "kejadian" in shown else None,
+                  legs=_inside(data.map_legs(key), "kecamatan_code", area) if "jalur" in shown else None,
+                  warnings=[w for w in data.active_warnings(key) if not area or any(
+                      (k or "").startswith(area + ".") or k == area for k in w["kecamatan_codes"] or [])]
+                  if "peringatan" in shown else [])
+
+
+def _officers_in(key: str, area: str):
+    """The officers whose post (a guard cluster's TPS) lies in the area; all of them for the whole operation."""
+    board = data.officer_board(key)
+    if not area:
+        return board
+    posts = set(data.tps_readiness(key, area)["cluster"])
+    return board[board["cluster"].isin(posts)]
 
 
 def figure(moment: dt.datetime, view: View, height: int, width: int, dark: bool = False, scale: float = 1.0,
-           font_size: float = 12.0, legend: bool = True) -> go.Figure:
+           font_size: float = 12.0, legend: bool = True, area: str = "") -> go.Figure:
+    """The operation map at `moment`; with `area` (a kabupaten or kecamatan drilled into) only its TPS, boundaries
+    and layers."""
     s = data.settings()
     check = data.basemap()
     style = Style(height=height, width=width, dark=dark, scale=scale, font_size=font_size, legend=legend,
                   tiles=s.map_tiles if check is not None and check.ok else "", max_points=s.map_max_points)
     ctx = Context(phase_at(moment, s).tahapan, s.readiness_ready_threshold)
-    return operation_map(data.map_base(), layers(data.moment_key(moment), view), view, style, ctx,
+    return operation_map(data.map_base(area), layers(data.moment_key(moment), view, area), view, style, ctx,
                          data.place_names().area)
 
 

@@ -6,42 +6,33 @@ import streamlit as st
 
 from ops.charts import kecamatan_bars
 from ops.clock import fmt_wib
-from ops.headline import measures
 from ops.maps import View
 from ops.perhatian.model import SEVERITY_LABEL
-from ops.perhatian.ranking import kecamatan_ranking
+from ops.perhatian.ranking import area_ranking
+from ops.focus import LEVEL_WORD
 from ops.phase import phase_at
 from ops.readiness import problem_lines
 from ops.vocabulary import TAHAPAN_LABEL
 from ui import components as c
-from ui import data, maps
-from ui import perhatian as ph
+from ui import data, maps, overview, wilayah
 from ui import timeline as tl
 
 now = c.page("Ringkasan operasi", compact=True)
 c.require_tps()
 s = data.settings()
+focus = wilayah.focus()
+if focus.overview:
+    # A province or the nation: the areas one level down from the read model's roll-ups, each opened with a click.
+    overview.stale_note(data.moment_key(now))
+    c.live_panel(overview.command_panel)(focus)
+    c.live_panel(overview.areas_panel)(focus)
+    c.live_panel(overview.readiness_panel)(focus)
+    overview.age_caption(data.moment_key(now))
+    st.stop()
+area = wilayah.area(focus)
 
 
-@c.live_panel
-def command_panel():
-    moment = data.now()
-    key = data.moment_key(moment)
-    items = data.perhatian_items(key)
-    h = data.headline(key)
-    left, right = st.columns([2.15, 1], gap="medium")
-    with left:
-        st.markdown(f"<div style='display:flex;gap:16px;align-items:baseline'><h3 style='margin:0;padding:0'>"
-                    f"Perhatian</h3>{ph.summary_html(items)}</div>", unsafe_allow_html=True)
-        ph.listing(items, moment, limit=6, key="rk")
-    with right:
-        states = data.feed_states()
-        tiles = [c.measure_tile(m, states) for m in measures(h, s, moment)]
-        c.tile_grid(tiles, 2)
-        st.caption("Warna: hijau sesuai target, kuning waspada, merah perlu tindakan, abu-abu belum waktunya.")
-
-
-command_panel()
+c.live_panel(overview.command_panel)(focus, "rk")
 
 
 @c.live_panel
@@ -51,7 +42,10 @@ def timeline_panel():
     st.markdown(tl.strip(data.timeline(data.moment_key(moment)), s.voting_day), unsafe_allow_html=True)
 
 
-timeline_panel()
+# A Polda's timeline counts every TPS and leg of the province (about 17 s at Sumatera Selatan): a drilled page leaves
+# it to the Linimasa page.
+if not focus.wide:
+    timeline_panel()
 
 
 @c.live_panel
@@ -59,12 +53,14 @@ def kecamatan_panel():
     moment = data.now()
     key = data.moment_key(moment)
     phase = phase_at(moment, s).tahapan
-    table = data.tps_readiness(key)
-    ranking = kecamatan_ranking(data.perhatian_items(key), table, phase, s.readiness_ready_threshold)
-    names = data.kecamatan_names()
-    st.subheader(f"Kecamatan menurut masalah terberat — {TAHAPAN_LABEL[phase].lower()}")
+    table = data.tps_readiness(key, area)
+    ranking = area_ranking(wilayah.perhatian(key, focus), table, phase, s.readiness_ready_threshold,
+                           focus.child_level)
+    names = data.place_names()
+    word = LEVEL_WORD[focus.child_level]
+    st.subheader(f"{word} menurut masalah terberat — {TAHAPAN_LABEL[phase].lower()}")
     view = pd.DataFrame({
-        "Kecamatan": ranking["kode"].map(names),
+        word: ranking["kode"].map(names.name),
         "Masalah terberat": ranking["terberat"].map(lambda v: SEVERITY_LABEL.get(v, "—") if isinstance(v, str)
                                                     else "—"),
         "Hal perhatian": ranking["hal"],
@@ -82,7 +78,7 @@ kecamatan_panel()
 @c.live_panel
 def readiness_panel():
     moment = data.now()
-    ready = data.readiness(data.moment_key(moment))
+    ready = data.readiness(data.moment_key(moment), area)
     st.subheader("Kesiapan per tahapan")
     c.sources("tps-status", "traccar", "river")
     for col, (phase, label) in zip(st.columns(3), TAHAPAN_LABEL.items()):
@@ -119,7 +115,7 @@ def map_panel():
     st.subheader(f"Peta kesiapan TPS — {TAHAPAN_LABEL[phase_at(moment, s).tahapan].lower()}")
     # The Peta page's map, smaller: readiness, incident pins and warnings; the Peta page has every layer.
     fig = maps.figure(moment, View(colour="kesiapan", shown=frozenset({"tps", "kejadian", "peringatan"})),
-                      height=560, width=900)
+                      height=560, width=900, area=area)
     st.plotly_chart(fig, width="stretch", config={"scrollZoom": True, "displaylogo": False})
 
 
@@ -130,7 +126,7 @@ with right:
     map_panel()
 
 st.subheader("Data dasar operasi")
-tps = data.tps_summary()
+tps = data.tps_summary(area)
 pers = data.personnel_summary()
 k = tps["by_kerawanan"]
 v = tps["verification"]
@@ -140,8 +136,11 @@ c.kpi(cols[1], "Sangat rawan / rawan", f"{c.number(k['sangat_rawan'])} / {c.numb
       f"{c.number(k['kurang_rawan'])} kurang rawan")
 c.kpi(cols[2], "DPT", c.number(tps["dpt"]), "Daftar pemilih tetap")
 c.kpi(cols[3], "TPS jalur sungai", c.number(tps["by_akses"]["sungai"]), "Logistik hanya lewat sungai")
-c.kpi(cols[4], "Personel Polri", c.number(pers["total"]), f"{pers['polres']} Polres + {pers['bko']} BKO")
+c.kpi(cols[4], "Personel Polri" + ("" if focus.is_top else " (seluruh operasi)"), c.number(pers["total"]),
+      f"{pers['polres']} Polres + {pers['bko']} BKO")
 c.kpi(cols[5], "TPS terverifikasi", f"{c.number(v['terverifikasi'])} / {c.number(tps['total'])}",
       f"{v['perlu_cek']} perlu cek ulang, {v['belum']} belum dicek")
-with st.expander("TPS per kecamatan"):
-    st.plotly_chart(kecamatan_bars(data.kecamatan_table(), height=480), width="stretch", config={"displaylogo": False})
+if focus.level == "kabupaten":  # a kecamatan's desa are ranked above; the bars compare a kabupaten's kecamatan
+    with st.expander("TPS per kecamatan"):
+        st.plotly_chart(kecamatan_bars(data.kecamatan_table(area), height=480), width="stretch",
+                        config={"displaylogo": False})

@@ -1,33 +1,72 @@
-"""Kecamatan ranked by their worst problem, then by how many: a mean score would hide the one bad TPS."""
+"""Areas ranked by their worst problem, then by how many: a mean score would hide the one bad TPS. A Polres ranks its
+kecamatan from its TPS; a Polda its kabupaten and Mabes its provinces from the read model's roll-ups."""
 from __future__ import annotations
+
+from typing import Callable
 
 import pandas as pd
 
 from ops.perhatian.model import SEVERITY_RANK, Item
 from ops.readiness import problem_kinds
+from ops.region import within
+
+COLUMNS = ["kode", "terberat", "hal", "hal_terberat", "tps_bermasalah", "siap", "dinilai", "tps", "masalah"]
+PARTS = {"provinsi": 1, "kabupaten": 2, "kecamatan": 3, "desa": 4}
 
 
-def kecamatan_ranking(items: list[Item], tps: pd.DataFrame, phase: str, ready_threshold: float) -> pd.DataFrame:
-    """One row per kecamatan: worst open Perhatian severity, open items, problem TPS in the current tahapan (score
-    below the threshold), TPS ready, TPS, and the commonest problem kinds — worst first."""
-    open_items = [i for i in items if i.state != "selesai" and i.place.kecamatan_code]
-    rows = []
-    for kec, part in tps.groupby("kecamatan_code", sort=True):
-        mine = [i for i in open_items if i.place.kecamatan_code == kec]
-        worst = min((i.severity for i in mine), key=SEVERITY_RANK.get, default=None)
-        scores = part[f"skor_{phase}"]
-        due = scores.notna()
-        problem = due & (scores < ready_threshold)
-        kinds = problem_kinds(part.loc[problem, f"masalah_{phase}"])
-        rows.append({"kode": kec, "terberat": worst, "hal": len(mine),
-                     "hal_terberat": sum(1 for i in mine if i.severity == worst),
-                     "tps_bermasalah": int(problem.sum()), "siap": int((due & ~problem).sum()),
-                     "dinilai": int(due.sum()), "tps": len(part), "masalah": kinds.most_common(3)})
-    out = pd.DataFrame(rows, columns=["kode", "terberat", "hal", "hal_terberat", "tps_bermasalah", "siap", "dinilai",
-                                      "tps", "masalah"])
+def _in_area(items: list[Item]) -> Callable[[str], list[Item]]:
+    """The open items in an area: placed in it, or in one of its kecamatan."""
+    open_items = [i for i in items if i.state != "selesai"]
+
+    def mine(area: str) -> list[Item]:
+        return [i for i in open_items if within(i.place.code or "", area)
+                or (i.place.kecamatan_code and within(i.place.kecamatan_code, area))]
+    return mine
+
+
+def _worst(mine: list[Item]) -> dict:
+    worst = min((i.severity for i in mine), key=SEVERITY_RANK.get, default=None)
+    return {"terberat": worst, "hal": len(mine), "hal_terberat": sum(1 for i in mine if i.severity == worst)}
+
+
+def _sorted(rows: list[dict]) -> pd.DataFrame:
+    out = pd.DataFrame(rows, columns=COLUMNS)
     if out.empty:
         return out
     out["_rank"] = out["terberat"].map(lambda s: SEVERITY_RANK.get(s, len(SEVERITY_RANK)))
     out = out.sort_values(["_rank", "hal_terberat", "hal", "tps_bermasalah", "kode"],
                           ascending=[True, False, False, False, True])
     return out.drop(columns="_rank").reset_index(drop=True)
+
+
+def area_ranking(items: list[Item], tps: pd.DataFrame, phase: str, ready_threshold: float,
+                 level: str = "kecamatan") -> pd.DataFrame:
+    """One row per area of `level` holding the TPS given: worst open Perhatian severity, open items, problem TPS in
+    the current tahapan (score below the threshold), TPS ready, TPS, and the commonest problem kinds — worst first."""
+    mine_of = _in_area(items)
+    parts = PARTS[level]
+    key = tps["code"].map(lambda c: ".".join(c.split(".")[:parts])) if len(tps) else pd.Series(dtype=object)
+    rows = []
+    for area, part in tps.groupby(key, sort=True):
+        scores = part[f"skor_{phase}"]
+        due = scores.notna()
+        problem = due & (scores < ready_threshold)
+        kinds = problem_kinds(part.loc[problem, f"masalah_{phase}"])
+        rows.append({"kode": area, **_worst(mine_of(area)), "tps_bermasalah": int(problem.sum()),
+                     "siap": int((due & ~problem).sum()), "dinilai": int(due.sum()), "tps": len(part),
+                     "masalah": kinds.most_common(3)})
+    return _sorted(rows)
+
+
+def kecamatan_ranking(items: list[Item], tps: pd.DataFrame, phase: str, ready_threshold: float) -> pd.DataFrame:
+    return area_ranking(items, tps, phase, ready_threshold, "kecamatan")
+
+
+def rollup_ranking(items: list[Item], rollups: pd.DataFrame) -> pd.DataFrame:
+    """The same ranking from the read model's roll-ups of one level (readmodel.rollups): a province's kabupaten, the
+    nation's provinces, without reading their TPS."""
+    mine_of = _in_area(items)
+    rows = [{"kode": r.kode, **_worst(mine_of(r.kode)), "tps_bermasalah": int(r.dinilai - r.siap), "siap": int(r.siap),
+             "dinilai": int(r.dinilai), "tps": int(r.tps), "masalah": list(r.masalah)[:3]}
+            for r in rollups.itertuples()]
+    return _sorted(rows)

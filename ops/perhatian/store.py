@@ -17,7 +17,7 @@ from ops.audit import _plain, record
 from ops.auth import authorize
 from ops.clock import as_utc, utcnow
 from ops.config import Settings
-from ops.perhatian.model import Item, Place, at_least, raise_severity
+from ops.perhatian.model import Item, Place, at_least, raise_severity, rank_key
 from ops.perhatian import wording
 
 SYSTEM = "sistem"
@@ -65,6 +65,13 @@ def to_item(row: m.Alert) -> Item:
     return Item(row.kind, row.severity, Place(row.place_level, row.place_code, row.place_name, row.kecamatan_code),
                 as_utc(row.since) if row.since else None, row.facts, row.state, row.taken_by,
                 as_utc(row.taken_at) if row.taken_at else None, row.note, row.escalations, id=row.id)
+
+
+def open_items(session: Session) -> list[Item]:
+    """The items the worker last found present and not finished, most urgent first: what an overview of a province or
+    the nation lists (evaluating every TPS of the nation on a page would take minutes; the worker does it)."""
+    rows = session.scalars(select(m.Alert).where(m.Alert.active, m.Alert.state != "selesai"))
+    return sorted((to_item(r) for r in rows), key=rank_key)
 
 
 @dataclass

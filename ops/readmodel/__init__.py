@@ -129,23 +129,68 @@ def refresh(session: Session, settings: Settings, now: dt.datetime) -> Report:
 
 def table(session: Session, area: str | None = None) -> pd.DataFrame:
     """The per-TPS table (the columns of readiness.per_tps) as the worker last computed it; `area` limits it to a
-    kabupaten ("16.10") or kecamatan ("16.10.05") by its indexed column."""
+    province ("16"), kabupaten ("16.10"), kecamatan ("16.10.05") or desa by its indexed column."""
     q = select(m.TpsState.facts, m.TpsState.skor_sebelum, m.TpsState.skor_pemungutan, m.TpsState.skor_sesudah,
                m.TpsState.detail)
     if area:
-        q = q.where((m.TpsState.kecamatan_code if area.count(".") == 2 else m.TpsState.kabupaten_code) == area)
+        column = {0: m.TpsState.kabupaten_code, 1: m.TpsState.kabupaten_code, 2: m.TpsState.kecamatan_code,
+                  3: m.TpsState.desa_code}[area.count(".")]
+        q = q.where(column.startswith(area + ".", autoescape=True) if "." not in area else column == area)
     rows = [row_of(state.from_json(f), {"sebelum": a, "pemungutan": b, "sesudah": c}, d)
             for f, a, b, c, d in session.execute(q.order_by(m.TpsState.code))]
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
+ROLLUP_COLUMNS = ["kode", "level", "tps", "dinilai", "siap", "masalah", "angka"]
+
+
+def _rollup_row(r: m.AreaRollup) -> dict:
+    return {"kode": r.code, "level": r.level, "tps": r.tps, "dinilai": r.dinilai, "siap": r.siap,
+            "masalah": sorted(r.masalah.items(), key=lambda kv: -kv[1]), "angka": dict(r.angka or {})}
+
+
 def rollups(session: Session, parent: str | None, tahapan: str) -> pd.DataFrame:
-    """One level's areas under `parent` (None: the top), for one tahapan: kode, level, tps, dinilai, siap, masalah."""
+    """One level's areas under `parent` (None: the top), for one tahapan: kode, level, tps, dinilai, siap, masalah
+    (kind, TPS) worst first, angka (the headline's counts)."""
     q = select(m.AreaRollup).where(m.AreaRollup.tahapan == tahapan)
     q = q.where(m.AreaRollup.parent_code.is_(None) if parent is None else m.AreaRollup.parent_code == parent)
-    rows = [{"kode": r.code, "level": r.level, "tps": r.tps, "dinilai": r.dinilai, "siap": r.siap,
-             "masalah": sorted(r.masalah.items(), key=lambda kv: -kv[1])} for r in session.scalars(q.order_by(m.AreaRollup.code))]
-    return pd.DataFrame(rows, columns=["kode", "level", "tps", "dinilai", "siap", "masalah"])
+    return pd.DataFrame([_rollup_row(r) for r in session.scalars(q.order_by(m.AreaRollup.code))],
+                        columns=ROLLUP_COLUMNS)
+
+
+def rollup(session: Session, code: str, tahapan: str) -> dict | None:
+    """One area's roll-up for one tahapan ('' the nation), or None when the read model has none."""
+    r = session.get(m.AreaRollup, (code, tahapan))
+    return _rollup_row(r) if r is not None else None
+
+
+def area_headline(session: Session, settings: Settings, now: dt.datetime, code: str) -> dict | None:
+    """headline.headline()'s figures for an area from its roll-up (a province, the nation): the TPS counts as the
+    worker summed them, incidents and BMKG warnings in the area read now. Boats are judged per kabupaten (None here).
+    None when the read model has no roll-up for the area yet."""
+    from ops.headline import TPS_COUNTS
+    from ops.incidents import incident_table
+    from ops.phase import phase_at
+    from ops.region import within
+    from ops.weather import active_warnings
+
+    now = as_utc(now)
+    phase = phase_at(now, settings).tahapan
+    r = rollup(session, code, phase)
+    if r is None:
+        return None
+    inc = incident_table(session, now)
+    if len(inc):
+        inc = inc[inc["kecamatan_code"].map(lambda c: within(c or "", code))]
+    open_ = inc["state"] != "selesai" if len(inc) else pd.Series(dtype=bool)
+    warnings = [w for w in active_warnings(session, now, ahead_hours=0)
+                if any(within(k, code) for k in (w.kecamatan_codes or []))]
+    return {"tps": r["tps"], "tahapan": phase, "tps_dinilai": r["dinilai"], "tps_siap": r["siap"],
+            **{k: r["angka"].get(k, 0) for k in TPS_COUNTS},
+            "logistik_terlambat": r["angka"].get("logistik_terlambat", 0),
+            "kejadian_terbuka": int(open_.sum()) if len(inc) else 0,
+            "kejadian_tinggi": int((open_ & (inc["severity"] == "tinggi")).sum()) if len(inc) else 0,
+            "peringatan_aktif": len(warnings), "sungai_tunda": None, "sungai_hati_hati": None}
 
 
 # ---------------- snapshots and replay ----------------
@@ -214,4 +259,5 @@ def drop_snapshots_before(session: Session, before: dt.datetime) -> None:
     _set_meta(session, kept, SNAPSHOTS)
 
 
-__all__ = ["Report", "rebuild", "refresh", "refreshed_at", "table", "rollups", "snapshot", "replay"]
+__all__ = ["Report", "rebuild", "refresh", "refreshed_at", "table", "rollups", "rollup", "area_headline", "snapshot",
+           "replay"]

@@ -1,0 +1,161 @@
+"""One operation at any level: the focus a commander drills into, the read model's roll-ups that carry a province's
+figures, names that say which kabupaten, and the Ringkasan and Peta pages of a Polda from its province down to a
+kecamatan."""
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+from streamlit.testing.v1 import AppTest
+
+from ops import models as m
+from ops import readmodel
+from ops.clock import from_wib, load_clock
+from ops.config import get_settings
+from ops.db import get_engine, session_scope
+from ops.focus import focus_of
+from ops.headline import TPS_COUNTS, headline
+from ops.perhatian.ranking import area_ranking, rollup_ranking
+from ops.places import load_names
+
+from conftest import ROOT
+from test_scale_demo import _copy_of, polda_sqlite  # noqa: F401,F811 (the Polda fixture, shared)
+
+
+def wib(hh: int, mm: int) -> dt.datetime:
+    return from_wib(dt.datetime(2024, 11, 27, hh, mm))
+
+
+# ---------------------------------------------------------------- the focus
+
+def test_a_focus_is_a_region_inside_the_operation_and_anything_else_falls_back_to_its_top():
+    kab = focus_of("16", "16.10")
+    assert (kab.level, kab.child_level, kab.overview, kab.wide, kab.is_top) == \
+        ("kabupaten", "kecamatan", False, True, False)
+    assert kab.trail() == ["16", "16.10"]
+    assert focus_of("16", "16.10.05").trail() == ["16", "16.10", "16.10.05"]
+    assert focus_of("16", "16.10.05").child_of("16.10.05.2001.001") == "16.10.05.2001"
+    top = focus_of("16", None)
+    assert (top.code, top.level, top.overview, top.is_top) == ("16", "provinsi", True, True)
+    # outside the operation, above it, or not a code at all: the operation's own area, never an error
+    known = {"16", "16.10", "16.10.05", "17.01"}
+    for asked in ("17.01", "", "16.99.99", "'; drop table tps;--", "16.10.05.x", "1610"):
+        assert focus_of("16", asked, known).code == "16", asked
+    # a desa or a TPS asked for opens its kecamatan
+    assert focus_of("16", "16.10.05.2001.001", known).code == "16.10.05"
+    polres = focus_of("16.10", "16")
+    assert (polres.code, polres.wide, polres.overview) == ("16.10", False, False)
+    nation = focus_of("", "11.01")
+    assert (nation.level, nation.child_level, nation.trail()) == ("kabupaten", "kecamatan", ["", "11", "11.01"])
+
+
+# ---------------------------------------------------------------- roll-ups carry the headline
+
+@pytest.mark.parametrize("demo_db_copy", ["sqlite", "postgresql"], indirect=True)
+def test_the_kabupaten_roll_up_counts_what_the_headline_counts_from_every_tps(demo_db_copy):
+    s = get_settings()
+    moment = wib(10, 0)
+    with session_scope(get_engine(demo_db_copy)) as session:
+        readmodel.rebuild(session, s, moment)
+        live = headline(session, s, moment)
+        rolled = readmodel.area_headline(session, s, moment, "16.10")
+        kec = readmodel.rollups(session, "16.10", "pemungutan")
+    for key in (*TPS_COUNTS, "tps", "tps_siap", "tps_dinilai", "logistik_terlambat", "kejadian_terbuka",
+                "kejadian_tinggi", "peringatan_aktif"):
+        assert rolled[key] == live[key], key
+    # the kecamatan add up to the kabupaten, count by count
+    for key in TPS_COUNTS:
+        assert sum(a[key] for a in kec["angka"]) == rolled[key], key
+    assert rolled["sungai_tunda"] is None  # boats are judged on a kabupaten's own legs, not summed
+
+
+def test_ranking_from_roll_ups_agrees_with_ranking_from_the_tps(demo_copy):
+    s = get_settings()
+    moment = wib(10, 0)
+    with session_scope(get_engine(demo_copy)) as session:
+        readmodel.rebuild(session, s, moment)
+        table = readmodel.table(session)
+        rolled = rollup_ranking([], readmodel.rollups(session, "16.10", "pemungutan"))
+    direct = area_ranking([], table, "pemungutan", s.readiness_ready_threshold, "kecamatan")
+    cols = ["kode", "tps", "siap", "tps_bermasalah"]
+    assert sorted(map(tuple, rolled[cols].values.tolist())) == sorted(map(tuple, direct[cols].values.tolist()))
+    assert len(rolled) == 16
+
+
+# ---------------------------------------------------------------- a Polda, page by page
+
+@pytest.fixture
+def polda_pages(polda_sqlite, tmp_path, monkeypatch):  # noqa: F811
+    """A private copy of the 2 % Polda with its read model and Perhatian items at the operation's clock, as the
+    worker keeps them."""
+    from ops import perhatian
+
+    url = _copy_of(polda_sqlite[0], tmp_path)
+    monkeypatch.setenv("OPS_DATABASE_URL", url)
+    monkeypatch.setenv("OPS_RUN_SCHEDULER_IN_APP", "false")
+    from ops.config import reset_settings
+    reset_settings()
+    s = get_settings()
+    with session_scope(get_engine(url)) as session:
+        now = load_clock(session).now()
+        readmodel.rebuild(session, s, now)
+    perhatian.sync_now(s, now)
+    yield url
+    get_engine(url).dispose()
+    reset_settings()
+
+
+def _page(path: str, wilayah: str | None = None, **state) -> AppTest:
+    at = AppTest.from_file(str(ROOT / path), default_timeout=120)
+    if wilayah is not None:
+        at.query_params["wilayah"] = wilayah
+    for k, v in state.items():
+        at.session_state[k] = v
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_names_in_a_province_say_which_kabupaten(polda_pages):
+    with session_scope(get_engine(polda_pages)) as session:
+        names = load_names(session)
+    assert names.wide
+    assert names.kecamatan("16.10.05") == "Kec. Pemulutan, Kab. Ogan Ilir"
+    assert names.tps("16.10.05.2001.001").endswith(", Kec. Pemulutan, Kab. Ogan Ilir")
+    assert names.kecamatan("16.71.01").endswith(", Kota Palembang")
+
+
+def test_polda_ringkasan_opens_on_its_kabupaten_and_drills_to_a_kecamatan(polda_pages):
+    at = _page("views/ringkasan.py")
+    heads = [h.value for h in at.subheader]
+    assert any(h.startswith("Kabupaten/kota menurut masalah terberat") for h in heads), heads
+    ranking = at.dataframe[0].value
+    assert len(ranking) == 17 and "Kabupaten Ogan Ilir" in set(ranking.iloc[:, 0])
+    # a link to a kabupaten opens it: its kecamatan, the trail in the header
+    kab = _page("views/ringkasan.py", wilayah="16.10")
+    heads = [h.value for h in kab.subheader]
+    assert any(h.startswith("Kecamatan menurut masalah terberat") for h in heads), heads
+    assert "Indralaya" in set(kab.dataframe[0].value.iloc[:, 0])
+    assert any("Kabupaten Ogan Ilir" in m.value for m in kab.markdown)
+    # one level further: the desa of a kecamatan
+    with session_scope(get_engine(polda_pages)) as session:
+        kec_code = session.scalar(select(m.Tps.kecamatan_code).where(m.Tps.kecamatan_code.like("16.10.%")).limit(1))
+    kec = _page("views/ringkasan.py", wilayah=kec_code)
+    assert any(h.value.startswith("Desa/kelurahan menurut") for h in kec.subheader)
+    # a code outside the province (or garbage) shows the province, never an error
+    other = _page("views/ringkasan.py", wilayah="31.71")
+    assert any(h.value.startswith("Kabupaten/kota menurut") for h in other.subheader)
+
+
+def test_polda_peta_maps_the_kabupaten_and_then_the_tps_of_one(polda_pages):
+    import json
+
+    at = _page("views/peta.py")
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    hover = [c for t in spec["data"] for c in (t.get("customdata") or [])]
+    assert {"16.10", "16.71"} <= {c[1] for c in hover if isinstance(c, list) and c and c[0] == "wilayah"}
+    kab = _page("views/peta.py", wilayah="16.10")
+    labels = kab.selectbox(key="peta_tps").options
+    with session_scope(get_engine(polda_pages)) as session:
+        ogan_ilir = session.scalar(select(func.count()).select_from(m.Tps).where(m.Tps.kecamatan_code.like("16.10.%")))
+    # the picker offers the kabupaten's TPS and no other, by name
+    assert len(labels) == ogan_ilir > 0 and all(label.startswith("TPS ") and ", Kec. " in label for label in labels)
