@@ -159,3 +159,30 @@ def test_polda_peta_maps_the_kabupaten_and_then_the_tps_of_one(polda_pages):
         ogan_ilir = session.scalar(select(func.count()).select_from(m.Tps).where(m.Tps.kecamatan_code.like("16.10.%")))
     # the picker offers the kabupaten's TPS and no other, by name
     assert len(labels) == ogan_ilir > 0 and all(label.startswith("TPS ") and ", Kec. " in label for label in labels)
+
+
+@pytest.mark.parametrize("page", ["views/tps.py", "views/personel.py", "views/logistik.py", "views/cuaca.py",
+                                  "views/koordinasi.py"])
+def test_detail_pages_of_a_province_offer_its_kabupaten_and_open_one(polda_pages, page):
+    at = _page(page)
+    assert any("dirinci per kabupaten/kota" in i.value for i in at.info)
+    buttons = [b for b in at.button if b.key and b.key.startswith("guard_")]
+    assert len(buttons) == 17 and "Kabupaten Ogan Ilir" in {b.label for b in buttons}
+    next(b for b in buttons if b.label == "Kabupaten Ogan Ilir").click().run()
+    assert not at.exception, at.exception
+    assert not any("dirinci per kabupaten/kota" in i.value for i in at.info)
+    assert at.query_params["wilayah"] in ("16.10", ["16.10"])
+
+
+def test_a_drilled_kabupaten_lists_its_own_incidents_and_tps_only(polda_pages):
+    kab = _page("views/kejadian.py", wilayah="16.10")
+    whole = _page("views/kejadian.py")
+    shown = {m.label: m.value for m in kab.metric}
+    everything = {m.label: m.value for m in whole.metric}
+    with session_scope(get_engine(polda_pages)) as session:
+        ours = session.scalar(select(func.count()).select_from(m.Incident)
+                              .where(m.Incident.kecamatan_code.like("16.10.%")))
+    assert int(shown["Kejadian tercatat"].replace(".", "")) == ours
+    assert int(everything["Kejadian tercatat"].replace(".", "")) > ours
+    tps = _page("views/tps.py", wilayah="16.10")
+    assert not any("dirinci per kabupaten/kota" in i.value for i in tps.info)

@@ -73,6 +73,26 @@ def drill_buttons(rows: list[tuple[str, str]], key: str, per_row: int = 6) -> No
             col.button(label, key=f"{key}_{code}", on_click=go, args=(code,), width="stretch")
 
 
+def detail_guard(f: Focus, what: str) -> None:
+    """A page that lists every TPS, officer or leg opens at a kabupaten/kota: above it (a Polda's or Mabes' whole
+    area) it says so and offers the way down, instead of reading tens of thousands of rows nobody can scan."""
+    if not f.overview:
+        return
+    word = LEVEL_WORD[f.child_level].lower()
+    st.info(f"{what} dirinci per kabupaten/kota. Pilih {word} di bawah (atau di bilah samping); Ringkasan dan Peta "
+            f"operasi menunjukkan {word} mana yang paling perlu perhatian.")
+    rows = [(code, name) for code, name, _ in data.children(f.code)]
+    drill_buttons(rows, key="guard", per_row=5)
+    st.stop()
+
+
+def within(frame, f: Focus, column: str = "kecamatan_code"):
+    """The rows of a table placed inside the focus (by a region code column); all of them at the operation's top."""
+    if f.is_top or frame is None or not len(frame) or column not in frame:
+        return frame
+    return frame[frame[column].fillna("").map(f.covers)]
+
+
 def area(f: Focus) -> str:
     """The region code the TPS tables are read for: '' for the operation's whole area (its cache is shared with the
     pages that do not drill), else the focus."""

@@ -8,10 +8,12 @@ from ops.clock import WIB, fmt_wib
 from ops.logistics import STAGE_LABEL, VERDICT_LABEL, route_reasons
 from ops.readiness.issues import sentences
 from ui import components as c
-from ui import data
+from ui import data, wilayah
 
 now = c.page("Cuaca & peringatan")
 c.require_tps()
+where = wilayah.focus()
+wilayah.detail_guard(where, "Cuaca dan jalur sungai")
 s = data.settings()
 names = data.kecamatan_names()
 ROUTE_KINDS = ("rute_peringatan", "rute_hujan_lebat", "rute_debit_tinggi")  # a river route's risks
@@ -63,9 +65,9 @@ def weather_panel():
             st.caption(f"Hari ini {len(above)} titik di atas ambang. Sumber: Open-Meteo Flood API (GloFAS).")
 
     st.subheader("Yang terpapar")
-    river = data.river_legs(key)
+    river = wilayah.within(data.river_legs(key), where)
     exposed = river[river["verdict"] != "go"] if len(river) else river
-    tps = data.tps_readiness(key)
+    tps = data.tps_readiness(key, wilayah.area(where))
     at_risk = tps[tps["masalah_sebelum"].map(lambda a: any(i["kind"] in ROUTE_KINDS for i in a))]
     cols = st.columns(3)
     c.kpi(cols[0], "TPS jalur sungai berisiko", c.number(len(at_risk)), "Peringatan, hujan lebat atau debit tinggi")

@@ -5,7 +5,7 @@ import streamlit as st
 from ops.clock import fmt_wib
 from ops.incidents import SEVERITY_LABEL, STATE_LABEL
 from ui import components as c
-from ui import data
+from ui import data, wilayah
 
 now = c.page("Kejadian")
 names = data.kecamatan_names()
@@ -14,7 +14,7 @@ places = data.place_names()
 
 @c.live_panel
 def incidents_panel():
-    inc = data.incident_table(data.moment_key(data.now()))
+    inc = wilayah.within(data.incident_table(data.moment_key(data.now())), wilayah.focus())
     if inc.empty:
         st.success("Belum ada kejadian tercatat sampai saat ini.")
         return

@@ -5,13 +5,15 @@ import streamlit as st
 from ops.clock import fmt_wib
 from ops.coordination import DESA_ROLES, KECAMATAN_ROLES, ROLE_LABEL
 from ui import components as c
-from ui import data
+from ui import data, wilayah
 
 now = c.page("Koordinasi")
 c.require_tps()
 key = data.moment_key(now)
-kec = data.coordination_kecamatan(key)
-desa = data.coordination_desa(key)
+where = wilayah.focus()
+wilayah.detail_guard(where, "Koordinasi")
+kec = wilayah.within(data.coordination_kecamatan(key), where, "kode")
+desa = wilayah.within(data.coordination_desa(key), where)
 if kec.empty or desa.empty:
     st.info("Belum ada data wilayah dan TPS untuk menilai koordinasi.")
     st.stop()

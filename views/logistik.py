@@ -6,10 +6,12 @@ from ops.charts import pipeline_bars
 from ops.clock import fmt_wib
 from ops.logistics import LEG_STATE_COLOR, LEG_STATES, STAGE_LABEL, VERDICT_LABEL, route_reasons
 from ui import components as c
-from ui import data
+from ui import data, wilayah
 
 now = c.page("Logistik pemilu")
 c.require_tps()
+where = wilayah.focus()
+wilayah.detail_guard(where, "Logistik")
 
 
 def when(v) -> str:
@@ -19,7 +21,7 @@ def when(v) -> str:
 @c.live_panel
 def pipeline_panel():
     key = data.moment_key(data.now())
-    board = data.leg_board(key)
+    board = wilayah.within(data.leg_board(key), where)
     if board.empty:
         st.info("Belum ada rencana distribusi logistik.")
         return
@@ -49,7 +51,7 @@ def pipeline_panel():
             hide_index=True, width="stretch")
 
     st.subheader("Jalur sungai: berangkat, hati-hati atau tunda")
-    river = data.river_legs(key)
+    river = wilayah.within(data.river_legs(key), where)
     chosen, _ = data.forecast(key, 24)
     c.sources("bmkg-nowcast", "river", forecast=chosen)
     if river.empty:

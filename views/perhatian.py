@@ -6,7 +6,7 @@ import streamlit as st
 from ops.clock import MACHINE_CLOCK, fmt_wib
 from ops.perhatian.model import KINDS, SEVERITIES, SEVERITY_LABEL, STATE_LABEL
 from ui import components as c
-from ui import data
+from ui import data, wilayah
 from ui import perhatian as ph
 
 now = c.page("Perhatian")
@@ -25,7 +25,8 @@ states = f3.multiselect("Keadaan", ["baru", "ditangani"], format_func=STATE_LABE
 @c.live_panel
 def items_panel():
     moment = data.now()
-    items = data.perhatian_items(data.moment_key(moment))
+    # The focus's items; a Polda's or Mabes' as the worker stored them (ui.wilayah.perhatian).
+    items = wilayah.perhatian(data.moment_key(moment), wilayah.focus())
     chosen = [i for i in items if (not severity or i.severity in severity)
               and (not category or KINDS[i.kind] in category) and (not states or i.state in states)]
     st.markdown(ph.summary_html(chosen), unsafe_allow_html=True)

@@ -14,13 +14,15 @@ from ops.planner import save_plan, to_csv, to_xlsx
 from ops.vocabulary import KERAWANAN_LABEL
 from ui import auth
 from ui import components as c
-from ui import data
+from ui import data, wilayah
 
 now = c.page("Personel & pola pengamanan")
 c.require_tps()
 s = data.settings()
 key = data.moment_key(now)
-table = data.tps_readiness(key)
+where = wilayah.focus()
+wilayah.detail_guard(where, "Personel dan pola pengamanan")
+table = data.tps_readiness(key, wilayah.area(where))
 if table.empty:
     st.info("Belum ada data TPS dan personel. Impor daftar TPS dan personel lebih dulu.")
     st.stop()

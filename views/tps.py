@@ -7,13 +7,15 @@ from ops.readiness import problem_kinds
 from ops.readiness.issues import label as issue_label, sentences
 from ops.vocabulary import KERAWANAN_LABEL, TAHAPAN_LABEL, TPS_STATUS_SHORT
 from ui import components as c
-from ui import data, tps_view
+from ui import data, tps_view, wilayah
 
 now = c.page("TPS")
 c.require_tps()
+where = wilayah.focus()
+wilayah.detail_guard(where, "Daftar TPS")
 s = data.settings()
 key = data.moment_key(now)
-table = data.tps_readiness(key)
+table = data.tps_readiness(key, wilayah.area(where))
 if table.empty:
     st.info("Belum ada data TPS. Impor daftar TPS (`python -m ops import tps FILE`) atau jalankan "
             "`python -m ops init --demo`.")
