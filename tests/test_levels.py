@@ -186,3 +186,16 @@ def test_a_drilled_kabupaten_lists_its_own_incidents_and_tps_only(polda_pages):
     assert int(everything["Kejadian tercatat"].replace(".", "")) > ours
     tps = _page("views/tps.py", wilayah="16.10")
     assert not any("dirinci per kabupaten/kota" in i.value for i in tps.info)
+
+
+def test_the_wall_of_a_polda_ranks_its_kabupaten_and_a_kiosk_url_focuses_it(polda_pages, monkeypatch):
+    monkeypatch.setenv("OPS_WALL_VIEWS", '["peta", "kecamatan"]')
+    from ops.config import reset_settings
+    reset_settings()
+    for turn, want in ((-1, "Kabupaten/kota menurut masalah terberat"), (0, "Kabupaten/kota menurut masalah terberat")):
+        at = _page("views/dinding.py", wall_turn=turn)
+        html = " ".join(m.value for m in at.markdown)
+        assert want in html and "Kabupaten Ogan Ilir" in html and "PERHATIAN" in html
+    kab = _page("views/dinding.py", wilayah="16.10", wall_turn=-1)
+    html = " ".join(m.value for m in kab.markdown)
+    assert "· Kabupaten Ogan Ilir" in html and "Kecamatan menurut masalah terberat" in html

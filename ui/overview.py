@@ -43,7 +43,7 @@ def command_panel(f: Focus, key_prefix: str = "ov") -> None:
     key = data.moment_key(moment)
     s = data.settings()
     items = wilayah.perhatian(key, f)
-    h = data.area_headline(key, f.code) if f.overview else wilayah.headline(key, f)
+    h = wilayah.measures(key, f)
     left, right = st.columns([2.15, 1], gap="medium")
     with left:
         st.markdown(f"<div style='display:flex;gap:16px;align-items:baseline'><h3 style='margin:0;padding:0'>"
@@ -91,9 +91,9 @@ def areas_panel(f: Focus) -> None:
         map_figure(f, table, height=640, width=760)
 
 
-def map_figure(f: Focus, table: pd.DataFrame, height: int, width: int, dark: bool = False,
-               scale: float = 1.0, font_size: float = 12.0, key: str = "ov_map") -> None:
-    """The areas one level down on the map; a click opens one."""
+def area_figure(f: Focus, table: pd.DataFrame, height: int, width: int, dark: bool = False, scale: float = 1.0,
+                font_size: float = 12.0):
+    """The areas one level down, filled by readiness and ringed by their worst item (the wall shows it as it is)."""
     s = data.settings()
     names = data.place_names()
     own = data.boundaries(f.child_level, f.code)
@@ -101,8 +101,13 @@ def map_figure(f: Focus, table: pd.DataFrame, height: int, width: int, dark: boo
     if not own:  # no boundaries at this level (the national file): the kabupaten stand in, coloured by their area
         own = data.boundaries("kabupaten", f.code)
         owner = {a["code"]: f.child_of(a["code"]) for a in own}
-    fig = area_map(own, stats_of(table, names.area), Style(height=height, width=width, dark=dark, scale=scale,
-                                                           font_size=font_size), s.readiness_target_share, owner)
+    return area_map(own, stats_of(table, names.area), Style(height=height, width=width, dark=dark, scale=scale,
+                                                            font_size=font_size), s.readiness_target_share, owner)
+
+
+def map_figure(f: Focus, table: pd.DataFrame, height: int, width: int, key: str = "ov_map") -> None:
+    """The areas one level down on the map; a click opens one."""
+    fig = area_figure(f, table, height, width)
     event = st.plotly_chart(fig, width="stretch", on_select="rerun", selection_mode="points", key=key,
                             config={"scrollZoom": True, "displaylogo": False})
     points = (event.selection.points if event else []) or []

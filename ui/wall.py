@@ -119,12 +119,15 @@ def watchdog(rotate_seconds: int) -> None:
     components.html(WATCHDOG.replace("__STALL__", str(max(90, rotate_seconds * 4))), height=0)
 
 
-def top_bar(s, moment: dt.datetime, phase, view: str, index: int, total: int, replay: bool) -> None:
+def top_bar(s, moment: dt.datetime, phase, view: str, index: int, total: int, replay: bool,
+            where: str | None = None) -> None:
+    """The command's name (and the area the wall is focused on), the view, the clock and the phase."""
     countdown = phase.countdown(moment) or ""
     dots = " ".join("●" if i == index else "○" for i in range(total))
     st.markdown(
         f"<div class='wall-top'><div><div class='wall-title'>POSKO PAM PILKADA · {html.escape(s.polres_name.upper())}"
-        f"</div><div class='wall-sub'>{html.escape(s.operation_name)}</div>"
+        f"</div><div class='wall-sub'>{html.escape(s.operation_name)}"
+        f"{' · ' + html.escape(where) if where else ''}</div>"
         f"<div class='wall-view' data-view='{html.escape(view)}'>{html.escape(VIEW_TITLE[view])} &nbsp; {dots}</div>"
         f"</div><div><div class='wall-clock'>{html.escape(fmt_long_wib(moment).split(' · ')[1])}</div>"
         f"<div class='wall-sub' style='text-align:right'>{html.escape(fmt_long_wib(moment).split(' · ')[0])}"

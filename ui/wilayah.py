@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ops.focus import ROLLUP_LEVELS, CHILD_LEVEL, LEVEL_WORD, Focus, focus_of
+from ops.vocabulary import TAHAPAN_LABEL
 from ui import data
 
 KEY = "wilayah"
@@ -115,6 +116,19 @@ def perhatian(key: str, f: Focus) -> list:
     if f.wide and st.session_state.get("replay_at") is None and data.readmodel_current(key):
         return items_in(data.stored_perhatian(key), f)
     return items_in(data.perhatian_items(key), f)
+
+
+def measures(key: str, f: Focus) -> dict | None:
+    """The headline figures of the focus; above the kabupaten only from the roll-ups (None until the worker made
+    them: summing a province's TPS on the page would take minutes)."""
+    return data.area_headline(key, f.code) if f.overview else headline(key, f)
+
+
+def readiness(key: str, f: Focus) -> dict:
+    """Readiness per tahapan of the focus, in readiness.overview_of's shape; above the kabupaten from the roll-ups."""
+    if f.overview:
+        return {p: {"kabupaten": data.area_rollup(key, f.code, p)} for p in TAHAPAN_LABEL}
+    return data.readiness(key, area(f))
 
 
 def headline(key: str, f: Focus) -> dict:

@@ -6,7 +6,8 @@ from ops.clock import fmt_wib
 from ops.headline import measures
 from ops.perhatian import wording
 from ops.perhatian.model import SEVERITY_COLOR, SEVERITY_LABEL
-from ops.perhatian.ranking import kecamatan_ranking
+from ops.focus import LEVEL_WORD
+from ops.perhatian.ranking import area_ranking
 from ops.readiness import problem_lines
 from ops.readiness.issues import label as issue_label
 from ops.logistics import LEG_STATE_COLOR, LEG_STATES, STAGE_LABEL
@@ -14,7 +15,7 @@ from ops.maps import View
 from ops.phase import phase_at
 from ops.vocabulary import TAHAPAN_LABEL
 from ui import components as c
-from ui import data, maps, outage, wall
+from ui import data, maps, outage, overview, wall, wilayah
 
 s = data.settings()
 wall.style()
@@ -25,6 +26,10 @@ if not ready:
     st.stop()
 wall.watchdog(s.wall_rotate_seconds)
 CHART = {"displayModeBar": False, "staticPlot": True}
+# The area on the wall: the operation's whole area, or the one a kiosk URL names (/dinding?wilayah=16.10).
+FOCUS = wilayah.focus()
+AREA = wilayah.area(FOCUS)
+CHILD_WORD = LEVEL_WORD[FOCUS.child_level]
 try:
     # Charts are drawn in pixels: a 4K screen without browser zoom asks for ?skala=2.
     SCALE = min(4.0, max(0.5, float(st.query_params.get("skala", s.wall_scale))))
@@ -57,23 +62,39 @@ def view_ringkasan(key, phase, states, ready, h):
     wall.row_of_tiles(row)
 
 
+def ranking_of(key, phase):
+    """The areas one level below the wall's focus, worst first: from the roll-ups above the kabupaten."""
+    items = wilayah.perhatian(key, FOCUS)
+    if FOCUS.overview:
+        return overview.ranking(key, FOCUS, items)
+    return area_ranking(items, data.tps_readiness(key, AREA), phase, s.readiness_ready_threshold, FOCUS.child_level)
+
+
+def ranking_rows(ranking, limit: int) -> list:
+    names = data.place_names()
+    return [(names.name(r.kode), f"{SEVERITY_LABEL[r.terberat]} · {r.hal} hal · {r.siap}/{r.tps} siap"
+             if isinstance(r.terberat, str) else f"aman · {r.siap}/{r.tps} siap",
+             {"kritis": "bad", "tinggi": "bad", "sedang": "warn"}.get(r.terberat, "good"))
+            for r in ranking.head(limit).itertuples()]
+
+
 def view_peta(key, phase, states, ready, h):
     left, right = st.columns([2, 1])
-    pts = data.tps_readiness(key)
-    warnings = data.active_warnings(key)
+    warnings = [w for w in data.active_warnings(key)
+                if FOCUS.is_top or any(FOCUS.covers(k) for k in (w.get("kecamatan_codes") or []))]
+    ranking = ranking_of(key, phase)
     # The map's column beside the Perhatian panel: about 880 px wide on a 1080p wall, twice that at skala=2.
-    view = View(colour="kesiapan", shown=frozenset({"tps", "kejadian", "jalur", "peringatan"}))
-    fig = maps.figure(data.now(), view, int(700 * SCALE), int(880 * SCALE), dark=True, scale=1.3 * SCALE,
-                      font_size=16 * SCALE)
+    if FOCUS.overview:
+        fig = overview.area_figure(FOCUS, ranking, int(700 * SCALE), int(880 * SCALE), dark=True, scale=1.3 * SCALE,
+                                   font_size=16 * SCALE)
+    else:
+        view = View(colour="kesiapan", shown=frozenset({"tps", "kejadian", "jalur", "peringatan"}))
+        fig = maps.figure(data.now(), view, int(700 * SCALE), int(880 * SCALE), dark=True, scale=1.3 * SCALE,
+                          font_size=16 * SCALE, area=AREA)
     left.plotly_chart(fig, width="stretch", config=CHART, theme=None)
-    ranking = kecamatan_ranking(data.perhatian_items(key), pts, phase, s.readiness_ready_threshold).head(8)
-    names = data.kecamatan_names()
-    rows = [(names.get(r.kode, r.kode), f"{SEVERITY_LABEL[r.terberat]} · {r.hal} hal" if isinstance(r.terberat, str)
-             else "aman", {"kritis": "bad", "tinggi": "bad", "sedang": "warn"}.get(r.terberat, "good"))
-            for r in ranking.itertuples()]
-    right.markdown("<div class='tile'><div class='label'>Kecamatan menurut masalah terberat</div>"
-                   + wall.listing(rows) + wall.age_line(states, ("tps-status", "traccar")) + "</div>",
-                   unsafe_allow_html=True)
+    right.markdown(f"<div class='tile'><div class='label'>{CHILD_WORD} menurut masalah terberat</div>"
+                   + wall.listing(ranking_rows(ranking, 8)) + wall.age_line(states, ("tps-status", "traccar"))
+                   + "</div>", unsafe_allow_html=True)
     right.markdown("<div style='height:1vh'></div>", unsafe_allow_html=True)
     right.markdown(wall.tile("Peringatan BMKG berlaku", str(len(warnings)), None,
                              "; ".join(w["event"] for w in warnings) or "tidak ada", "bad" if warnings else "good",
@@ -83,10 +104,14 @@ def view_peta(key, phase, states, ready, h):
 
 def view_kecamatan(key, phase, states, ready, h):
     left, right = st.columns([3, 2])
-    table = data.tps_readiness(key)
-    left.plotly_chart(problem_bars(table, data.kecamatan_names(), phase, s.readiness_ready_threshold, dark=True,
-                                   height=int(640 * SCALE), font_size=int(17 * SCALE)), width="stretch",
-                      config=CHART, theme=None)
+    if FOCUS.level == "kabupaten":
+        table = data.tps_readiness(key, AREA)
+        left.plotly_chart(problem_bars(table, data.kecamatan_names(), phase, s.readiness_ready_threshold, dark=True,
+                                       height=int(640 * SCALE), font_size=int(17 * SCALE)), width="stretch",
+                          config=CHART, theme=None)
+    else:  # a province's kabupaten, the nation's provinces, a kecamatan's desa: ranked, worst first
+        left.markdown(f"<div class='tile'><div class='label'>{CHILD_WORD} menurut masalah terberat</div>"
+                      + wall.listing(ranking_rows(ranking_of(key, phase), 12)) + "</div>", unsafe_allow_html=True)
     kab = ready[phase]["kabupaten"]
     due = kab is not None and bool(kab["dinilai"])
     reasons = [(issue_label(kind), f"{n} TPS", "warn") for kind, n in (kab["masalah"][:8] if due else [])]
@@ -99,8 +124,8 @@ def view_kecamatan(key, phase, states, ready, h):
 
 
 def view_logistik(key, phase, states, ready, h):
-    board = data.leg_board(key)
-    river = data.river_legs(key)
+    board = wilayah.within(data.leg_board(key), FOCUS)
+    river = wilayah.within(data.river_legs(key), FOCUS)
     counts = river["verdict"].value_counts() if len(river) else {}
     weather_age = wall.age_line(states, ("bmkg-forecast", "bmkg-nowcast", "river"))
     weather_stale = bool(wall.stale_of(states, ("bmkg-forecast", "bmkg-nowcast", "river")))
@@ -149,19 +174,24 @@ def one_turn():
     key = data.moment_key(moment)
     phase = phase_at(moment, s)
     states = data.feed_states()
-    wall.top_bar(s, moment, phase, view, turn % len(views), len(views), st.session_state.get("replay_at") is not None)
+    wall.top_bar(s, moment, phase, view, turn % len(views), len(views), st.session_state.get("replay_at") is not None,
+                 where=None if FOCUS.is_top else data.place_names().area(FOCUS.code))
     stale = wall.stale_of(states, tuple(f for f in ("tps-status", "traccar", "bmkg-nowcast") if f in states))
     if stale:
         st.markdown("<div class='banner'>⚠ Sumber data tidak terkini: " + c.html_text(", ".join(
             f"{f.name} ({f.label.lower()})" for f in stale)) + " — angka bertanda DATA LAMA bukan keadaan sekarang"
             "</div>", unsafe_allow_html=True)
-    ready = data.readiness(key)
-    h = data.headline(key)
+    ready = wilayah.readiness(key, FOCUS)
+    h = wilayah.measures(key, FOCUS)
+    if h is None:  # a province or the nation before the worker first summed it up
+        st.markdown("<div class='banner'>Ringkasan wilayah belum dibuat: jalankan worker (python -m ops worker)."
+                    "</div>", unsafe_allow_html=True)
+        return
     main, side = st.columns([2.3, 1], gap="medium")
     with main:
         VIEWS[view](key, phase.tahapan, states, ready, h)
     with side:
-        wall.perhatian_panel(data.perhatian_items(key), moment, data.place_names())
+        wall.perhatian_panel(wilayah.perhatian(key, FOCUS), moment, data.place_names())
     wall.rendered_stamp(view)
 
 
@@ -170,7 +200,7 @@ def ticker():
     """Every open Perhatian item, then the newest events and warnings, moving along the bottom edge."""
     moment = data.now()
     key = data.moment_key(moment)
-    items = [i for i in data.perhatian_items(key) if i.state != "selesai"]
+    items = [i for i in wilayah.perhatian(key, FOCUS) if i.state != "selesai"]
     entries = [(SEVERITY_LABEL[i.severity].upper(), f"{i.place.name} — {wording.title(i)}",
                 SEVERITY_COLOR[i.severity]) for i in items]
     entries += [(fmt_wib(e.at, False), f"{e.teks} · {e.lokasi}", None) for e in data.newest_events(key).head(8).itertuples()]
