@@ -22,7 +22,7 @@ from ops import db as ops_db
 from ops import models as m
 
 from conftest import CHROMIUM_SKIP, ROOT, copy_of_pg_demo
-from test_browser import CHROMIUM, Server, settle
+from test_browser import CHROMIUM, Server
 from test_worker_runtime import Worker, lease_row, wait_for
 
 LEASE_SECONDS, RENEW_SECONDS = 3.0, 0.5
@@ -66,10 +66,42 @@ def cluster(shared_db, tmp_path_factory):
             proc.stop()
 
 
+@pytest.fixture(scope="module")
+def pages(cluster):
+    """Chromium with two browser contexts (no shared cookies), one on Perhatian of server A, one on server B's. The
+    pages start drawing at once, so both servers evaluate Perhatian while the lease test runs; None without Chromium."""
+    if CHROMIUM_SKIP:
+        yield None
+        return
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        try:
+            opened = {}
+            for name in ("a", "b"):
+                opened[name] = browser.new_context(viewport={"width": 1600, "height": 1000}).new_page()
+                opened[name].goto(cluster[name].url + "/perhatian", wait_until="commit")  # no waiting here
+            yield {"browser": browser, **opened}
+        finally:
+            browser.close()
+
+
+def drawn(page, text: str | None = None, selector: str | None = None, timeout_ms: int = 90000) -> None:
+    """Until the page shows `text` or `selector` and Streamlit's script run has ended (settle() without its pauses)."""
+    if text:
+        page.wait_for_function("t => document.body.innerText.includes(t)", arg=text, timeout=timeout_ms)
+    if selector:
+        page.wait_for_selector(selector, state="attached", timeout=timeout_ms)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms)
+    page.wait_for_timeout(300)
+
+
 def holder_of(url: str, workers: list[Worker]) -> list[Worker]:
     return [w for w in workers if w.holds(url)]
 
 
+@pytest.mark.usefixtures("pages")  # the browser part's pages draw meanwhile
 def test_one_worker_holds_the_lease_and_the_other_takes_over_when_it_dies(cluster):
     url, workers = cluster["url"], cluster["workers"]
     first = wait_for(lambda: holder_of(url, workers), 60, "a worker to take the scheduler lease", *workers)
@@ -126,54 +158,43 @@ def failures_of(url: str, name: str) -> int:
 
 
 @pytest.mark.skipif(CHROMIUM_SKIP is not None, reason=str(CHROMIUM_SKIP))
-def test_what_is_done_on_server_a_shows_on_server_b(cluster):
-    from playwright.sync_api import sync_playwright
-
-    url, a, b = cluster["url"], cluster["a"], cluster["b"]
+def test_what_is_done_on_server_a_shows_on_server_b(cluster, pages):
+    url, on_a, on_b = cluster["url"], pages["a"], pages["b"]
     assert taken_by_operator(url) == 0
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        try:
-            on_a = browser.new_context(viewport={"width": 1600, "height": 1000}).new_page()
-            on_b = browser.new_context(viewport={"width": 1600, "height": 1000}).new_page()  # no cookies of A
-            on_a.goto(a.url + "/perhatian")
-            on_b.goto(b.url + "/perhatian")  # both servers draw the page at once
-            settle(on_a, until_selector=".ph-row")
-            login(on_a, "operator", "operator-demo-2024")
-            settle(on_a, until_text="Masuk sebagai")
-            settle(on_b, until_selector=".ph-row")
+    drawn(on_a, selector=".ph-row")
+    login(on_a, "operator", "operator-demo-2024")
+    drawn(on_a, selector=".st-key-logout")  # signed in: the Keluar button
+    drawn(on_b, selector=".ph-row")
 
-            # A: the operator takes the first new item.
-            row_a = on_a.locator(ROWS).filter(has=on_a.get_by_role("button", name="Tangani")).first
-            place, title = (row_a.locator(part).inner_text() for part in (".ph-place", ".ph-title"))
-            row_b = item_row(on_b, place, title)
-            assert row_b.count() == 1 and "Baru" in row_b.inner_text()
-            row_a.get_by_role("button", name="Tangani").click()
-            on_a.locator('input[aria-label^="Catatan"]:visible').fill("Kapolsek bergerak (uji dua server)")
-            on_a.get_by_role("button", name="Simpan: saya tangani").click()
-            wait_for(lambda: taken_by_operator(url) == 1, 30, "the item taken, in the database")
+    # A: the operator takes the first new item.
+    row_a = on_a.locator(ROWS).filter(has=on_a.get_by_role("button", name="Tangani")).first
+    place, title = (row_a.locator(part).inner_text() for part in (".ph-place", ".ph-title"))
+    row_b = item_row(on_b, place, title)
+    assert row_b.count() == 1 and "Baru" in row_b.inner_text()
+    row_a.get_by_role("button", name="Tangani").click()
+    on_a.locator('input[aria-label^="Catatan"]:visible').fill("Kapolsek bergerak (uji dua server)")
+    on_a.get_by_role("button", name="Simpan: saya tangani").click()
+    wait_for(lambda: taken_by_operator(url) == 1, 30, "the item taken, in the database")
 
-            # B, another browser session on the other server, sees the item taken by that user.
-            on_b.reload()
-            settle(on_b, until_text="Ditangani · operator")
-            assert "Ditangani · operator" in row_b.inner_text(), row_b.inner_text()
+    # B, another browser session on the other server, sees the item taken by that user.
+    on_b.reload()
+    drawn(on_b, text="Ditangani · operator")
+    assert "Ditangani · operator" in row_b.inner_text(), row_b.inner_text()
 
-            # Sign-in throttling is counted in the database: three failures on A and B refuses the right password.
-            tries = browser.new_context().new_page()
-            tries.goto(a.url + "/entri")
-            settle(tries, until_text="Kata sandi")
-            for n in range(1, 4):
-                login(tries, "komandan", f"salah-{n}")
-                wait_for(lambda: failures_of(url, "komandan") == n, 30, f"failed sign-in {n} on A")
-            settle(tries, until_text="Coba lagi dalam")
-            login(on_b, "komandan", "komandan-demo-2024")
-            settle(on_b, until_text="Terlalu banyak percobaan gagal")
-            assert "Coba lagi dalam" in on_b.inner_text("body")
-            assert on_b.get_by_role("button", name="Keluar").count() == 0  # not signed in
-            settle(on_a, until_text="Ditangani · operator")  # A has drawn it again meanwhile
-            assert "Ditangani · operator" in item_row(on_a, place, title).inner_text()
-        finally:
-            browser.close()
+    # Sign-in throttling is counted in the database: three failures on A and B refuses the right password.
+    tries = pages["browser"].new_context().new_page()
+    tries.goto(cluster["a"].url + "/entri")  # a page that asks for a login draws nothing else
+    drawn(tries, text="Kata sandi")
+    for n in range(1, 4):
+        login(tries, "komandan", f"salah-{n}")
+        wait_for(lambda: failures_of(url, "komandan") == n, 30, f"failed sign-in {n} on A")
+    drawn(tries, text="Coba lagi dalam")
+    login(on_b, "komandan", "komandan-demo-2024")
+    drawn(on_b, text="Terlalu banyak percobaan gagal")
+    assert "Coba lagi dalam" in on_b.inner_text("body")
+    assert on_b.get_by_role("button", name="Keluar").count() == 0  # not signed in
+    drawn(on_a, text="Ditangani · operator")  # A has drawn the page again meanwhile
+    assert "Ditangani · operator" in item_row(on_a, place, title).inner_text()
     with ops_db.session_scope(ops_db.get_engine(url)) as s:
         assert s.scalar(select(func.count()).select_from(m.LoginAttempt).where(
             m.LoginAttempt.username == "komandan", m.LoginAttempt.reason == "ditunda")) == 1
