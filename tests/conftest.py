@@ -163,20 +163,29 @@ def demo_db_copy(request, tmp_path, monkeypatch) -> str:
     if request.param == "sqlite":
         yield request.getfixturevalue("demo_copy")
         return
+    url, drop = copy_of_pg_demo(request.getfixturevalue("demo_postgres"))
+    monkeypatch.setenv("OPS_DATABASE_URL", url)
+    ops_config.reset_settings()
+    yield url
+    drop()
+
+
+def copy_of_pg_demo(template: str) -> tuple[str, callable]:
+    """A new database copied from the PostgreSQL demo `template` (CREATE DATABASE … TEMPLATE: a second), and the
+    function that drops it (WITH FORCE: connections still open are ended)."""
     from sqlalchemy.engine import make_url
 
-    template = request.getfixturevalue("demo_postgres")
     ops_db.get_engine(template).dispose()  # a template must have no other connection
     name = f"posko_test_{uuid.uuid4().hex[:10]}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
         c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{make_url(template).database}"'))
     url = admin.url.set(database=name).render_as_string(hide_password=False)
-    monkeypatch.setenv("OPS_DATABASE_URL", url)
-    ops_config.reset_settings()
-    yield url
-    ops_db.get_engine(url).dispose()
-    ops_db.get_engine.cache_clear()
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+
+    def drop():
+        ops_db.get_engine(url).dispose()
+        ops_db.get_engine.cache_clear()
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    return url, drop

@@ -31,17 +31,28 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, db: Path, port: int | None = None, **env):
+    """`streamlit run app.py` on a port of its own, on a SQLite file or a database URL; OPS_* only from `env`."""
+
+    def __init__(self, db: Path | str, port: int | None = None, **env):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, "OPS_DATABASE_URL": f"sqlite:///{db}", **env}
+        url = str(db) if "://" in str(db) else f"sqlite:///{db}"
+        self.env = {**{k: v for k, v in os.environ.items() if not k.startswith("OPS_")}, "OPS_DATABASE_URL": url,
+                    **env}
         self.proc = None
 
     def start(self):
+        return self.launch().wait_ready()
+
+    def launch(self):
+        """Start the process without waiting for it (several servers come up side by side)."""
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port),
              "--server.headless", "true"], cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL)
+        return self
+
+    def wait_ready(self):
         for _ in range(120):
             try:
                 urllib.request.urlopen(self.url + "/_stcore/health", timeout=1)
