@@ -199,3 +199,20 @@ def test_the_wall_of_a_polda_ranks_its_kabupaten_and_a_kiosk_url_focuses_it(pold
     kab = _page("views/dinding.py", wilayah="16.10", wall_turn=-1)
     html = " ".join(m.value for m in kab.markdown)
     assert "· Kabupaten Ogan Ilir" in html and "Kecamatan menurut masalah terberat" in html
+
+
+def test_the_briefing_of_a_polda_ranks_its_kabupaten_by_name(polda_pages):
+    from ops.briefing import text
+    from ops.briefing.content import gather
+    from ops.clock import utcnow
+
+    s = get_settings()
+    with session_scope(get_engine(polda_pages)) as session:
+        from ops.calendar import effective_settings
+        s = effective_settings(s, session)
+        c = gather(session, s, load_clock(session).now(), utcnow())
+    assert c.rank_level == "kabupaten" and len(c.ranking) == 17
+    assert c.polres == "Polda Sumatera Selatan"
+    table = next(sec for sec in text.sections(c, 180) if sec[0].startswith("Kabupaten/kota menurut masalah terberat"))
+    assert "Kabupaten Ogan Ilir" in {row[0] for row in table[2]} and "Kota Palembang" in {row[0] for row in table[2]}
+    assert len(c.boundaries["kecamatan"]) == 17 and c.boundaries["desa"] == []  # kabupaten outlines, no desa

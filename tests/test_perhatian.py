@@ -364,3 +364,18 @@ def test_a_tangani_click_on_ringkasan_is_audited_and_moves_the_item(demo_copy):
     assert row.place_name in first
     states = " ".join(html.unescape(m.value) for m in at.markdown if "ph-state" in m.value)
     assert "Ditangani · operator" in states
+
+
+def test_an_operation_before_its_tps_list_has_nothing_to_flag_and_no_error(db_url, monkeypatch):
+    """A plain `init` (region only): the worker's minute evaluates Perhatian on no TPS at all."""
+    from ops.bootstrap import init_database
+    from ops.config import reset_settings
+
+    monkeypatch.setenv("OPS_DATABASE_URL", db_url)
+    reset_settings()
+    init_database(get_settings())
+    perhatian.sync_now(get_settings(), wib(0, 10, 0))  # raised KeyError 'kecamatan_code' every minute
+    with session_scope(get_engine(db_url)) as s:
+        items, _ = perhatian.current(s, get_settings(), wib(0, 10, 0))
+    # only what concerns the whole operation (feeds never run); nothing placed at a TPS or kecamatan
+    assert items and {i.place.level for i in items} <= {"sumber", "operasi"}

@@ -42,9 +42,14 @@ def output_dir(settings: Settings, out: str | Path | None) -> Path:
 
 def _images(c, settings: Settings, progress) -> dict[str, bytes]:
     phase = c.phase.tahapan
-    progress("grafik masalah per kecamatan")
-    images = {"kesiapan": to_png(problem_bars(c.tps, c.kecamatan_names, phase, settings.readiness_ready_threshold,
-                                              height=520), settings, 1000, 520)}
+    progress("grafik masalah per wilayah")
+    tps, names = c.tps, c.kecamatan_names
+    if c.rank_level != "kecamatan":  # a Polda's bars are its kabupaten (the nation's its provinces), not 241 kecamatan
+        parts = {"kabupaten": 2, "provinsi": 1}[c.rank_level]
+        tps = tps.assign(kecamatan_code=tps["code"].map(lambda code: ".".join(code.split(".")[:parts])))
+        names = {code: c.names.name(code) for code in set(tps["kecamatan_code"])}
+    images = {"kesiapan": to_png(problem_bars(tps, names, phase, settings.readiness_ready_threshold, height=520),
+                                 settings, 1000, 520)}
     progress("peta")
     peta = operation_map(Base(c.boundaries["kecamatan"], c.boundaries["desa"]), Layers(c.tps),
                          View(colour="kesiapan", shown=frozenset({"tps"})),

@@ -18,7 +18,9 @@ from ops.freshness import feed_states
 from ops.headline import Measure, headline, measures
 from ops.perhatian import current as perhatian_now
 from ops.perhatian.model import Item
-from ops.perhatian.ranking import kecamatan_ranking
+from ops.area import operation_area
+from ops.focus import CHILD_LEVEL
+from ops.perhatian.ranking import area_ranking
 from ops.places import Names
 from ops.incidents import incident_table
 from ops.logistics import STAGE_LABEL, leg_board, pipeline, river_legs
@@ -64,9 +66,10 @@ class BriefingContent:
     coordination: pd.DataFrame
     perhatian: list[Item]
     names: Names
-    ranking: pd.DataFrame  # kecamatan by worst problem
+    ranking: pd.DataFrame  # the areas one level below the operation's (a Polres: its kecamatan) by worst problem
     sources: list[tuple[str, str, str]]
     boundaries: dict = field(default_factory=dict)
+    rank_level: str = "kecamatan"  # the level of `ranking` and of the problem chart
     timeline: list = field(default_factory=list)  # ops.timeline steps at the moment
     voting_day: dt.date | None = None  # H, from which the timeline counts its days
     duties: pd.DataFrame = field(default_factory=pd.DataFrame)  # duty.task_board: every officer's task this shift
@@ -79,6 +82,12 @@ class BriefingContent:
 def gather(session: Session, settings: Settings, moment: dt.datetime, made_at: dt.datetime) -> BriefingContent:
     moment = as_utc(moment)
     phase = phase_at(moment, settings)
+    # A Polres ranks its kecamatan and maps its kecamatan and desa; a Polda its kabupaten, Mabes its provinces, on
+    # the kabupaten's boundaries (thousands of desa polygons would bury the TPS).
+    top = operation_area(session, settings)
+    level = CHILD_LEVEL[top.level]
+    boundaries = ({"kecamatan": queries.boundaries(session, "kecamatan"), "desa": queries.boundaries(session, "desa")}
+                  if level == "kecamatan" else {"kecamatan": queries.boundaries(session, "kabupaten"), "desa": []})
     table = per_tps(session, settings, moment)
     board = leg_board(session, moment)
     river = river_legs(session, settings, moment, board)
@@ -119,8 +128,9 @@ def gather(session: Session, settings: Settings, moment: dt.datetime, made_at: d
                   for w in active_warnings(session, moment, ahead_hours=24)],
         discharge_today=trend, incidents=incidents, coordination=kecamatan_coverage(session, moment),
         perhatian=items, names=situation.names,
-        ranking=kecamatan_ranking(items, points, phase.tahapan, settings.readiness_ready_threshold), sources=sources,
-        boundaries={"kecamatan": queries.boundaries(session, "kecamatan"), "desa": queries.boundaries(session, "desa")},
+        ranking=area_ranking(items, points, phase.tahapan, settings.readiness_ready_threshold, level),
+        rank_level=level, sources=sources,
+        boundaries=boundaries,
         timeline=timeline(session, settings, moment, tps=table, legs=board), voting_day=settings.voting_day,
         duties=task_board(session, settings, moment),
         reaction={**reaction_summary(reaction_table(session, settings, moment), settings.reaction_limit_minutes),

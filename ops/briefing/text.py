@@ -4,6 +4,7 @@ from __future__ import annotations
 from ops import timeline
 from ops.briefing.content import BriefingContent
 from ops.clock import fmt_wib
+from ops.focus import LEVEL_WORD
 from ops.incidents import SEVERITY_LABEL, STATE_LABEL
 from ops.logistics import STAGE_LABEL, VERDICT_LABEL, route_reasons
 from ops.perhatian import wording
@@ -103,12 +104,13 @@ def sections(c: BriefingContent, width: float) -> list[Section]:
     out.append(("Kesiapan per tahapan", ["Tahapan", "TPS siap", "Masalah utama"], rows,
                 [w * .2, w * .16, w * .64]))
     phase = c.phase.tahapan
-    out.append((f"#image:kesiapan:TPS bermasalah per kecamatan menurut jenis masalah — {TAHAPAN_LABEL[phase].lower()}",
-                None, [], None))
+    word = LEVEL_WORD[c.rank_level]
+    out.append((f"#image:kesiapan:TPS bermasalah per {word.lower()} menurut jenis masalah — "
+                f"{TAHAPAN_LABEL[phase].lower()}", None, [], None))
     r = c.ranking
-    out.append((f"Kecamatan menurut masalah terberat — {TAHAPAN_LABEL[phase].lower()}",
-                ["Kecamatan", "Terberat", "Hal", "TPS bermasalah", "TPS siap", "Penyebab utama"],
-                [[c.kecamatan_names.get(x.kode, x.kode), PH_SEVERITY.get(x.terberat, "—") if x.terberat else "—",
+    out.append((f"{word} menurut masalah terberat — {TAHAPAN_LABEL[phase].lower()}",
+                [word, "Terberat", "Hal", "TPS bermasalah", "TPS siap", "Penyebab utama"],
+                [[c.kecamatan_names.get(x.kode, x.kode) if c.rank_level == "kecamatan" else c.names.name(x.kode), PH_SEVERITY.get(x.terberat, "—") if x.terberat else "—",
                   x.hal, x.tps_bermasalah, f"{x.siap} / {x.tps}", "; ".join(problem_lines(x.masalah, 2)) or "—"]
                  for x in r.itertuples()], [w * .18, w * .1, w * .06, w * .12, w * .1, w * .44]))
     out.append((f"#image:peta:Peta kesiapan TPS — {TAHAPAN_LABEL[phase].lower()}", None, [], None))

@@ -41,6 +41,8 @@ def per_tps_or_kecamatan(sit: Situation, rows: pd.DataFrame, kind: str, since: d
     """One item per TPS, unless a kecamatan has more than perhatian_group_over of them: then one for the kecamatan,
     with its TPS listed (most vulnerable first), so a bad kecamatan does not drown the list."""
     items = []
+    if rows.empty:  # an operation before its TPS list is imported: the frame has no columns to group by
+        return items
     for kec, part in rows.groupby("kecamatan_code", sort=True):
         if len(part) > sit.settings.perhatian_group_over:
             part = part.assign(_rank=part["kerawanan"].map(KERAWANAN_RANK)).sort_values(["_rank", "code"])
