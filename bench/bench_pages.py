@@ -2,6 +2,10 @@
 elements from precomputed data. Prints medians in seconds and the ratio page / bare.
 
     .venv/bin/python bench/bench_pages.py [--scale 20] [--runs 3] [--pages ringkasan peta ...]
+    .venv/bin/python bench/bench_pages.py --url postgresql+psycopg://…/posko_polda [--wilayah 16.10] [--pages …]
+
+With --url the pages are measured on that existing database (a Polda or national demo on PostgreSQL; build its read
+model first with `python -m ops readmodel`), as the province (or the area --wilayah names) opens.
 
 Cold: the dashboard's query caches emptied before the run (what the first viewer of a minute waits for).
 Warm: the same page again within the cache TTL (what every other viewer waits for).
@@ -38,8 +42,13 @@ def use(url: str) -> None:
     config.reset_settings()
 
 
+WILAYAH: str | None = None  # the focus asked for in the URL (?wilayah=), for --url runs
+
+
 def run(script: Path) -> tuple[float, AppTest]:
     at = AppTest.from_file(str(script), default_timeout=600)
+    if WILAYAH and script.parent.name == "views":
+        at.query_params["wilayah"] = WILAYAH
     t = time.perf_counter()
     at.run()
     elapsed = time.perf_counter() - t
@@ -79,8 +88,25 @@ def main() -> None:
     ap.add_argument("--scale", type=int, default=20)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--pages", nargs="*", default=PAGES)
+    ap.add_argument("--url", help="measure on this existing database instead of building the demo")
+    ap.add_argument("--wilayah", help="with --url: the area the pages open on (?wilayah=)")
     a = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="posko-bench-"))
+    if a.url:
+        global WILAYAH
+        WILAYAH = a.wilayah
+        use(a.url)
+        try:
+            print(f"median of {a.runs} runs on {a.url.rsplit('@', 1)[-1]}"
+                  + (f" at ?wilayah={a.wilayah}" if a.wilayah else "") + "; seconds; ratio = page / bare page")
+            print(f"{'page':<12}" + "".join(f"{h:>10}" for h in ("cold", "warm", "bare", "cold/bare", "warm/bare")))
+            for page in a.pages:
+                r = measure(page, a.runs, tmp)
+                print(f"{page:<12}{r['cold']:>10.2f}{r['warm']:>10.2f}{r['bare']:>10.2f}"
+                      f"{r['cold'] / r['bare']:>10.1f}{r['warm'] / r['bare']:>10.1f}", flush=True)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        return
     try:
         demo = tmp / "demo.db"
         use(f"sqlite:///{demo}")

@@ -225,6 +225,10 @@ def replay(session: Session, settings: Settings, moment: dt.datetime) -> pd.Data
     apply_environment(facts, environment(session, settings, moment))
     span = touched.Span(at, moment, {}, dt.datetime.fromisoformat(base["machine_at"]))
     codes = touched.touched_tps(session, settings, span)
+    if len(codes) > len(facts) // 2:
+        # Most TPS changed since the snapshot (a voting morning): gathering them all in one pass is cheaper than by
+        # code (at a province, 22 s instead of 57 s).
+        return _table_of(gather_facts(session, settings, moment), settings, moment)
     facts.update(gather_facts(session, settings, moment, codes))
     missing = set(session.scalars(select(m.Tps.code))) - set(facts)
     if missing:  # TPS imported after the snapshot
