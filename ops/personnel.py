@@ -9,7 +9,7 @@ import datetime as dt
 from collections import defaultdict
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ops import models as m
@@ -68,26 +68,34 @@ def last_fixes(session: Session, now: dt.datetime, hours: float = 24) -> dict[st
     return positions.newest_fixes(session, now, hours)
 
 
-def guards(session: Session) -> list[tuple[m.Personnel, m.Assignment]]:
-    """Every PAM TPS guard once with an assignment naming its cluster (a guard holds one row per guarded shift)."""
+def guards(session: Session, posts: set[str] | None = None) -> list[tuple[m.Personnel, m.Assignment]]:
+    """Every PAM TPS guard once with an assignment naming its cluster (a guard holds one row per guarded shift);
+    with `posts` (cluster or TPS codes), only the guards of those posts."""
     seen: dict[str, tuple[m.Personnel, m.Assignment]] = {}
-    for p, a in session.execute(select(m.Personnel, m.Assignment).join(m.Assignment, m.Assignment.nrp == m.Personnel.nrp)
-                                .where(m.Assignment.task == PAM_TPS)
-                                .order_by(m.Personnel.polsek_code, m.Personnel.nrp, m.Assignment.id)):
+    q = select(m.Personnel, m.Assignment).join(m.Assignment, m.Assignment.nrp == m.Personnel.nrp).where(
+        m.Assignment.task == PAM_TPS)
+    if posts is not None:
+        chosen = sorted(posts)
+        q = q.where(or_(m.Assignment.cluster_code.in_(chosen), m.Assignment.tps_code.in_(chosen)))
+    for p, a in session.execute(q.order_by(m.Personnel.polsek_code, m.Personnel.nrp, m.Assignment.id)):
         seen.setdefault(p.nrp, (p, a))
     return list(seen.values())
 
 
-def officer_board(session: Session, settings: Settings, now: dt.datetime) -> pd.DataFrame:
-    """One row per officer on TPS duty: who, where assigned, latest fix with its age, on-site state."""
+def officer_board(session: Session, settings: Settings, now: dt.datetime, area: str | None = None) -> pd.DataFrame:
+    """One row per officer on TPS duty: who, where assigned, latest fix with its age, on-site state; with `area` (a
+    region code), only the guards of posts in it (a kabupaten of a province: a tenth of the work)."""
     now = as_utc(now)
     places: dict[str, list] = defaultdict(list)
-    for code, cl, lat, lon in session.execute(select(m.Tps.code, m.Tps.cluster_code, m.Tps.lat, m.Tps.lon)):
+    q = select(m.Tps.code, m.Tps.cluster_code, m.Tps.lat, m.Tps.lon)
+    if area:
+        q = q.where(or_(m.Tps.kecamatan_code == area, m.Tps.kecamatan_code.like(f"{area}.%")))
+    for code, cl, lat, lon in session.execute(q):
         places[cl or code].append((lat, lon))
     fixes = recent_fixes(session, settings, now)
     last = last_fixes(session, now)
     rows = []
-    for p, a in guards(session):
+    for p, a in guards(session, set(places) if area else None):
         fix = last.get(p.device_id) if p.device_id else None
         state = judge_on_site(fixes.get(p.device_id, []), places.get(a.cluster_code or a.tps_code, []), now, settings) \
             if p.device_id else "tanpa_perangkat"

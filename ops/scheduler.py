@@ -192,6 +192,8 @@ class LeasedScheduler:
             release_lease(self.settings, self.holder)
         except DBAPIError as e:
             log.warning("lease not handed back (database not answering: %s); it expires by itself", cause(e))
+        except Exception as e:  # noqa: BLE001 - a stop must end the process cleanly whatever the pool's state
+            log.warning("lease not handed back (%s: %s); it expires by itself", type(e).__name__, e)
 
     @property
     def running(self) -> bool:

@@ -447,10 +447,15 @@ def map_base(area: str = ""):
     return Base(boundaries("kecamatan", area), boundaries("desa", area))
 
 
-def _map_legs(session, settings, moment) -> pd.DataFrame:
+def _map_legs(session, settings, moment, area: str = "") -> pd.DataFrame:
+    """The legs drawn on the map, with their river waypoints; of `area` only, read as such (a province's whole
+    board takes seconds)."""
     from ops.maps.routes import on_the_water
-    key = moment_key(moment)
-    return on_the_water(leg_board(key), river_legs(key))
+    if not area:
+        key = moment_key(moment)
+        return on_the_water(leg_board(key), river_legs(key))
+    board = logistics.leg_board(session, moment, area=area)
+    return on_the_water(board, logistics.river_legs(session, settings, moment, board))
 
 
 map_legs = at_moment(_map_legs)

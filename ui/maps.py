@@ -46,7 +46,7 @@ def layers(key: str, view: View, area: str = "") -> Layers:
     return Layers(tps=tps_table(key, view.colour, area),
                   officers=_officers_in(key, area) if "personel" in shown else None,
                   incidents=_inside(data.incident_table(key), "kecamatan_code", area) if "kejadian" in shown else None,
-                  legs=_inside(data.map_legs(key), "kecamatan_code", area) if "jalur" in shown else None,
+                  legs=data.map_legs(key, area) if "jalur" in shown else None,
                   warnings=[w for w in data.active_warnings(key) if not area or any(
                       (k or "").startswith(area + ".") or k == area for k in w["kecamatan_codes"] or [])]
                   if "peringatan" in shown else [])
@@ -54,11 +54,7 @@ def layers(key: str, view: View, area: str = "") -> Layers:
 
 def _officers_in(key: str, area: str):
     """The officers whose post (a guard cluster's TPS) lies in the area; all of them for the whole operation."""
-    board = data.officer_board(key)
-    if not area:
-        return board
-    posts = set(data.tps_readiness(key, area)["cluster"])
-    return board[board["cluster"].isin(posts)]
+    return data.officer_board(key, area or None)
 
 
 def figure(moment: dt.datetime, view: View, height: int, width: int, dark: bool = False, scale: float = 1.0,
