@@ -133,7 +133,8 @@ def effective_settings(settings: Settings, session: Session) -> Settings:
     settings = settings_with(settings, rows) if rows else settings
     names = {k: session.get(m.OperationMeta, k) for k in ("operation_name", "command_name")}
     update = {field: row.value for field, row in (("operation_name", names["operation_name"]),
-                                                   ("polres_name", names["command_name"])) if row is not None and row.value}
+                                                   ("polres_name", names["command_name"]))
+              if row is not None and row.value and row.value != getattr(settings, field)}
     return settings.model_copy(update=update) if update else settings
 
 
