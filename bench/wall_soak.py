@@ -1,5 +1,5 @@
 """Run the wall for a long time and watch memory: the server's and the worker's RSS and the browser tab's JS heap,
-sampled every interval while the worker runs the simulator and the wall rotates and refreshes. Prints one line per
+sampled every interval while the worker runs the demo's feeds and the wall rotates and refreshes. Prints one line per
 sample (flushed, so a run of hours can be followed with `tee`) and the change from the first sample after warm-up.
 
     .venv/bin/python bench/wall_soak.py --minutes 600 --rotate 5 --sample 300 | tee soak.txt
@@ -45,7 +45,7 @@ def main() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    # As scripts/demo.sh runs it: the worker holds the scheduler (simulator, briefings), the server only reads.
+    # As scripts/demo.sh runs it: the worker holds the scheduler (the demo's feeds, briefings), the server only reads.
     worker = subprocess.Popen([sys.executable, "-m", "ops", "worker"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
     server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),

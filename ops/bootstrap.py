@@ -97,11 +97,11 @@ def briefing_moments(settings: Settings, now: dt.datetime) -> list[dt.datetime]:
 
 
 def _catch_up(settings: Settings, now: dt.datetime, briefings: bool) -> dict:
-    """Let the simulator write the operation's history up to the clock's moment, stopping on the way at each past
+    """Let the demo's feeds write the operation's history up to the clock's moment, stopping on the way at each past
     morning's briefing time to make the briefing the scheduler would have made then, from the data as it then stood.
     Without Chromium the history is written all the same and a note says why the archive stays empty."""
     from ops.briefing import BriefingError, chart_browser, make_briefing
-    from ops.feeds.simulator import catch_up
+    from ops.demo.runs import catch_up
 
     records, made, notes = 0, 0, []
     if briefings:

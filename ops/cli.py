@@ -9,6 +9,7 @@ from ops.config import FEED_NAMES, ConfigError, get_settings
 from ops.importers.kinds import KINDS
 
 EXIT_FAIL, EXIT_USAGE = 1, 2
+DEMO_ALL = "simulator"  # `fetch simulator`: the demo up to the clock, every feed once from the demo source
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -20,8 +21,9 @@ def _parser() -> argparse.ArgumentParser:
                       "from now on (with --demo: Ogan Ilir exact, Sumatera Selatan and Indonesia synthetic)")
     st = sub.add_parser("status", help="state of the operation, its data and its feeds")
     st.add_argument("--json", action="store_true", help="one JSON object on stdout")
-    fe = sub.add_parser("fetch", help="run one feed once, now")
-    fe.add_argument("feed", choices=FEED_NAMES)
+    fe = sub.add_parser("fetch", help="run one feed once, now ('simulator': every feed once from the demo source)")
+    fe.add_argument("feed", choices=FEED_NAMES + (DEMO_ALL,))
+    fe.add_argument("--demo", action="store_true", help="fetch from the demo source instead of the feed's URL")
     sub.add_parser("worker", help="run the scheduler in the foreground")
     ck = sub.add_parser("clock", help="set the scenario clock (for drills and the demo) or return to real time")
     ck.add_argument("moment", help="operation moment in WIB (2024-11-27T10:00), or 'real'")
@@ -132,8 +134,15 @@ def cmd_status(args, settings) -> int:
 def cmd_fetch(args, settings) -> int:
     from ops.feeds.runner import FeedFailed, run_feed
 
+    if args.feed == DEMO_ALL:
+        return _fetch_demo(settings)
     try:
-        result = run_feed(args.feed, settings)
+        if args.demo:
+            from ops.demo.source import DemoSource
+
+            result = run_feed(args.feed, settings, source=DemoSource())
+        else:
+            result = run_feed(args.feed, settings)
     except FeedFailed as e:
         print(f"error: feed {args.feed} failed: {e}", file=sys.stderr)
         return EXIT_FAIL
@@ -143,6 +152,18 @@ def cmd_fetch(args, settings) -> int:
     for line in result.problems[:20]:
         print(f"  {line}")
     return 0
+
+
+def _fetch_demo(settings) -> int:
+    """Every feed once from the demo source up to the clock (each recorded under its own name), then the demo's
+    operator entries: what the scheduler does in demo mode, at once."""
+    from ops.demo.runs import catch_up
+
+    result = catch_up(settings)
+    print(f"{DEMO_ALL}: stored {result['simulated_records']} record(s) from the demo source")
+    for name, error in result["failed"].items():
+        print(f"error: feed {name} failed: {error}", file=sys.stderr)
+    return EXIT_FAIL if result["failed"] else 0
 
 
 def cmd_worker(args, settings) -> int:

@@ -15,12 +15,16 @@ from typing import Any
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from ops.feeds import registry
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "config" / "ops.toml"
 
 WALL_VIEWS = ("ringkasan", "peta", "kecamatan", "logistik")
 SEVERITIES = ("kritis", "tinggi", "sedang", "info")  # Perhatian severity levels, most urgent first
-FEED_NAMES = ("bmkg-forecast", "bmkg-nowcast", "openmeteo", "river", "traccar", "tps-status", "sirekap", "simulator")
+# The feeds are declared once, in ops.feeds.registry (which imports nothing of the project): the names and defaults below
+# are derived from its table.
+FEED_NAMES = registry.FEED_NAMES
 
 
 class ConfigError(Exception):
@@ -54,7 +58,7 @@ class Settings(BaseSettings):
     clock_speed: float = Field(1.0, description="Scenario clock speed: operation seconds per real second.", gt=0, le=3600)
 
     # --- demo ---
-    demo: bool | None = Field(None, description="1 runs the built-in simulator as the data source for every feed; 0 never; empty follows the database (on after `init --demo`).")
+    demo: bool | None = Field(None, description="1 runs every feed from the built-in demo source (ops.demo.source) instead of its URL; 0 never; empty follows the database (on after `init --demo`).")
     demo_seed: int = Field(20241127, description="Seed of the deterministic demo operation.")
     demo_scale: float = Field(1.0, description="Share of the real TPS count that the synthetic Polda and national demos build (`init --demo --region sumatera_selatan|indonesia`); 0.02 makes a quick one that still spans every kabupaten.", gt=0, le=1)
     demo_clock_start: dt.datetime = Field(dt.datetime(2024, 11, 27, 10, 0), description="Where `init --demo` sets the scenario clock when clock_start is empty (WIB).")
@@ -68,8 +72,8 @@ class Settings(BaseSettings):
     traccar_token: str = Field("", description="Bearer token of the Traccar user that sees the Polres devices.")
     tps_status_url: str = Field("", description="URL of the published TPS status sheet (CSV or JSON). Empty disables the feed.")
     sirekap_url: str = Field("https://sirekappilkada-obj-data.kpu.go.id", description="Base URL of KPU Sirekap public JSON.")
-    feeds_enabled: list[str] = Field(["bmkg-forecast", "bmkg-nowcast", "openmeteo", "river", "traccar", "tps-status", "sirekap"], description="Feeds the scheduler runs (the simulator runs instead when demo is on).")
-    feed_intervals: dict[str, float] = Field({"bmkg-forecast": 180, "bmkg-nowcast": 5, "openmeteo": 60, "river": 360, "traccar": 1, "tps-status": 2, "sirekap": 10, "simulator": 1}, description="Minutes between runs, per feed (fractions allowed: traccar 0.5 polls every 30 seconds).")
+    feeds_enabled: list[str] = Field([f.name for f in registry.FEEDS if f.enabled], description="Feeds the scheduler runs (in demo mode every feed runs, from the demo source).")
+    feed_intervals: dict[str, float] = Field({f.name: f.interval_minutes for f in registry.FEEDS}, description="Minutes between runs, per feed (fractions allowed: traccar 0.5 polls every 30 seconds); a feed not named keeps its default.")
     stale_after_intervals: float = Field(3.0, description="A feed is stale when its last success is older than this many of its intervals.")
     http_timeout_s: float = Field(15.0, description="Deadline of one HTTP request to a feed (seconds): connecting, waiting and reading the whole body, however slowly it trickles.", gt=0)
     http_max_bytes: int = Field(10_000_000, description="Largest body accepted from a feed (bytes); a larger answer is cut off and the request fails naming the URL and this cap.", ge=1000)
@@ -220,6 +224,14 @@ class Settings(BaseSettings):
     def _known_feeds(cls, v: list[str]) -> list[str]:
         _only_known(v, FEED_NAMES, "feed(s)")
         return v
+
+    @field_validator("feed_intervals")
+    @classmethod
+    def _intervals(cls, v: dict[str, float]) -> dict[str, float]:
+        _only_known(v, FEED_NAMES, "feed(s)")
+        if any(minutes <= 0 for minutes in v.values()):
+            raise ValueError("an interval must be more than 0 minutes")
+        return {**{f.name: f.interval_minutes for f in registry.FEEDS}, **v}
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings):

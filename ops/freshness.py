@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from ops import queries
 from ops.clock import as_utc, utcnow
-from ops.config import FEED_NAMES, Settings
+from ops.config import Settings
+from ops.feeds.registry import FEED_LABEL, FEED_NAMES  # noqa: F401 - FEED_LABEL: how the Posko names each source
 
 # The states of a source, declared once: labels, badge colours and documents are checked against this list.
 STATE_LABEL = {"ok": "Terkini", "partial": "Sebagian", "stale": "Kedaluwarsa", "error": "Gagal", "never": "Belum pernah"}
@@ -22,12 +23,6 @@ def run_state(ok: bool, rejected: int, failed: int) -> str:
     if not ok:
         return "error"
     return "partial" if rejected or failed else "ok"
-
-
-# What each source is, as the Posko names it (the feed names stay the CLI's and the config's).
-FEED_LABEL = {"bmkg-forecast": "Prakiraan BMKG", "bmkg-nowcast": "Peringatan dini BMKG", "openmeteo": "Open-Meteo",
-              "river": "Debit sungai", "traccar": "Posisi personel", "tps-status": "Laporan TPS",
-              "sirekap": "Sirekap KPU", "simulator": "Simulator"}
 
 
 @dataclass(frozen=True)

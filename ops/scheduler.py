@@ -23,8 +23,8 @@ from ops.calendar import current_settings
 from ops.clock import WIB, utcnow
 from ops.config import Settings
 from ops.db import DatabaseError, cause, get_engine, is_outage, session_scope, unreachable, upgrade
-from ops.feeds.registry import all_feeds
-from ops.feeds.runner import FeedFailed, run_feed
+from ops.feeds.registry import FEED_NAMES, all_feeds
+from ops.feeds.runner import FeedFailed, Source, run_feed
 from ops.lease import LeaseLost, fence, holder_id, lease_holder, live_holder, release_lease, try_lease
 
 __all__ = ["LeasedScheduler", "build_scheduler", "feeds_to_run", "lease_holder", "live_holder", "run_worker",
@@ -33,7 +33,7 @@ log = logging.getLogger("ops.scheduler")
 
 
 def demo_mode(settings: Settings) -> bool:
-    """OPS_DEMO decides when set; otherwise a database built by `init --demo` runs the simulator."""
+    """OPS_DEMO decides when set; otherwise a database built by `init --demo` runs its feeds from the demo source."""
     if settings.demo is not None:
         return settings.demo
     from ops.queries import operation_meta
@@ -42,10 +42,13 @@ def demo_mode(settings: Settings) -> bool:
         return operation_meta(s).get("kind") == "demo"
 
 
-def feeds_to_run(settings: Settings) -> list[str]:
-    if demo_mode(settings):
-        return ["simulator"]
-    return [name for name, f in all_feeds().items() if name != "simulator" and f.enabled(settings)]
+def feeds_to_run(settings: Settings, demo: bool | None = None) -> list[str]:
+    """The feeds the scheduler runs: in demo mode every feed (from the demo source), else the enabled, configured ones."""
+    if demo is None:
+        demo = demo_mode(settings)
+    if demo:
+        return list(FEED_NAMES)
+    return [name for name, f in all_feeds().items() if f.enabled(settings)]
 
 
 def _guarded(what: str, work: Callable[[], None]) -> Callable[[], None]:
@@ -62,10 +65,10 @@ def _guarded(what: str, work: Callable[[], None]) -> Callable[[], None]:
     return run
 
 
-def _feed_job(name: str, settings: Settings, token: str) -> Callable[[], None]:
+def _feed_job(name: str, settings: Settings, token: str, source: Source | None = None) -> Callable[[], None]:
     def work() -> None:
         try:
-            result = run_feed(name, settings, fence=fence(token))
+            result = run_feed(name, settings, fence=fence(token), source=source)
             log.info("feed %s: %s rows", name, result.rows)
         except FeedFailed as e:
             log.warning("feed %s failed: %s", name, e)
@@ -110,6 +113,15 @@ def _readmodel_job(settings: Settings, token: str) -> Callable[[], None]:
     return _guarded("read model", work)
 
 
+def _demo_entries_job(settings: Settings, token: str) -> Callable[[], None]:
+    """Demo mode, every minute: the operator entries (hand-overs, incidents, follow-ups) up to the clock, fenced."""
+    def work() -> None:
+        from ops.demo.runs import entries_job
+
+        log.info("demo entries: %s written", entries_job(settings, fence(token)))
+    return _guarded("demo entries", work)
+
+
 def _queue_job(settings: Settings, token: str) -> Callable[[], None]:
     return _guarded("job queue", lambda: jobs.run_queued(settings, fence(token)))
 
@@ -119,10 +131,17 @@ def build_scheduler(settings: Settings, token: str) -> BackgroundScheduler:
     sched = BackgroundScheduler(timezone=WIB, job_defaults={"coalesce": True, "max_instances": 1,
                                                              "misfire_grace_time": 120})
     soon = dt.datetime.now(WIB) + dt.timedelta(seconds=2)
-    for name in feeds_to_run(settings):
-        minutes = settings.feed_intervals.get(name, 60)
-        sched.add_job(_feed_job(name, settings, token), "interval", minutes=minutes, id=f"feed:{name}",
-                      name=f"feed {name}", next_run_time=soon, replace_existing=True)
+    demo = demo_mode(settings)
+    source = None
+    if demo:  # every feed at its own interval, fetching from the demo source; the operator entries follow
+        from ops.demo.source import DemoSource
+
+        source = DemoSource()
+        sched.add_job(_demo_entries_job(settings, token), "interval", minutes=1, id="demo:entries",
+                      name="demo entri operator", next_run_time=soon, replace_existing=True)
+    for name in feeds_to_run(settings, demo):
+        sched.add_job(_feed_job(name, settings, token, source), "interval", minutes=settings.feed_intervals[name],
+                      id=f"feed:{name}", name=f"feed {name}", next_run_time=soon, replace_existing=True)
     # The morning briefing, in WIB whatever the server's zone; an hour's grace if the Posko PC was asleep at 06:00.
     sched.add_job(_briefing_job(settings, token), "cron", hour=settings.briefing_time.hour,
                   minute=settings.briefing_time.minute, timezone=WIB, id="briefing:daily",

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# One command: install, build the Ogan Ilir demo operation on SQLite, and run the worker (scheduler: the simulator,
-# the daily briefing, briefings asked for from the page) and the dashboard together. Ctrl-C or SIGTERM stops both.
+# One command: install, build the Ogan Ilir demo operation on SQLite, and run the worker (scheduler: the feeds from the
+# demo source, the daily briefing, briefings asked for from the page) and the dashboard together. Ctrl-C or SIGTERM
+# stops both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh

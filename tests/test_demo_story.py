@@ -167,7 +167,7 @@ def warned(session) -> set[tuple[dt.datetime, str]]:
 
 
 def test_a_warning_exists_wherever_and_whenever_the_forecast_reaches_the_threshold(demo_copy):
-    from ops.feeds.simulator import catch_up
+    from ops.demo.runs import catch_up
 
     settings = get_settings()
     with session_scope(get_engine(demo_copy)) as s:
@@ -188,7 +188,7 @@ def test_warnings_of_the_days_before_follow_the_simulated_forecast(demo_db):
     """Before the demo's moment the forecasts have been replaced by newer ones; the nowcasts then sent must still be
     exactly those the simulated forecast called for."""
     from ops.feeds.runner import load_reference
-    from ops.feeds.simulator import history_start, weather_points
+    from ops.demo.source import history_start, weather_points
 
     settings = get_settings()
     with session_scope(get_engine(demo_db)) as s:

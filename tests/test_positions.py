@@ -13,7 +13,7 @@ from ops import models as m
 from ops.clock import as_utc, from_wib, load_clock, set_clock
 from ops.config import get_settings, reset_settings
 from ops.db import get_engine, session_scope, upgrade
-from ops.feeds.runner import run_feed
+from ops.demo.runs import catch_up
 from ops.feeds.traccar import store_positions
 from ops.geo import haversine_km
 from ops.personnel import judge_on_site, last_fixes, officer_board, recent_fixes
@@ -116,7 +116,7 @@ def test_the_kept_facts_follow_the_simulator_batch_by_batch(tmp_path, monkeypatc
         moment = from_wib(dt.datetime.combine(dt.date(2024, 11, 27), dt.time.fromisoformat(hhmm)))
         with session_scope(engine) as session:
             set_clock(session, moment, speed=0.0001)
-        run_feed("simulator", s)
+        catch_up(s)  # every feed once from the demo source (`fetch simulator`)
         with session_scope(engine) as session:
             now = load_clock(session).now()
             assert all(isinstance(v, Presence) for v in recent_fixes(session, s, now).values())

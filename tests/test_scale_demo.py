@@ -410,7 +410,7 @@ def test_status_reads_a_nation_of_ballot_box_legs_on_postgresql(monkeypatch):
 
 @pytest.mark.parametrize("page", ["ringkasan", "logistik", "cuaca", "perhatian", "dinding"])
 def test_pages_open_on_the_polda_before_its_first_forecast(polda_sqlite, page, use):
-    """The Polda demo opens with no forecast yet (the simulator's first run brings it), as a new operation does:
+    """The Polda demo opens with no forecast yet (the first run of its forecast feeds brings it), as a new operation does:
     the pages that judge river legs by the forecast must show the operation, not an error."""
     from streamlit.testing.v1 import AppTest
 

@@ -25,7 +25,7 @@ def pipeline_panel():
     if board.empty:
         st.info("Belum ada rencana distribusi logistik.")
         return
-    c.sources("simulator" if data.settings().demo else "tps-status")
+    c.sources("tps-status")  # the boxes leave a TPS when its KPPS reports them sent
     pipe = data.pipeline(board)
     fig = pipeline_bars(pipe, STAGE_LABEL, LEG_STATES, LEG_STATE_COLOR)
     left, right = st.columns([3, 2])

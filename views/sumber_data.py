@@ -4,14 +4,16 @@ import streamlit as st
 
 from ops.clock import MACHINE_CLOCK, fmt_wib
 from ops.freshness import FEED_LABEL, RUN_LABEL, run_state
-from ops.scheduler import lease_holder
+from ops.scheduler import demo_mode, lease_holder
 from ui import components as c
 from ui import data
 
 c.page("Sumber data")
 s = data.settings()
-if s.demo:
-    st.info("Mode demo: simulator membuat data dalam format asli setiap sumber dan memprosesnya lewat parser yang sama.")
+DEMO = demo_mode(s)
+if DEMO:
+    st.info("Mode demo: setiap sumber mengambil datanya dari simulator demo, dalam format asli sumber itu; pengurai, "
+            "penyimpanan dan catatan pengambilannya tetap milik sumber itu sendiri.")
 
 
 @st.fragment(run_every=s.ui_refresh_seconds)
@@ -20,7 +22,7 @@ def health():
     cols = st.columns(4)
     for i, (name, f) in enumerate(states.items()):
         box = cols[i % 4].container(border=True)
-        box.markdown(f"**{f.name}**  \n`{name}`")
+        box.markdown(f"**{f.name}**  \n`{name}`" + (" · sumber: simulator demo" if DEMO else ""))
         c.freshness_badge(f, box)
         box.caption(f"Sukses terakhir: {fmt_wib(f.last_success)} · {f.rows} baris · tiap {f.interval_minutes} mnt")
         if f.rejected or f.failed:

@@ -113,7 +113,7 @@ def gather(session: Session, settings: Settings, moment: dt.datetime, made_at: d
     items, situation = perhatian_now(session, settings, moment, tps=points, legs=board, river=river)
     trend = discharge_trend(session, settings, moment, 0, 0)
     sources = [(name, f.label, "belum pernah" if f.age_seconds is None else f"{fmt_age(f.age_seconds)} lalu")
-               for name, f in states.items() if name != "simulator" or settings.demo]
+               for name, f in states.items()]
     return BriefingContent(
         moment=moment, made_at=made_at, operation=settings.operation_name, polres=settings.polres_name,
         phase=phase, countdown=phase.countdown(moment), figures=figures,

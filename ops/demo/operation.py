@@ -45,7 +45,7 @@ def clear_operation(session: Session) -> None:
     """Remove every operation row (not the region); the tables are listed children first."""
     for model in DEMO_TABLES:
         session.execute(delete(model))
-    # The simulator's bookmarks go with the events they describe, or a rebuilt demo would start with no history.
+    # The demo's bookmarks go with the events they describe, or a rebuilt demo would start with no history.
     session.execute(delete(m.OperationMeta).where(m.OperationMeta.key.like("simulator_%")))
     calendar.clear(session)  # the demo runs on the settings' calendar, not one an earlier operation imported
     # So do the briefings that described the operation being replaced, files and all.

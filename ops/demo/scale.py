@@ -111,12 +111,12 @@ def build_scale_demo(session: Session, region: RegionData, settings: Settings, s
     writer.sync_sequence(m.LogisticsLeg)
     # The fixes went in by COPY, past the ingest: every tracker's latest row and on-site facts, as the ingest keeps them.
     report["trackers"] = rebuild_latest(session, settings)
-    for feed, table in (("tps-status", "tps_status_event"), ("traccar", "position_event"), ("simulator", None)):
+    for feed, table in (("tps-status", "tps_status_event"), ("traccar", "position_event")):
         session.add(m.FeedRun(feed=feed, started_at=moment, finished_at=moment, ok=True,
-                              rows=writer.counts.get(table, 0) if table else sum(writer.counts.values())))
+                              rows=writer.counts.get(table, 0)))
     for key, value in (("kind", "demo"), ("demo_seed", str(seed)), ("loaded_at", utcnow().isoformat()),
                        ("demo_region", spec.region), ("demo_scale", str(settings.demo_scale)),
-                       # The simulator carries the story on from here, never writing the day again.
+                       # The demo source carries the story on from here, never writing the day again.
                        ("simulator_until", moment.isoformat())):
         session.merge(m.OperationMeta(key=key, value=value))
     session.flush()
@@ -169,7 +169,7 @@ def _assignments(plans: list[sp.KabupatenPlan], settings: Settings):
 
 
 def _officers(plans: list[sp.KabupatenPlan], bko: list[tuple]) -> list[sc.Officer]:
-    """The guards with a tracker, as the simulator sees them: home at their Polsek (the BKO at their first TPS),
+    """The guards with a tracker, as the demo source sees them: home at their Polsek (the BKO at their first TPS),
     posts at the TPS of their cluster in code order."""
     person = {x[0]: x for plan in plans for x in plan.people} | {x[0]: x for x in bko}
     hq = {p.code: (p.hq_lat, p.hq_lon) for plan in plans for p in plan.polsek}

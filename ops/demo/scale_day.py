@@ -3,7 +3,7 @@ reports, the guards' tracker fixes, the ballot-box hand-overs, a few incidents p
 follow-up of KPPS gangguan reports.
 
 The story is the Ogan Ilir demo's own (ops/demo/scenario.py: the same pure functions of seed, code and time), so
-the simulator carries it on from that moment exactly as it would have written it; only the writing differs: in
+the demo source carries it on from that moment exactly as it would have written it; only the writing differs: in
 bulk, not through the feed parsers row by row.
 """
 from __future__ import annotations
@@ -111,12 +111,12 @@ def kabupaten_incidents(session: Session, seed: int, kabupaten_code: str, tps: l
 def gangguan_incidents(session: Session, seed: int, reports: list[dict], tps: dict[str, DemoTps],
                        settings, moment: dt.datetime) -> int:
     """KPPS gangguan reports open (or join) incidents as the status feed does, and the Kapolsek follows them up as
-    the simulator has him do (its own function, over the TPS that reported one, for the time before `moment`)."""
-    from ops.feeds.simulator import _report_follow_ups
+    the demo has him do (its own function, over the TPS that reported one, for the time before `moment`)."""
+    from ops.demo.entries import report_follow_ups
 
     made = open_from_reports(session, reports, STATUS_SOURCE)
     session.flush()
     reported = [tps[code] for code in sorted({r["tps_code"] for r in reports})]
-    _report_follow_ups(session, seed, [sc.TpsInfo(t.code, t.lat, t.lon, t.kerawanan, t.akses, t.dpt, t.kecamatan_code)
+    report_follow_ups(session, seed, [sc.TpsInfo(t.code, t.lat, t.lon, t.kerawanan, t.akses, t.dpt, t.kecamatan_code)
                                        for t in reported], EPOCH, moment, settings)
     return made

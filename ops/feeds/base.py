@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from ops.config import Settings
+from ops.feeds.registry import spec
 
 
 class FeedError(Exception):
@@ -63,13 +64,18 @@ class FeedContext:
     reference: Any = None  # what parse/store need to know of the operation (TPS codes, devices, region)
 
 
+# A source's answer that nothing changed since the last fetch (as HTTP 304 Not Modified): the run is ok and stores
+# nothing. The demo source answers so where the real one would publish nothing new (Sirekap before the count).
+NOT_MODIFIED = object()
+
+
 class Feed:
-    name: ClassVar[str]
-    url_setting: ClassVar[str | None] = None  # a setting that must be non-empty for the feed to run
+    name: ClassVar[str]  # its entry in ops.feeds.registry.FEEDS
 
     def enabled(self, settings: Settings) -> bool:
-        has_url = self.url_setting is None or bool(getattr(settings, self.url_setting))
-        return self.name in settings.feeds_enabled and has_url
+        """In feeds_enabled, and its required setting (a URL with no public default) is filled in."""
+        required = spec(self.name).required
+        return self.name in settings.feeds_enabled and (required is None or bool(getattr(settings, required)))
 
     def fetch(self, ctx: FeedContext) -> Any:
         raise NotImplementedError

@@ -1,6 +1,7 @@
 """Run a feed once: record the run, fetch, parse, store in one transaction; on failure the last good data stays."""
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -13,7 +14,7 @@ from ops.clock import as_utc, load_clock
 from ops.feeds.coverage import DesaInfo
 from ops.config import Settings
 from ops.db import get_engine, session_scope
-from ops.feeds.base import FeedContext, FeedError, Parsed
+from ops.feeds.base import NOT_MODIFIED, FeedContext, FeedError, Parsed
 from ops.feeds.registry import get_feed
 from ops.freshness import run_state
 from ops.lease import LeaseLost
@@ -79,10 +80,19 @@ class RunResult:
         return run_state(True, self.rejected, self.failed)
 
 
+# What a feed fetches instead of its URL: (feed name, context) -> the payload its fetch() would have returned. The demo
+# (ops.demo.source) is one; parse, store, the run record and the fence stay the feed's own.
+Source = Callable[[str, FeedContext], object]
+
+
 def run_feed(name: str, settings: Settings, http: requests.Session | None = None,
-             fence: Callable[[object], None] | None = None) -> RunResult:
+             fence: Callable[[object], None] | None = None, source: Source | None = None,
+             now: dt.datetime | None = None) -> RunResult:
     """`fence(session)` runs inside the store transaction just before it commits; when it raises (the scheduler lost its
     lease meanwhile), nothing of the run is stored and the run is recorded as failed.
+
+    `source` replaces the feed's fetch(); `now` (UTC) is the moment of the run instead of the operation clock's (the
+    demo writing its history of past days).
 
     A run that brought something is recorded ok, with its rejected rows, failed requests and first problems (the
     state is then partial); a run that brought nothing usable is recorded failed and stores nothing."""
@@ -90,22 +100,24 @@ def run_feed(name: str, settings: Settings, http: requests.Session | None = None
     engine = get_engine(settings.database_url)
     with session_scope(engine) as s:
         # Runs are timed on the operation clock (real time in a real operation): freshness, replay and the demo's
-        # scenario clock then speak of the same moments.
-        clock = load_clock(s)
-        run = m.FeedRun(feed=name, started_at=clock.now(), ok=False)
+        # scenario clock then speak of the same moments. One moment for the run and what it fetches: the demo source
+        # takes the span since a feed's last good run.
+        clock = _Fixed(now) if now is not None else load_clock(s)
+        moment = clock.now()
+        run = m.FeedRun(feed=name, started_at=moment, ok=False)
         s.add(run)
         s.flush()
         run_id = run.id
         settings = effective_settings(settings, s)  # the operation's imported calendar, if any
-        ctx = FeedContext(settings, http or requests.Session(), clock.now(), load_reference(s, settings))
+        ctx = FeedContext(settings, http or requests.Session(), moment, load_reference(s, settings))
     parsed: Parsed | None = None
     try:
-        payload = feed.fetch(ctx)
-        parsed = feed.parse(payload, ctx)
+        payload = source(name, ctx) if source is not None else feed.fetch(ctx)
+        parsed = Parsed([]) if payload is NOT_MODIFIED else feed.parse(payload, ctx)
         if parsed.nothing_usable:
             raise FeedError(f"tidak ada data yang bisa dipakai — {summary(parsed.problems)}")
         with session_scope(engine) as s:
-            rows = feed.store(s, parsed, ctx)
+            rows = 0 if payload is NOT_MODIFIED else feed.store(s, parsed, ctx)
             if fence is not None:
                 try:
                     fence(s)
@@ -121,6 +133,15 @@ def run_feed(name: str, settings: Settings, http: requests.Session | None = None
     except Exception as e:  # a bug or a surprise in the payload must still be recorded, never leave a half run
         _fail(engine, run_id, f"{type(e).__name__}: {e}", parsed, clock)
         raise FeedFailed(f"{type(e).__name__}: {e}") from e
+
+
+class _Fixed:
+    """A clock standing at one moment."""
+    def __init__(self, moment: dt.datetime):
+        self.moment = as_utc(moment)
+
+    def now(self) -> dt.datetime:
+        return self.moment
 
 
 def summary(items: list[str], most: int = 20) -> str | None:

@@ -24,7 +24,6 @@ CUT = object()  # the value of the columns a CSV row does not reach: the sheet e
 
 class TpsStatus(Feed):
     name = "tps-status"
-    url_setting = "tps_status_url"
 
     def fetch(self, ctx: FeedContext) -> str:
         s = ctx.settings

@@ -14,7 +14,6 @@ KNOTS_TO_KMH = 1.852
 
 class Traccar(Feed):
     name = "traccar"
-    url_setting = "traccar_url"
 
     def fetch(self, ctx: FeedContext) -> dict:
         s = ctx.settings

@@ -65,12 +65,11 @@ def gather(session: Session, settings: Settings, moment: dt.datetime, tps: pd.Da
 
 
 def feeds_in_use(session: Session, settings: Settings) -> tuple[str, ...]:
-    """The feeds whose failure matters: in demo mode the simulator's sub-feeds, else the enabled, configured ones."""
-    from ops.feeds.registry import all_feeds
+    """The feeds whose failure matters: in demo mode every feed (each runs from the demo source), else the enabled,
+    configured ones."""
+    from ops.feeds.registry import FEED_NAMES, all_feeds
 
     demo = settings.demo if settings.demo is not None else queries.operation_meta(session).get("kind") == "demo"
-    feeds = all_feeds()
     if demo:
-        from ops.feeds.simulator import SUB_FEEDS
-        return tuple(SUB_FEEDS)
-    return tuple(n for n, f in feeds.items() if n != "simulator" and f.enabled(settings))
+        return FEED_NAMES
+    return tuple(n for n, f in all_feeds().items() if f.enabled(settings))

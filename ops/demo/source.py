@@ -1,6 +1,8 @@
-"""The demo and drill source: on the operation clock it writes payloads in the real formats (Traccar JSON, the TPS
-status CSV, BMKG forecast JSON and nowcast RSS/CAP, Open-Meteo Flood JSON, Sirekap hhcw JSON) and sends them through
-the same parse and store code as the real feeds. Logistics hand-overs and incidents arrive as operator entries."""
+"""The demo and drill source: for a feed and a span of the operation clock, the payload that feed would have fetched
+in that span, in the real formats (Traccar JSON, the TPS status CSV, BMKG forecast JSON and nowcast RSS/CAP, Open-Meteo
+and Open-Meteo Flood JSON, Sirekap hhcw JSON). The runner (ops.feeds.runner.run_feed with `source=DemoSource()`) then
+parses, stores and records each run as the real feed's: the demo differs from a real operation only in where a payload
+comes from. A feed's span starts at its last good run, so a failed run's span is fetched again by the next one."""
 from __future__ import annotations
 
 import csv
@@ -8,92 +10,66 @@ import datetime as dt
 import io
 from xml.sax.saxutils import escape
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ops import models as m
-from ops.clock import WIB, as_utc, utcnow, wib_at
+from ops.clock import WIB, as_utc, wib_at
 from ops.db import get_engine, session_scope
 from ops.demo import scenario as sc
 from ops.demo import weather as wx
-from ops.feeds import bmkg_forecast, bmkg_nowcast, openmeteo, river, sirekap, tps_status, traccar
-from ops.feeds.base import Feed, FeedContext, Parsed
-from ops.incidents import report_ref
+from ops.feeds import bmkg_forecast, bmkg_nowcast, tps_status
+from ops.feeds.base import NOT_MODIFIED, FeedContext
 from ops.tasks import PAM_TPS
 
 HISTORY = dt.timedelta(minutes=60)  # positions kept per run: what a poller would have seen in the last hour
-SUB_FEEDS = ("traccar", "tps-status", "bmkg-forecast", "bmkg-nowcast", "openmeteo", "river", "sirekap")
+BEFORE_PHASE = dt.timedelta(days=40)  # a new demo's history starts this long before the TPS phase
+FLOOR_KEY = "simulator_until"  # OperationMeta: the moment up to which the demo's history was written in bulk
 
 
-class Simulator(Feed):
-    name = "simulator"  # runs when the scheduler is in demo mode (ops.scheduler.demo_mode), never from feeds_enabled
+class DemoSource:
+    """What `run_feed(..., source=DemoSource())` fetches instead of a feed's URL: the payload of the span from the
+    feed's last good run (or from `spans[feed]`, when the caller fixed it) to the run's moment."""
 
-    def fetch(self, ctx: FeedContext) -> dict:
-        return {}  # nothing to fetch: store() makes the payloads from the operation clock and parses them
+    def __init__(self, spans: dict[str, dt.datetime] | None = None):
+        self.spans = spans or {}
 
-    def parse(self, payload, ctx: FeedContext) -> Parsed:
-        return Parsed([{"now": ctx.now}])
-
-    def store(self, session, parsed: Parsed, ctx: FeedContext) -> int:
-        return simulate(session, ctx)
-
-
-def _meta(session, key: str) -> str | None:
-    row = session.get(m.OperationMeta, key)
-    return row.value if row else None
+    def __call__(self, feed: str, ctx: FeedContext):
+        make = payload_maker(feed)
+        with session_scope(get_engine(ctx.settings.database_url)) as session:
+            since = self.spans.get(feed) or span_start(session, ctx.settings, feed)
+            return make(session, ctx, since, as_utc(ctx.now))
 
 
-def _set_meta(session, key: str, value: str) -> None:
-    session.merge(m.OperationMeta(key=key, value=value))
+def payload_maker(feed: str):
+    """The function making a feed's payload: payload_<feed name with underscores>, one per feed of the registry."""
+    return globals()[f"payload_{feed.replace('-', '_')}"]
 
 
-def simulate(session, ctx: FeedContext) -> int:
+def history_floor(session, settings) -> dt.datetime:
+    """Where the demo's own history ends: the bulk-written moment of a scaled demo, else 40 days before the phase."""
+    row = session.get(m.OperationMeta, FLOOR_KEY)
+    if row is not None:
+        return dt.datetime.fromisoformat(row.value)
+    return wib_at(settings.phase_start, dt.time(0, 0)) - BEFORE_PHASE
+
+
+def span_start(session, settings, feed: str) -> dt.datetime:
+    """The start of the span a feed's next demo payload covers: its last good run, not before the demo's history."""
+    floor = history_floor(session, settings)
+    last = session.scalar(select(func.max(m.FeedRun.started_at)).where(m.FeedRun.feed == feed, m.FeedRun.ok.is_(True)))
+    return max(floor, as_utc(last)) if last is not None else floor
+
+
+def tps_info(session) -> list[sc.TpsInfo]:
+    return [sc.TpsInfo(t.code, t.lat, t.lon, t.kerawanan, t.akses, t.dpt, t.kecamatan_code)
+            for t in session.scalars(select(m.Tps))]
+
+
+def payload_tps_status(session, ctx, since, now) -> str:
+    """The published TPS status sheet (CSV): every KPPS report made in the span."""
     s = ctx.settings
     seed = s.demo_seed
-    now = as_utc(ctx.now)
-    since_txt = _meta(session, "simulator_until")
-    since = dt.datetime.fromisoformat(since_txt) if since_txt else wib_at(s.phase_start, dt.time(0, 0)) - dt.timedelta(days=40)
-    if now <= since:
-        return 0
-    rows: dict[str, int] = {}
-    tps = [sc.TpsInfo(t.code, t.lat, t.lon, t.kerawanan, t.akses, t.dpt, t.kecamatan_code)
-           for t in session.scalars(select(m.Tps))]
-    rows["tps-status"] = _status_reports(session, ctx, seed, tps, since, now)
-    rows["traccar"] = _positions(session, ctx, seed, since, now)
-    rows["logistik"] = _logistics(session, seed, since, now)
-    rows["kejadian"] = _incidents(session, seed, since, now, s.voting_day) + _report_follow_ups(
-        session, seed, tps, since, now, s)
-    rows["bmkg-nowcast"] = _warnings(session, ctx, seed, since, now)
-    last_fc = _meta(session, "simulator_forecast_at")
-    if last_fc is None or now - dt.datetime.fromisoformat(last_fc) >= dt.timedelta(hours=6):
-        rows["bmkg-forecast"] = _forecast(session, ctx, seed, now)
-        rows["openmeteo"] = _openmeteo(session, ctx, seed, now)
-        rows["river"] = _river(session, ctx, seed, now)
-        _set_meta(session, "simulator_forecast_at", now.isoformat())
-    rows["sirekap"] = _recap(session, ctx, seed, tps, now)
-    _set_meta(session, "simulator_until", now.isoformat())
-    _record_runs(session, s, rows, since, now)
-    return sum(rows.values())
-
-
-def _record_runs(session, settings, rows: dict[str, int], since: dt.datetime, now: dt.datetime) -> None:
-    """Each simulated feed's runs, on the operation clock. When the simulator catches up over a span (init --demo),
-    it also records the runs a live source would have made in that span since the operation began, so that a replayed
-    moment shows its feeds as they then were."""
-    begin = max(since, wib_at(settings.phase_start, dt.time(0, 0)))
-    history = []
-    for feed in SUB_FEEDS:
-        step = dt.timedelta(minutes=settings.feed_intervals.get(feed, 60))
-        t = begin + step
-        while t < now - step:
-            history.append(m.FeedRun(feed=feed, started_at=t, finished_at=t, ok=True, rows=0, error=None))
-            t += step
-        if feed in rows:
-            history.append(m.FeedRun(feed=feed, started_at=now, finished_at=now, ok=True, rows=rows[feed], error=None))
-    session.add_all(history)
-
-
-def _status_reports(session, ctx, seed, tps, since, now) -> int:
-    s = ctx.settings
+    tps = tps_info(session)
     out = io.StringIO()
     w = csv.writer(out)
     w.writerow(tps_status.COLUMNS)
@@ -102,8 +78,7 @@ def _status_reports(session, ctx, seed, tps, since, now) -> int:
             if since < at <= now:
                 w.writerow([t.code, status, at.astimezone(WIB).strftime("%Y-%m-%dT%H:%M:%S"),
                             f"KPPS TPS {t.code[-3:]}", note or ""])
-    parsed = tps_status.parse_reports(out.getvalue(), {t.code for t in tps})
-    return tps_status.store_reports(session, parsed.records, source="laporan-tps")
+    return out.getvalue()
 
 
 def officers(session, settings=None) -> list[sc.Officer]:
@@ -129,12 +104,14 @@ def officers(session, settings=None) -> list[sc.Officer]:
     return out
 
 
-def _positions(session, ctx, seed, since, now) -> int:
+def payload_traccar(session, ctx, since, now) -> dict:
+    """Traccar's /api/devices and /api/positions: every tracker's fixes in the span, at most the poller's last hour."""
+    seed = ctx.settings.demo_seed
     # A poller sees the last hour; catching up also writes voting day from 04:00 so that its morning replays.
     day_start = wib_at(ctx.settings.voting_day, dt.time(4, 0))
     times = sc.position_times(max(since, min(now - HISTORY, day_start)), now)
     if not times:
-        return 0
+        return {"devices": [], "positions": []}
     devices, positions = [], []
     for i, o in enumerate(officers(session, ctx.settings), start=1):
         devices.append({"id": i, "name": o.nrp, "uniqueId": o.device_id, "status": "online", "category": "person"})
@@ -147,86 +124,7 @@ def _positions(session, ctx, seed, since, now) -> int:
             positions.append({"id": len(positions) + 1, "deviceId": i, "protocol": "osmand", "serverTime": stamp,
                               "deviceTime": stamp, "fixTime": stamp, "valid": True, "latitude": p[0],
                               "longitude": p[1], "speed": 0.0, "accuracy": 8.0, "attributes": {"batteryLevel": 80}})
-    parsed = traccar.parse_positions(devices, positions, ctx.reference.devices)
-    return traccar.store_positions(session, parsed.records, source="traccar", settings=ctx.settings)
-
-
-def _logistics(session, seed, since, now) -> int:
-    n = 0
-    sent_at = {}
-    for code, at in session.execute(select(m.TpsStatusEvent.tps_code, m.TpsStatusEvent.occurred_at)
-                                    .where(m.TpsStatusEvent.status == "kotak_dikirim")):
-        sent_at[code] = as_utc(at)
-    for leg in session.scalars(select(m.LogisticsLeg)):
-        depart, arrive = as_utc(leg.planned_depart), as_utc(leg.planned_arrive)
-        if leg.stage == "tps-pps":  # boxes leave the TPS when the KPPS reports them sent
-            if leg.tps_code not in sent_at:
-                continue
-            arrive, depart = sent_at[leg.tps_code] + (arrive - depart), sent_at[leg.tps_code]
-        for state, at in sc.leg_times(seed, leg.id, depart, arrive, leg.mode):
-            if since < at <= now:
-                session.add(m.LogisticsEvent(leg_id=leg.id, state=state, occurred_at=at, recorded_at=utcnow(),
-                                             source="operator", actor="Operator Posko (laporan pengawal)"))
-                n += 1
-    return n
-
-
-def _incidents(session, seed, since, now, voting_day) -> int:
-    n = 0
-    for i, (day, t, category, severity, kelas, title, updates) in enumerate(sc.INCIDENTS, start=1):
-        at = wib_at(voting_day + dt.timedelta(days=day), t)
-        ref = f"KJD-{at.astimezone(WIB):%Y%m%d}-{i:02d}"
-        if since < at <= now:
-            r = sc.rng_for(seed, "incident", i)
-            pool = [t for t in session.scalars(select(m.Tps).where(m.Tps.kerawanan == kelas).order_by(m.Tps.code))]
-            if "sungai" in title.lower() or "perahu" in title.lower():
-                pool = [t for t in pool if t.akses == "sungai"] or pool
-            tps = r.choice(pool)
-            session.add(m.Incident(ref=ref, occurred_at=at, recorded_at=at, category=category, severity=severity,
-                                   kecamatan_code=tps.kecamatan_code, desa_code=tps.desa_code, tps_code=tps.code,
-                                   title=title, source="operator", reporter="Piket Posko (radio)"))
-            session.flush()
-            n += 1
-        inc = session.scalar(select(m.Incident).where(m.Incident.ref == ref))
-        if inc is None:
-            continue
-        for minutes, state in ((0, "terbuka"),) + tuple(updates):
-            u_at = at + dt.timedelta(minutes=minutes)
-            if since < u_at <= now:
-                session.add(m.IncidentUpdate(incident_id=inc.id, state=state, occurred_at=u_at, recorded_at=u_at,
-                                             actor="Kapolsek setempat",
-                                             note={"terbuka": "laporan diterima", "ditangani": "personel tiba di lokasi",
-                                                   "selesai": "situasi kondusif"}[state]))
-                n += 1
-    return n
-
-
-def _report_follow_ups(session, seed, tps, since, now, s) -> int:
-    """The Kapolsek's follow-up of incidents opened by KPPS gangguan reports: most are taken within half an hour and
-    closed within a few hours; some wait, as on a real day."""
-    n = 0
-    for t in tps:
-        for status, at, _ in sc.tps_milestones(seed, t, s.voting_day, s.tps_open, s.tps_close):
-            if status != "gangguan" or at > now:
-                continue
-            at = at.replace(microsecond=0)  # as the status sheet carried it
-            r = sc.rng_for(seed, "gangguan-tindak", t.code)
-            if r.random() < 0.3:
-                continue  # nobody follows this one up: Perhatian escalates it
-            steps = ((r.uniform(8, 30), "ditangani", "Bhabinkamtibmas dan personel PAM TPS di lokasi"),
-                     (r.uniform(60, 180), "selesai", "situasi kondusif, pemungutan berlanjut"))
-            inc = None
-            for minutes, state, note in steps:
-                u_at = at + dt.timedelta(minutes=minutes)
-                if not (since < u_at <= now):
-                    continue
-                inc = inc or session.scalar(select(m.Incident).where(m.Incident.ref == report_ref(t.code, at)))
-                if inc is None:
-                    break
-                session.add(m.IncidentUpdate(incident_id=inc.id, state=state, occurred_at=u_at, recorded_at=u_at,
-                                             actor="Kapolsek setempat", note=note))
-                n += 1
-    return n
+    return {"devices": devices, "positions": positions}
 
 
 def weather_points(session, ref) -> dict[str, list[tuple[str, float, float]]]:
@@ -244,17 +142,18 @@ def history_start(settings) -> dt.datetime:
     return wib_at(settings.phase_start, dt.time(0, 0))
 
 
-def _warnings(session, ctx, seed, since, now) -> int:
+def payload_bmkg_nowcast(session, ctx, since, now) -> dict:
     """BMKG nowcasts, as RSS and CAP 1.2, wherever and whenever the simulated forecast calls for one
     (weather.WARNING_MM), each sent shortly before its slot."""
     s = ctx.settings
+    seed = s.demo_seed
     start = max(since, history_start(s))
     if now <= start:
-        return 0
+        return _no_warnings()
     points = weather_points(session, ctx.reference)
     casts = [n for n in wx.nowcasts(seed, points, start, now + wx.SLOT, s.voting_day) if since < n.sent <= now]
     if not casts:
-        return 0
+        return _no_warnings()
     polygons = wx.warning_polygons(ctx.reference.kecamatan_boundaries or {})
     names = dict(session.execute(select(m.Region.code, m.Region.name).where(m.Region.level == "kecamatan")).all())
     items, alerts = [], {}
@@ -282,18 +181,25 @@ def _warnings(session, ctx, seed, since, now) -> int:
             f"<description>Pada pukul {local:%H:%M} WIB berpotensi terjadi hujan dengan intensitas lebat disertai "
             f"petir di {escape(places)}, hingga {max(n.kecamatan.values()):.0f} mm dalam 3 jam.</description>"
             f"{areas}</info></alert>")
-    rss = f'<?xml version="1.0"?><rss version="2.0"><channel><title>BMKG</title>{"".join(items)}</channel></rss>'
+    rss = _rss("".join(items))
     bmkg_nowcast.parse_rss(rss)  # the list must read as the real one does
-    feed = bmkg_nowcast.BmkgNowcast()
-    parsed = feed.parse({"rss": rss, "alerts": alerts}, ctx)
-    return feed.store(session, parsed, ctx)
+    return {"rss": rss, "alerts": alerts}
 
 
-def _forecast(session, ctx, seed, now) -> int:
-    """BMKG's 3-day forecast for every desa with a TPS, issued at `now`."""
+def _no_warnings() -> dict:
+    return {"rss": _rss(""), "alerts": {}}
+
+
+def _rss(items: str) -> str:
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>BMKG</title>{items}</channel></rss>'
+
+
+def payload_bmkg_forecast(session, ctx, since, now) -> bmkg_forecast.Answers:
+    """BMKG's 3-day forecast for every desa with a TPS, issued at `now`: one answer per desa."""
     s = ctx.settings
+    seed = s.demo_seed
     start = wx.slot_start(now).astimezone(WIB)
-    rows = []
+    out = bmkg_forecast.Answers([])
     for kec, points in sorted(weather_points(session, ctx.reference).items()):
         for code, lat, lon in points:
             days: dict[dt.date, list] = {}
@@ -310,12 +216,13 @@ def _forecast(session, ctx, seed, now) -> int:
                     "vs_text": None, "analysis_date": start.strftime("%Y-%m-%dT%H:%M:%S")})
             body = {"lokasi": {"adm4": code}, "data": [{"lokasi": {"adm4": code, "type": "adm4"},
                                                          "cuaca": list(days.values())}]}
-            rows.extend(bmkg_forecast.parse_one(body, code))
-    return bmkg_forecast.BmkgForecast().store(session, Parsed(rows), ctx)
+            out.bodies.append((code, body))
+    return out
 
 
-def _openmeteo(session, ctx, seed, now) -> int:
+def payload_openmeteo(session, ctx, since, now) -> dict:
     """The fallback forecast at each kecamatan centre, hourly for 3 days, as Open-Meteo's many-points answer."""
+    seed = ctx.settings.demo_seed
     start = now.astimezone(WIB).replace(hour=0, minute=0, second=0, microsecond=0)
     hours = [start + dt.timedelta(hours=h) for h in range(72)]
     codes = sorted(ctx.reference.kecamatan)
@@ -331,13 +238,13 @@ def _openmeteo(session, ctx, seed, now) -> int:
                                   "wind_speed_10m": [round(6 + r * 2, 1) for r in rain],
                                   "weather_code": [wx.openmeteo_code(r) for r in rain],
                                   "temperature_2m": [27.0 if 9 <= h.hour <= 17 else 24.0 for h in hours]}})
-    feed = openmeteo.OpenMeteo()
-    return feed.store(session, feed.parse({"codes": codes, "body": bodies}, ctx), ctx)
+    return {"codes": codes, "body": bodies}
 
 
-def _river(session, ctx, seed, now) -> int:
+def payload_river(session, ctx, since, now) -> dict:
     """GloFAS discharge at each river point, a week back and two weeks ahead, following the simulated rain."""
     s = ctx.settings
+    seed = s.demo_seed
     today = now.astimezone(WIB).date()
     days = [today + dt.timedelta(days=d) for d in range(-7, 14)]
     catchment = sorted(ctx.reference.kecamatan.values())
@@ -347,15 +254,16 @@ def _river(session, ctx, seed, now) -> int:
         bodies.append({"latitude": lat, "longitude": lon, "daily_units": {"river_discharge": "m³/s"},
                        "daily": {"time": [d.isoformat() for d in days], "river_discharge": q,
                                  "river_discharge_max": [round(v * 1.15, 1) for v in q]}})
-    feed = river.River()
-    parsed = feed.parse({"codes": sorted(ctx.reference.river_points), "body": bodies}, ctx)
-    return feed.store(session, parsed, ctx)
+    return {"codes": sorted(ctx.reference.river_points), "body": bodies}
 
 
-def _recap(session, ctx, seed, tps, now) -> int:
+def payload_sirekap(session, ctx, since, now):
+    """KPU's hhcw JSON: counting progress per kecamatan, from the close of the TPS on voting day (nothing new before)."""
     s = ctx.settings
+    seed = s.demo_seed
     if now < wib_at(s.voting_day, s.tps_close):
-        return 0
+        return NOT_MODIFIED
+    tps = tps_info(session)
     by_kec: dict[str, list[int]] = {}
     for t in tps:
         done = dict((st, at) for st, at, _ in sc.tps_milestones(seed, t, s.voting_day, s.tps_open, s.tps_close))
@@ -372,21 +280,6 @@ def _recap(session, ctx, seed, tps, now) -> int:
     body = {"mode": "hhcw", "tungsura": {"chart": {"progres": {"total": total, "progres": done,
                                                                "persen": round(100 * done / total, 2)}},
                                          "table": table}, "ts": stamp.strftime("%Y-%m-%d %H:%M:%S")}
-    parsed = sirekap.parse_hhcw(body, s.kabupaten_code)
-    return sirekap.Sirekap().store(session, parsed, ctx)
+    return body
 
 
-def catch_up(settings, until: dt.datetime | None = None) -> dict:
-    """Write the demo's history up to `until` (default: the clock's moment), as the simulator running all along would
-    have (called by `init --demo`, which stops at the morning of each past day to make its briefing)."""
-    if until is None:
-        from ops.feeds.runner import run_feed
-
-        return {"simulated_records": run_feed("simulator", settings).rows}
-    from ops.feeds.runner import load_reference
-
-    until = as_utc(until)
-    with session_scope(get_engine(settings.database_url)) as session:
-        rows = simulate(session, FeedContext(settings, None, until, load_reference(session, settings)))
-        session.add(m.FeedRun(feed="simulator", started_at=until, finished_at=until, ok=True, rows=rows))
-    return {"simulated_records": rows}
