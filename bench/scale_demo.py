@@ -8,7 +8,6 @@ import sys
 
 def scale(path: str, factor: int) -> None:
     con = sqlite3.connect(path)
-    tps_cols = [r[1] for r in con.execute("PRAGMA table_info(tps)")]
     with con:
         for k in range(1, factor):
             off = 40 * k
