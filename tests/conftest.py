@@ -178,8 +178,13 @@ def copy_of_pg_demo(template: str) -> tuple[str, callable]:
     ops_db.get_engine(template).dispose()  # a template must have no other connection
     name = f"posko_test_{uuid.uuid4().hex[:10]}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    source = make_url(template).database
     with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{make_url(template).database}"'))
+        # Another engine of this process (a page's cache keyed on another URL string) or a server a test started may
+        # still hold a connection to the template: end them, it is only read from.
+        c.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d "
+                       "AND pid <> pg_backend_pid()"), {"d": source})
+        c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{source}"'))
     url = admin.url.set(database=name).render_as_string(hide_password=False)
 
     def drop():
