@@ -58,6 +58,18 @@ def command_panel(f: Focus, key_prefix: str = "ov") -> None:
         st.caption("Warna: hijau sesuai target, kuning waspada, merah perlu tindakan, abu-abu belum waktunya.")
 
 
+def ranking_view(table: pd.DataFrame, word: str, name_of, of: str) -> pd.DataFrame:
+    """A ranking (ops.perhatian.ranking) as the table a commander reads: the area by name, its worst item, items, problem
+    TPS, ready TPS out of `of` ('tps' or 'dinilai') and the main causes."""
+    return pd.DataFrame({
+        word: table["kode"].map(name_of),
+        "Masalah terberat": table["terberat"].map(lambda v: SEVERITY_LABEL.get(v, "—") if isinstance(v, str) else "—"),
+        "Hal perhatian": table["hal"],
+        "TPS bermasalah": table["tps_bermasalah"],
+        "TPS siap": table["siap"].map(c.number) + " / " + table[of].map(c.number),
+        "Penyebab utama": table["masalah"].map(lambda p: "; ".join(problem_lines(p, 2)) or "—")})
+
+
 def areas_panel(f: Focus) -> None:
     """The areas one level down, ranked worst first, beside their map; a row or an area on the map opens it."""
     moment = data.now()
@@ -71,14 +83,7 @@ def areas_panel(f: Focus) -> None:
     st.subheader(f"{word} menurut masalah terberat — {TAHAPAN_LABEL[phase].lower()}")
     left, right = st.columns([1.25, 1], gap="medium")
     with left:
-        view = pd.DataFrame({
-            word: table["kode"].map(names.area),
-            "Masalah terberat": table["terberat"].map(lambda v: SEVERITY_LABEL.get(v, "—") if isinstance(v, str)
-                                                      else "—"),
-            "Hal perhatian": table["hal"],
-            "TPS bermasalah": table["tps_bermasalah"],
-            "TPS siap": table["siap"].map(c.number) + " / " + table["dinilai"].map(c.number),
-            "Penyebab utama": table["masalah"].map(lambda p: "; ".join(problem_lines(p, 2)) or "—")})
+        view = ranking_view(table, word, names.area, "dinilai")
         event = st.dataframe(view, hide_index=True, width="stretch", height=min(40 + 35 * len(view), 640),
                              on_select="rerun", selection_mode="single-row", key=f"ov_rank_{f.code or 'nasional'}")
         st.caption(f"Urutan: hal perhatian terberat, lalu jumlahnya, lalu TPS bermasalah. Pilih baris untuk membuka "

@@ -1,13 +1,11 @@
 """Ringkasan: what needs the commander now (Perhatian) first; then the measures against their targets, the
 kecamatan ranked by their worst problem, readiness per tahapan, the newest events and the base figures."""
 
-import pandas as pd
 import streamlit as st
 
 from ops.charts import kecamatan_bars
 from ops.clock import fmt_wib
 from ops.maps import View
-from ops.perhatian.model import SEVERITY_LABEL
 from ops.perhatian.ranking import area_ranking
 from ops.focus import LEVEL_WORD
 from ops.phase import phase_at
@@ -59,14 +57,7 @@ def kecamatan_panel():
     names = data.place_names()
     word = LEVEL_WORD[focus.child_level]
     st.subheader(f"{word} menurut masalah terberat — {TAHAPAN_LABEL[phase].lower()}")
-    view = pd.DataFrame({
-        word: ranking["kode"].map(names.name),
-        "Masalah terberat": ranking["terberat"].map(lambda v: SEVERITY_LABEL.get(v, "—") if isinstance(v, str)
-                                                    else "—"),
-        "Hal perhatian": ranking["hal"],
-        "TPS bermasalah": ranking["tps_bermasalah"],
-        "TPS siap": ranking["siap"].astype(str) + " / " + ranking["tps"].astype(str),
-        "Penyebab utama": ranking["masalah"].map(lambda p: "; ".join(problem_lines(p, 2)) or "—")})
+    view = overview.ranking_view(ranking, word, names.name, "tps")
     st.dataframe(view, hide_index=True, width="stretch", height=min(40 + 35 * len(view), 420))
     st.caption("Urutan: tingkat hal perhatian terberat, lalu jumlahnya, lalu TPS bermasalah (skor di bawah ambang "
                f"{s.readiness_ready_threshold:.0%}). Rincian per desa dan TPS di halaman TPS.")
