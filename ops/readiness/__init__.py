@@ -3,6 +3,7 @@ to desa, kecamatan, Polsek and kabupaten."""
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -210,16 +211,66 @@ def _personnel(session, settings: Settings, facts: dict[str, TpsFacts], now: dt.
             f.personnel_on_site, f.silent_devices = on_site, silent_n
 
 
+def per_tps(session: Session, settings: Settings, now: dt.datetime) -> pd.DataFrame:
+    """One row per TPS: latest status, personnel on site, and per tahapan the score, reasons and components —
+    recomputed from the whole event history (replay, and the reference the read model is checked against)."""
+    now = as_utc(now)
+    return table_of(gather_facts(session, settings, now), settings, now)
+
+
+def _reader(phase: str):
+    get = operator.attrgetter(*model.READS[phase])
+    at = [i for i, name in enumerate(model.READS[phase]) if name == "open_incidents"]
+
+    def key(f: TpsFacts) -> tuple:
+        values = get(f)
+        return tuple(tuple(v) if i in at else v for i, v in enumerate(values)) if at else values
+    return key
+
+
+_CASE = {p: _reader(p) for p in PHASES}
+
+
 def score_facts(facts: dict[str, TpsFacts], settings: Settings, now: dt.datetime) -> dict[str, dict[str, Readiness]]:
-    """Per tahapan and TPS, the readiness at `now` from the facts (pure: the read model rescores stored facts)."""
+    """Per tahapan and TPS, the readiness at `now` from the facts (pure: the read model rescores stored facts).
+
+    TPS alike in what a tahapan reads (model.READS) share one Readiness, judged once: at a moment a province's 25,985
+    TPS fall into a few thousand cases per tahapan (its `code` is the first such TPS's)."""
     t = operation_times(settings)
     w = settings.readiness_weights
-    out: dict[str, dict[str, Readiness]] = {p: {} for p in PHASES}
-    for code, f in facts.items():
-        out["sebelum"][code] = model.score(code, "sebelum", model.sebelum(f, now, t), w["sebelum"])
-        out["pemungutan"][code] = model.score(code, "pemungutan", model.pemungutan(f, now, t, settings.heavy_rain_mm),
-                                              w["pemungutan"])
-        out["sesudah"][code] = model.score(code, "sesudah", model.sesudah(f, now, t), w["sesudah"])
+    judges = {"sebelum": lambda f: model.sebelum(f, now, t),
+              "pemungutan": lambda f: model.pemungutan(f, now, t, settings.heavy_rain_mm),
+              "sesudah": lambda f: model.sesudah(f, now, t)}
+    out: dict[str, dict[str, Readiness]] = {}
+    for phase in PHASES:
+        case, judged, memo = _CASE[phase], judges[phase], {}
+        out[phase] = mine = {}
+        for code, f in facts.items():
+            key = case(f)
+            hit = memo.get(key)
+            if hit is None:
+                hit = memo[key] = model.score(code, phase, judged(f), w[phase])
+            mine[code] = hit
+    return out
+
+
+def judge(facts: dict[str, TpsFacts], settings: Settings,
+          now: dt.datetime) -> dict[str, tuple[dict[str, float | None], dict]]:
+    """Per TPS: its score per tahapan and the detail behind them (per tahapan: masalah, komponen). A tahapan's detail is one read-only
+    object shared by the TPS judged alike."""
+    scored = score_facts(facts, settings, now)
+    parts: dict[int, dict] = {}  # by the shared Readiness (alive in `scored`)
+    out = {}
+    for code in facts:
+        scores, detail = {}, {}
+        for phase in PHASES:
+            r = scored[phase][code]
+            scores[phase] = r.score
+            part = parts.get(id(r))
+            if part is None:
+                part = parts[id(r)] = _detail(r)
+            detail[phase] = part
+        out[code] = (scores, detail)
     return out
 
 
@@ -229,19 +280,10 @@ COLUMNS = ["code", "cluster", "kecamatan_code", "desa_code", "polsek_code", "sta
     f"{k}_{p}" for p in PHASES for k in ("skor", "masalah", "komponen")]
 
 
-def per_tps(session: Session, settings: Settings, now: dt.datetime) -> pd.DataFrame:
-    """One row per TPS: latest status, personnel on site, and per tahapan the score, reasons and components —
-    recomputed from the whole event history (replay, and the reference the read model is checked against)."""
-    now = as_utc(now)
-    facts = gather_facts(session, settings, now)
-    return table_of(facts, score_facts(facts, settings, now))
-
-
-def detail_of(scored: dict[str, dict[str, Readiness]], code: str) -> dict:
-    """One TPS's problems and components per tahapan, as data."""
-    return {phase: {"masalah": [i.as_dict() for i in scored[phase][code].problems],
-                    "komponen": [{"komponen": c.name, "skor": c.score, "masalah": [i.as_dict() for i in c.issues]}
-                                 for c in scored[phase][code].components]} for phase in PHASES}
+def _detail(r: Readiness) -> dict:
+    return {"masalah": [i.as_dict() for i in r.problems],
+            "komponen": [{"komponen": c.name, "skor": c.score, "masalah": [i.as_dict() for i in c.issues]}
+                         for c in r.components]}
 
 
 def row_of(f: TpsFacts, scores: dict[str, float | None], detail: dict) -> dict:
@@ -259,10 +301,11 @@ def row_of(f: TpsFacts, scores: dict[str, float | None], detail: dict) -> dict:
     return row
 
 
-def table_of(facts: dict[str, TpsFacts], scored: dict[str, dict[str, Readiness]]) -> pd.DataFrame:
-    rows = [row_of(f, {p: scored[p][code].score for p in PHASES}, detail_of(scored, code))
-            for code, f in facts.items()]
-    return pd.DataFrame(rows, columns=COLUMNS)
+def table_of(facts: dict[str, TpsFacts], settings: Settings, now: dt.datetime, order: bool = False) -> pd.DataFrame:
+    """The per-TPS table (COLUMNS) of these facts judged at `now`; `order` sorts it by TPS code."""
+    judged = judge(facts, settings, now)
+    codes = sorted(facts) if order else list(facts)
+    return pd.DataFrame([row_of(facts[c], *judged[c]) for c in codes], columns=COLUMNS)
 
 
 def with_points(points: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:

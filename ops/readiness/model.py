@@ -184,6 +184,19 @@ def sesudah(f: TpsFacts, now: dt.datetime, t: Times) -> list[Component]:
     return comps
 
 
+# What each tahapan's judgement reads of a TPS's facts (the functions above). TPS alike in these are judged once
+# (ops.readiness.score_facts); tests/test_readiness_cases.py checks that no other fact changes a judgement.
+READS = {
+    "sebelum": ("personnel_required", "personnel_planned", "personnel_assigned", "logistik_state", "status",
+                "logistik_planned", "logistik_due", "desa_coordinated", "desa_known", "akses", "warning_active",
+                "heavy_rain_at", "heavy_rain_mm", "discharge"),
+    "pemungutan": ("personnel_required", "personnel_planned", "personnel_on_site", "silent_devices", "status",
+                   "open_incidents", "akses", "open_air", "warning_active", "voting_thunder", "voting_rain_mm",
+                   "voting_rain_at"),
+    "sesudah": ("status", "return_state", "return_planned", "recap_persen"),
+}
+
+
 def score(code: str, tahapan: str, comps: list[Component], weights: dict[str, float]) -> Readiness:
     due = [c for c in comps if c.score is not None]
     total_w = sum(weights.get(c.name, 0) for c in due)

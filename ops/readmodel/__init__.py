@@ -8,7 +8,7 @@ read them with plain indexed queries instead of recomputing the event history.
 - `snapshot()` (the worker, every few hours) and `replay()`: a past moment starts from the nearest snapshot before it
   and regathers only what events touched since; the result equals a full recompute (tested).
 
-Facts and scores come from `ops.readiness` (`gather_facts`, `score_facts`): one computation, used three ways."""
+Facts and scores come from `ops.readiness` (`gather_facts`, `judge`): one computation, used three ways."""
 from __future__ import annotations
 
 import datetime as dt
@@ -23,8 +23,7 @@ from ops import models as m
 from ops.audit import _plain
 from ops.clock import as_utc, utcnow
 from ops.config import Settings
-from ops.readiness import (COLUMNS, apply_environment, detail_of, environment, gather_facts, row_of,
-                           score_facts)
+from ops.readiness import COLUMNS, apply_environment, environment, gather_facts, judge, row_of, table_of
 from ops.readiness.model import PHASES, TpsFacts
 from ops.readmodel import state, touched
 from ops.readmodel.rollup import recompute_rollups
@@ -60,11 +59,20 @@ def refreshed_at(session: Session) -> dt.datetime | None:
 
 
 def _rows(facts: dict[str, TpsFacts], settings: Settings, now: dt.datetime) -> list[dict]:
-    scored = score_facts(facts, settings, now)
-    return [{"code": code, "kabupaten_code": code[:5], "kecamatan_code": f.kecamatan_code, "desa_code": f.desa_code,
-             "facts": state.to_json(f), **{f"skor_{p}": scored[p][code].score for p in PHASES},
-             "detail": _plain(detail_of(scored, code)), "gathered_at": now, "scored_at": now}
-            for code, f in facts.items()]
+    judged = judge(facts, settings, now)
+    plain: dict[int, dict] = {}  # TPS judged alike share a tahapan's detail: made JSON-ready once
+    rows = []
+    for code, f in facts.items():
+        scores, detail = judged[code]
+        for part in detail.values():
+            if id(part) not in plain:
+                plain[id(part)] = _plain(part)
+        rows.append({"code": code, "kabupaten_code": code[:5], "kecamatan_code": f.kecamatan_code,
+                     "desa_code": f.desa_code, "facts": state.to_json(f),
+                     **{f"skor_{p}": scores[p] for p in PHASES},
+                     "detail": {p: plain[id(part)] for p, part in detail.items()},
+                     "gathered_at": now, "scored_at": now})
+    return rows
 
 
 def _write(session: Session, rows: list[dict], replace_all: bool) -> None:
@@ -215,32 +223,25 @@ def replay(session: Session, settings: Settings, moment: dt.datetime) -> pd.Data
     taken = [s for s in (_meta(session, SNAPSHOTS) or []) if dt.datetime.fromisoformat(s["at"]) <= moment]
     if not taken:
         facts = gather_facts(session, settings, moment)
-        return _table_of(facts, settings, moment)
+        return table_of(facts, settings, moment, order=True)
     base = max(taken, key=lambda s: s["at"])
     at = dt.datetime.fromisoformat(base["at"])
+    span = touched.Span(at, moment, {}, dt.datetime.fromisoformat(base["machine_at"]))
+    codes = touched.touched_tps(session, settings, span)
+    if len(codes) > session.scalar(select(func.count()).select_from(m.Tps)) // 2:
+        # Most TPS changed since the snapshot (a voting morning): gathering them all in one pass is cheaper than
+        # loading the snapshot and regathering by code.
+        return table_of(gather_facts(session, settings, moment), settings, moment, order=True)
     facts = {c: state.from_json(f) for c, f in session.execute(
         select(m.TpsSnapshot.code, m.TpsSnapshot.facts).where(m.TpsSnapshot.taken_at == at))}
     # Area facts (weather, warnings, rivers, recap) are taken as they stood at the moment for every TPS; the TPS
     # that events touched since the snapshot are regathered whole.
     apply_environment(facts, environment(session, settings, moment))
-    span = touched.Span(at, moment, {}, dt.datetime.fromisoformat(base["machine_at"]))
-    codes = touched.touched_tps(session, settings, span)
-    if len(codes) > len(facts) // 2:
-        # Most TPS changed since the snapshot (a voting morning): gathering them all in one pass is cheaper than by
-        # code (at a province, 22 s instead of 57 s).
-        return _table_of(gather_facts(session, settings, moment), settings, moment)
     facts.update(gather_facts(session, settings, moment, codes))
     missing = set(session.scalars(select(m.Tps.code))) - set(facts)
     if missing:  # TPS imported after the snapshot
         facts.update(gather_facts(session, settings, moment, missing))
-    return _table_of(facts, settings, moment)
-
-
-def _table_of(facts: dict[str, TpsFacts], settings: Settings, moment: dt.datetime) -> pd.DataFrame:
-    scored = score_facts(facts, settings, moment)
-    rows = [row_of(f, {p: scored[p][c].score for p in PHASES}, detail_of(scored, c))
-            for c, f in sorted(facts.items())]
-    return pd.DataFrame(rows, columns=COLUMNS)
+    return table_of(facts, settings, moment, order=True)
 
 
 def keep_current(session: Session, settings: Settings, now: dt.datetime) -> Report:
