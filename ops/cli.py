@@ -450,7 +450,7 @@ def cmd_readmodel(args, settings) -> int:
     # The overview of a province or the nation lists the stored Perhatian items beside the read model: bring them to
     # the same minute, as the worker does every minute.
     from ops import perhatian
-    print(f"perhatian: {perhatian.sync_now(settings, now)}")
+    print(f"perhatian: {perhatian.sync_now(settings, now, use_readmodel=True)}")
     return 0
 
 

@@ -51,17 +51,19 @@ def feeds_to_run(settings: Settings, demo: bool | None = None) -> list[str]:
     return [name for name, f in all_feeds().items() if f.enabled(settings)]
 
 
-def _guarded(what: str, work: Callable[[], None]) -> Callable[[], None]:
-    """One log line instead of APScheduler's traceback when the database is away or the lease moved on."""
-    def run() -> None:
+def _guarded(what: str, work: Callable[[], object]) -> Callable[[], object]:
+    """One log line instead of APScheduler's traceback when the database is away or the lease moved on (the work's
+    result, None then)."""
+    def run() -> object:
         try:
-            work()
+            return work()
         except LeaseLost as e:
             log.warning("%s: %s", what, e)
         except DBAPIError as e:
             if not is_outage(e):
                 raise
             log.warning("%s: database not answering (%s)", what, cause(e))
+        return None
     return run
 
 
@@ -86,23 +88,12 @@ def _briefing_job(settings: Settings, token: str) -> Callable[[], None]:
     return _guarded("daily briefing", work)
 
 
-def _perhatian_job(settings: Settings, token: str) -> Callable[[], None]:
-    """Every minute: evaluate Perhatian at the operation clock, keep the items (escalating the untaken), and deliver the
-    messages due. Both are fenced: a holder that lost the lease neither writes items nor sends messages."""
-    def work() -> None:
-        from ops import perhatian
-        from ops.perhatian.notify import deliver_due
-
-        report = perhatian.sync_now(settings, fence=fence(token))
-        delivered = deliver_due(get_engine(settings.database_url), settings, fence=fence(token))
-        log.info("perhatian: %s; sent %s, waiting %s%s", report, delivered.sent or 0, delivered.waiting,
-                 "".join(f"; {c} failed: {e}" for c, e in delivered.failed.items()))
-    return _guarded("perhatian", work)
-
-
-def _readmodel_job(settings: Settings, token: str) -> Callable[[], None]:
-    """Every minute: bring the read model up to the operation clock (only what new events touched), fenced."""
-    def work() -> None:
+def _minute_job(settings: Settings, token: str) -> Callable[[], None]:
+    """Every minute: bring the read model up to the operation clock (only what new events touched), then evaluate
+    Perhatian on it, keep the items (escalating the untaken) and deliver the messages due. All fenced: a holder that
+    lost the lease writes nothing and sends nothing. Perhatian is evaluated even when the read model could not be
+    brought current (then from the history)."""
+    def readmodel_part() -> bool:
         from ops import readmodel
         from ops.clock import load_clock
 
@@ -110,7 +101,25 @@ def _readmodel_job(settings: Settings, token: str) -> Callable[[], None]:
             report = readmodel.keep_current(session, settings, load_clock(session).now())
             fence(token)(session)
         log.info("read model %s", report)
-    return _guarded("read model", work)
+        return True
+
+    def perhatian_part(current: bool) -> None:
+        from ops import perhatian
+        from ops.perhatian.notify import deliver_due
+
+        report = perhatian.sync_now(settings, fence=fence(token), use_readmodel=current)
+        delivered = deliver_due(get_engine(settings.database_url), settings, fence=fence(token))
+        log.info("perhatian: %s; sent %s, waiting %s%s", report, delivered.sent or 0, delivered.waiting,
+                 "".join(f"; {c} failed: {e}" for c, e in delivered.failed.items()))
+
+    def work() -> None:
+        try:
+            current = bool(_guarded("read model", readmodel_part)())
+        except Exception:  # a fault in the read model must not keep Perhatian from the commander
+            log.exception("read model not brought current")
+            current = False
+        _guarded("perhatian", lambda: perhatian_part(current))()
+    return work
 
 
 def _demo_entries_job(settings: Settings, token: str) -> Callable[[], None]:
@@ -146,9 +155,7 @@ def build_scheduler(settings: Settings, token: str) -> BackgroundScheduler:
     sched.add_job(_briefing_job(settings, token), "cron", hour=settings.briefing_time.hour,
                   minute=settings.briefing_time.minute, timezone=WIB, id="briefing:daily",
                   name="laporan harian", misfire_grace_time=3600, replace_existing=True)
-    sched.add_job(_readmodel_job(settings, token), "interval", minutes=1, id="readmodel", name="read model",
-                  next_run_time=soon, replace_existing=True)
-    sched.add_job(_perhatian_job(settings, token), "interval", minutes=1, id="perhatian", name="perhatian",
+    sched.add_job(_minute_job(settings, token), "interval", minutes=1, id="minute", name="read model + perhatian",
                   next_run_time=soon, replace_existing=True)
     sched.add_job(_queue_job(settings, token), "interval", seconds=settings.job_poll_seconds, id="jobs:queue",
                   name="antrean pekerjaan", next_run_time=soon, replace_existing=True)

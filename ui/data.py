@@ -150,10 +150,8 @@ def _live_table(session, settings, moment, area: str = "") -> pd.DataFrame:
     history when no worker does."""
     from ops import readmodel
 
-    at = readmodel.refreshed_at(session)
-    if at is not None and abs((moment - at).total_seconds()) <= settings.readmodel_fresh_minutes * 60:
-        return readmodel.table(session, area or None)
-    return _within(readiness_ops.per_tps(session, settings, moment), area)
+    table = readmodel.current_table(session, settings, moment, area or None)
+    return table if table is not None else _within(readiness_ops.per_tps(session, settings, moment), area)
 
 
 def _replayed_table(session, settings, moment, area: str = "") -> pd.DataFrame:

@@ -29,14 +29,20 @@ def current(session: Session, settings: Settings, moment: dt.datetime, **tables)
     return sorted(store.annotate(session, items, moment), key=rank_key), sit
 
 
-def sync_now(settings: Settings, moment: dt.datetime | None = None, fence=None) -> store.SyncReport:
+def sync_now(settings: Settings, moment: dt.datetime | None = None, fence=None,
+             use_readmodel: bool = False) -> store.SyncReport:
     """The worker's minute: evaluate at the operation clock and keep the stored items, events and outbox in line.
-    `fence(session)` (the scheduler's lease check) runs just before the commit."""
+    `fence(session)` (the scheduler's lease check) runs just before the commit. With `use_readmodel` (the worker and
+    `ops readmodel`, right after bringing it current) the TPS are read from the read model instead of recomputed from
+    the history (at a province, a tenth of a second instead of tens)."""
+    from ops import readmodel
+
     engine = get_engine(settings.database_url)
     with session_scope(engine) as session:
         settings = effective_settings(settings, session)  # the operation's imported calendar, if any
         moment = as_utc(moment) if moment else load_clock(session).now()
-        items, _ = evaluate(session, settings, moment)
+        tps = readmodel.current_table(session, settings, moment) if use_readmodel else None
+        items, _ = evaluate(session, settings, moment, tps=tps)
         report = store.sync(session, settings, items, moment)
         if fence is not None:
             fence(session)

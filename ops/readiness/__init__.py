@@ -176,6 +176,13 @@ def _open_incidents(session, now, codes: list[str] | None = None) -> dict[str, l
     return out
 
 
+def refresh_personnel(session: Session, settings: Settings, facts: dict[str, TpsFacts], now: dt.datetime) -> None:
+    """Bring the personnel facts (required, assigned, on site, silent) of these TPS to `now`, leaving the rest of their
+    facts as they are: a guard's fixes change nothing else, so the read model refolds only these when devices move."""
+    total = session.scalar(select(func.count()).select_from(m.Tps)) or 1
+    _personnel(session, settings, facts, as_utc(now), subset=len(facts) < total // 4)
+
+
 def _personnel(session, settings: Settings, facts: dict[str, TpsFacts], now: dt.datetime, subset: bool = False) -> None:
     """Required and assigned per guard cluster, and who is on site: fixes within the radius held for the dwell time.
     With `subset`, only the clusters of the TPS in `facts` are read (all their TPS: the guards' posts)."""

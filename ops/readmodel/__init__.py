@@ -23,7 +23,8 @@ from ops import models as m
 from ops.audit import _plain
 from ops.clock import as_utc, utcnow
 from ops.config import Settings
-from ops.readiness import COLUMNS, apply_environment, environment, gather_facts, judge, row_of, table_of
+from ops.readiness import (COLUMNS, apply_environment, environment, gather_facts, judge, refresh_personnel, row_of,
+                           table_of)
 from ops.readiness.model import PHASES, TpsFacts
 from ops.readmodel import state, touched
 from ops.readmodel.rollup import recompute_rollups
@@ -107,32 +108,65 @@ def refresh(session: Session, settings: Settings, now: dt.datetime) -> Report:
     if meta is None:
         return rebuild(session, settings, now)
     last = dt.datetime.fromisoformat(meta["at"])
-    count = session.scalar(select(func.count()).select_from(m.TpsState))
-    if now < last or count != session.scalar(select(func.count()).select_from(m.Tps)):
+    total = session.scalar(select(func.count()).select_from(m.Tps))
+    if now < last or session.scalar(select(func.count()).select_from(m.TpsState)) != total:
         return rebuild(session, settings, now)  # the clock went back, or TPS were imported since
     started = utcnow()
     span = touched.Span(last, now, dict(meta["ids"]), dt.datetime.fromisoformat(meta["machine_at"]))
-    ids = touched.high_water(session)  # read before the touched set: what lands meanwhile waits for the next round
-    codes = touched.touched_tps(session, settings, span)
+    ids = touched.high_water(session)  # read before the touched sets: what lands meanwhile waits for the next round
+    events = touched.by_events(session, settings, span)
+    # A guard's fixes change only the personnel facts: those TPS are refolded from their stored facts, not regathered
+    # (during voting hours every guard moves every minute: at a province that is every TPS, each minute).
+    guards = touched.guarded(session, settings, span) - events
     if touched.crossed(settings, last, now):
         # What is due changed, or the forecast windows moved: every TPS keeps its event facts, takes the area facts
         # of now and is rescored; the touched ones are regathered whole.
-        facts = {c: state.from_json(f) for c, f in session.execute(select(m.TpsState.code, m.TpsState.facts))}
+        facts = _stored(session, None, total)
         apply_environment(facts, environment(session, settings, now))
-        facts.update(gather_facts(session, settings, now, codes))
+        refresh_personnel(session, settings, {c: facts[c] for c in guards if c in facts}, now)
+        facts.update(_gather(session, settings, now, events, total))
         _write(session, _rows(facts, settings, now), replace_all=True)
         recompute_rollups(session, None, now, settings.readiness_ready_threshold)
         mode, n = "semua", len(facts)
     else:
-        codes |= touched.environment_touched(session, span)
-        if codes:
-            facts = gather_facts(session, settings, now, codes)
-            _write(session, _rows(facts, settings, now), replace_all=False)
-            recompute_rollups(session, {f.kecamatan_code for f in facts.values()}, now,
+        events |= touched.environment_touched(session, span)
+        guards -= events
+        changed: dict[str, TpsFacts] = {}
+        if guards:
+            stored = _stored(session, guards, total)
+            before = {c: _on_guard(f) for c, f in stored.items()}
+            refresh_personnel(session, settings, stored, now)
+            changed = {c: f for c, f in stored.items() if _on_guard(f) != before[c]}
+        changed.update(_gather(session, settings, now, events, total))
+        if changed:
+            _write(session, _rows(changed, settings, now), replace_all=False)
+            recompute_rollups(session, {f.kecamatan_code for f in changed.values()}, now,
                               settings.readiness_ready_threshold)
-        mode, n = "sebagian", len(codes)
+        mode, n = "sebagian", len(changed)
     _set_meta(session, {"at": now.isoformat(), "machine_at": started.isoformat(), "ids": ids})
     return Report(mode, n, (utcnow() - started).total_seconds())
+
+
+def _on_guard(f: TpsFacts) -> tuple:
+    return (f.personnel_required, f.personnel_assigned, f.personnel_planned, f.personnel_on_site, f.silent_devices)
+
+
+def _stored(session: Session, codes: set[str] | None, total: int) -> dict[str, TpsFacts]:
+    """The stored facts of these TPS (None: all); by code while they are few, else all read and picked."""
+    q = select(m.TpsState.code, m.TpsState.facts)
+    if codes is not None and len(codes) < total // 4:
+        ordered = sorted(codes)
+        return {c: state.from_json(f) for i in range(0, len(ordered), WRITE_BATCH)
+                for c, f in session.execute(q.where(m.TpsState.code.in_(ordered[i:i + WRITE_BATCH])))}
+    return {c: state.from_json(f) for c, f in session.execute(q) if codes is None or c in codes}
+
+
+def _gather(session: Session, settings: Settings, now: dt.datetime, codes: set[str], total: int) -> dict[str, TpsFacts]:
+    """gather_facts for these TPS: by code while they are few; past half of all, one pass over everything (cheaper
+    than a query per chunk of codes)."""
+    if len(codes) > total // 2:
+        return {c: f for c, f in gather_facts(session, settings, now).items() if c in codes}
+    return gather_facts(session, settings, now, codes)
 
 
 def table(session: Session, area: str | None = None) -> pd.DataFrame:
@@ -147,6 +181,16 @@ def table(session: Session, area: str | None = None) -> pd.DataFrame:
     rows = [row_of(state.from_json(f), {"sebelum": a, "pemungutan": b, "sesudah": c}, d)
             for f, a, b, c, d in session.execute(q.order_by(m.TpsState.code))]
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def current_table(session: Session, settings: Settings, moment: dt.datetime,
+                  area: str | None = None) -> pd.DataFrame | None:
+    """table() when the read model stands within `readmodel_fresh_minutes` of `moment` (a worker keeps it current),
+    else None: the caller computes from the history."""
+    at = refreshed_at(session)
+    if at is not None and abs((as_utc(moment) - at).total_seconds()) <= settings.readmodel_fresh_minutes * 60:
+        return table(session, area)
+    return None
 
 
 ROLLUP_COLUMNS = ["kode", "level", "tps", "dinilai", "siap", "masalah", "angka"]
@@ -264,5 +308,5 @@ def drop_snapshots_before(session: Session, before: dt.datetime) -> None:
     _set_meta(session, kept, SNAPSHOTS)
 
 
-__all__ = ["Report", "rebuild", "refresh", "refreshed_at", "table", "rollups", "rollup", "area_headline", "snapshot",
+__all__ = ["Report", "rebuild", "refresh", "refreshed_at", "table", "current_table", "rollups", "rollup", "area_headline", "snapshot",
            "replay"]

@@ -71,6 +71,12 @@ def crossed(settings: Settings, since: dt.datetime, until: dt.datetime) -> bool:
 
 def touched_tps(session: Session, settings: Settings, span: Span) -> set[str]:
     """The TPS whose facts may have changed in the span."""
+    return by_events(session, settings, span) | guarded(session, settings, span)
+
+
+def by_events(session: Session, settings: Settings, span: Span) -> set[str]:
+    """The TPS whose own facts (status, logistics, incidents, coordination) may have changed in the span; the guards'
+    positions are `guarded`'s."""
     codes: set[str] = set()
     codes |= set(session.scalars(select(m.TpsStatusEvent.tps_code).where(*_new("status", span)).distinct()))
     codes |= {c for c in session.scalars(select(m.LogisticsLeg.tps_code).join(
@@ -86,11 +92,10 @@ def touched_tps(session: Session, settings: Settings, span: Span) -> set[str]:
     codes |= {c for c in session.scalars(select(m.LogisticsLeg.tps_code).where(
         m.LogisticsLeg.stage == "pps-tps", m.LogisticsLeg.planned_arrive > span.since,
         m.LogisticsLeg.planned_arrive <= span.until)) if c}
-    codes |= _guards(session, settings, span)
     return codes
 
 
-def _guards(session: Session, settings: Settings, span: Span) -> set[str]:
+def guarded(session: Session, settings: Settings, span: Span) -> set[str]:
     """TPS whose guards' on-site answer may have changed: a device that sent fixes in the window the check looks at
     (arrivals, departures, a dwell completing, a device falling silent all happen inside it)."""
     window = dt.timedelta(minutes=max(settings.on_site_dwell_minutes, settings.traccar_silent_minutes) + 5)
