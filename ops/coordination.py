@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from ops import models as m
 from ops.clock import as_utc
+from ops.region import in_area
 
 
 @dataclass(frozen=True)
@@ -38,17 +39,21 @@ KECAMATAN_ROLES = tuple(k for k, r in ROLES.items() if r.level == "kecamatan" an
 DESA_ROLES = tuple(k for k, r in ROLES.items() if r.level == "desa" and r.met)
 
 
-def activities(session: Session, now: dt.datetime) -> pd.DataFrame:
+def activities(session: Session, now: dt.datetime, area: str | None = None) -> pd.DataFrame:
+    """Meetings up to `now`, newest first; `area` (a region code): only those held in it."""
     rows = session.execute(select(m.CoordinationActivity.occurred_at, m.CoordinationActivity.kecamatan_code,
                                   m.CoordinationActivity.desa_code, m.CoordinationActivity.roles_met,
                                   m.CoordinationActivity.topic, m.CoordinationActivity.led_by,
                                   m.CoordinationActivity.notes, m.CoordinationActivity.source)
-                           .where(m.CoordinationActivity.occurred_at <= as_utc(now))
+                           .where(m.CoordinationActivity.occurred_at <= as_utc(now),
+                                  in_area(m.CoordinationActivity.kecamatan_code, area))
                            .order_by(m.CoordinationActivity.occurred_at.desc())).mappings().all()
     acts = pd.DataFrame(rows, columns=["occurred_at", "kecamatan_code", "desa_code", "roles_met", "topic", "led_by",
                                        "notes", "source"])
     # Who was met, by name: the stakeholder holding each role at the meeting's place (None when none is on record).
-    names = {(s.kecamatan_code, s.desa_code, s.role): s.name for s in session.scalars(select(m.Stakeholder))}
+    names = {(k, d, r): n for k, d, r, n in session.execute(
+        select(m.Stakeholder.kecamatan_code, m.Stakeholder.desa_code, m.Stakeholder.role, m.Stakeholder.name)
+        .where(in_area(m.Stakeholder.kecamatan_code, area)))}
     acts["met"] = [[{"role": r, "name": names.get((k, d if isinstance(d, str) else None, r))} for r in roles]
                    for k, d, roles in zip(acts["kecamatan_code"], acts["desa_code"], acts["roles_met"])]
     return acts
@@ -58,36 +63,46 @@ def _met(roles: set[str], role: str) -> bool:
     return role in roles or (role == "kepala_desa" and "lurah" in roles)
 
 
-def desa_coverage(session: Session, now: dt.datetime) -> pd.DataFrame:
-    """Per desa with TPS: the roles met there, the last meeting and who led it."""
-    acts = activities(session, now)
+def desa_coverage(session: Session, now: dt.datetime, area: str | None = None) -> pd.DataFrame:
+    """Per desa with TPS (of `area` when given): the roles met there, the last meeting and who led it."""
+    return _desa_coverage(session, activities(session, now, area), area)
+
+
+def _desa_coverage(session: Session, acts: pd.DataFrame, area: str | None) -> pd.DataFrame:
     desa = session.execute(select(m.Region.code, m.Region.name, m.Region.parent_code).where(
-        m.Region.code.in_(select(m.Tps.desa_code).distinct())).order_by(m.Region.code)).all()
+        m.Region.code.in_(select(m.Tps.desa_code).where(in_area(m.Tps.kecamatan_code, area)).distinct()))
+        .order_by(m.Region.code)).all()
+    by_desa = dict(tuple(acts.groupby("desa_code"))) if len(acts) else {}  # newest first within each
     rows = []
     for code, name, kec in desa:
-        mine = acts[acts["desa_code"] == code]
-        roles = set().union(*mine["roles_met"]) if len(mine) else set()
-        rows.append({"desa_code": code, "desa": name, "kecamatan_code": kec, "meetings": len(mine),
-                     "last_at": mine["occurred_at"].max() if len(mine) else None,
-                     "led_by": mine.iloc[0]["led_by"] if len(mine) else None,
+        mine = by_desa.get(code)
+        n = 0 if mine is None else len(mine)
+        roles = set().union(*mine["roles_met"]) if n else set()
+        rows.append({"desa_code": code, "desa": name, "kecamatan_code": kec, "meetings": n,
+                     "last_at": mine["occurred_at"].max() if n else None,
+                     "led_by": mine.iloc[0]["led_by"] if n else None,
                      **{r: _met(roles, r) for r in DESA_ROLES},
                      "complete": all(_met(roles, r) for r in DESA_ROLES)})
     return pd.DataFrame(rows)
 
 
-def kecamatan_coverage(session: Session, now: dt.datetime) -> pd.DataFrame:
-    """Per kecamatan: kecamatan-level roles met, and the share of its desa with every desa role met."""
-    acts = activities(session, now)
-    desa = desa_coverage(session, now)
-    kec = session.execute(select(m.Region.code, m.Region.name).where(m.Region.level == "kecamatan")
+def kecamatan_coverage(session: Session, now: dt.datetime, area: str | None = None) -> pd.DataFrame:
+    """Per kecamatan (of `area` when given): kecamatan-level roles met, and the share of its desa with every desa
+    role met."""
+    acts = activities(session, now, area)
+    desa = _desa_coverage(session, acts, area)
+    kec = session.execute(select(m.Region.code, m.Region.name).where(m.Region.level == "kecamatan",
+                                                                     in_area(m.Region.code, area))
                           .order_by(m.Region.code)).all()
+    by_kec = dict(tuple(acts.groupby("kecamatan_code"))) if len(acts) else {}
+    desa_of = dict(tuple(desa.groupby("kecamatan_code"))) if len(desa) else {}
     rows = []
     for code, name in kec:
-        mine = acts[acts["kecamatan_code"] == code]
-        roles = set().union(*mine["roles_met"]) if len(mine) else set()
-        d = desa[desa["kecamatan_code"] == code]
+        mine, d = by_kec.get(code), desa_of.get(code)
+        n, nd = (0 if mine is None else len(mine)), (0 if d is None else len(d))
+        roles = set().union(*mine["roles_met"]) if n else set()
         rows.append({"kode": code, "kecamatan": name, **{r: r in roles for r in KECAMATAN_ROLES},
-                     "desa": len(d), "desa_lengkap": int(d["complete"].sum()) if len(d) else 0,
-                     "desa_dikunjungi": int((d["meetings"] > 0).sum()) if len(d) else 0,
-                     "pertemuan": len(mine), "terakhir": mine["occurred_at"].max() if len(mine) else None})
+                     "desa": nd, "desa_lengkap": int(d["complete"].sum()) if nd else 0,
+                     "desa_dikunjungi": int((d["meetings"] > 0).sum()) if nd else 0,
+                     "pertemuan": n, "terakhir": mine["occurred_at"].max() if n else None})
     return pd.DataFrame(rows)

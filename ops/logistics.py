@@ -154,7 +154,8 @@ def river_legs(session: Session, settings: Settings, now: dt.datetime, board: pd
     source = forecast_source(feed_states(session, settings, now)).source
     start = min(as_utc(t) for t in legs["planned_depart"]) - dt.timedelta(hours=3)
     end = max(max(as_utc(t) for t in legs["planned_arrive"]), now) + dt.timedelta(hours=3)
-    slots = rain_slots(session, source, min(start, now - dt.timedelta(hours=3)), end)
+    slots = rain_slots(session, source, min(start, now - dt.timedelta(hours=3)), end,
+                       kecamatan=set(legs["kecamatan_code"].dropna()))
     warnings = active_warnings(session, now, ahead_hours=72)
     discharge = {(p, d): q for p, d, q in session.execute(select(
         m.RiverDischarge.point_code, m.RiverDischarge.day, m.RiverDischarge.discharge))}

@@ -38,8 +38,7 @@ def judge_on_site(fixes: list[Fix] | Presence, places: list[Place], now: dt.date
 def recent_fixes(session: Session, settings: Settings, now: dt.datetime,
                  devices: list[str] | None = None) -> dict[str, Presence | list[Fix]]:
     """Per device (all, or those given): what judge_on_site() needs at `now` (positions.on_site_inputs)."""
-    found = positions.on_site_inputs(session, settings, now)
-    return found if devices is None else {d: found[d] for d in devices if d in found}
+    return positions.on_site_inputs(session, settings, now, None if devices is None else set(devices))
 
 
 def on_site_states(session: Session, settings: Settings, now: dt.datetime,
@@ -47,7 +46,8 @@ def on_site_states(session: Session, settings: Settings, now: dt.datetime,
     """di_lokasi | di_luar | senyap per device at its post's places. position_latest keeps each tracker's facts
     against its PAM TPS post; a device at another post (a PPK, the warehouse, the Posko) is judged from its history."""
     now = as_utc(now)
-    inputs = recent_fixes(session, settings, now)
+    # A few posts (a kabupaten's, the TPS a refresh touched): only their trackers are read.
+    inputs = recent_fixes(session, settings, now, list(posts) if len(posts) <= positions.IN_CHUNK else None)
     other = [d for d, places in posts.items()
              if isinstance(inputs.get(d), Presence) and inputs[d].rule != presence.post_rule(places, settings)]
     if other:
@@ -63,9 +63,10 @@ def newest_fix_time(entry: Presence | list[Fix] | None) -> dt.datetime | None:
     return entry[-1][0] if entry else None
 
 
-def last_fixes(session: Session, now: dt.datetime, hours: float = 24) -> dict[str, tuple]:
-    """Per device: its newest fix at or before `now` within the last `hours` (time, lat, lon)."""
-    return positions.newest_fixes(session, now, hours)
+def last_fixes(session: Session, now: dt.datetime, hours: float = 24,
+               devices: set[str] | None = None) -> dict[str, tuple]:
+    """Per device (all, or those given): its newest fix at or before `now` within the last `hours` (time, lat, lon)."""
+    return positions.newest_fixes(session, now, hours, devices)
 
 
 def guards(session: Session, posts: set[str] | None = None) -> list[tuple[m.Personnel, m.Assignment]]:
@@ -92,10 +93,12 @@ def officer_board(session: Session, settings: Settings, now: dt.datetime, area: 
         q = q.where(or_(m.Tps.kecamatan_code == area, m.Tps.kecamatan_code.like(f"{area}.%")))
     for code, cl, lat, lon in session.execute(q):
         places[cl or code].append((lat, lon))
-    fixes = recent_fixes(session, settings, now)
-    last = last_fixes(session, now)
+    chosen = guards(session, set(places) if area else None)
+    devices = {p.device_id for p, _ in chosen if p.device_id} if area else None  # a kabupaten's trackers only
+    fixes = recent_fixes(session, settings, now, devices)
+    last = last_fixes(session, now, devices=devices)
     rows = []
-    for p, a in guards(session, set(places) if area else None):
+    for p, a in chosen:
         fix = last.get(p.device_id) if p.device_id else None
         state = judge_on_site(fixes.get(p.device_id, []), places.get(a.cluster_code or a.tps_code, []), now, settings) \
             if p.device_id else "tanpa_perangkat"

@@ -9,7 +9,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import NamedTuple
 
-from sqlalchemy import func, select, union
+from sqlalchemy import func, or_, select, union
 from sqlalchemy.orm import Session
 
 from ops import models as m
@@ -28,30 +28,55 @@ class Post(NamedTuple):
     rule: str | None  # presence.post_rule() of the places under the settings in force
 
 
-def device_posts(session: Session, settings: Settings) -> dict[str, list[Post]]:
-    """Per tracker: each post it guards (its PAM TPS assignments, in order); the first is the one the ingest keeps
-    its facts against."""
+IN_CHUNK = 5000  # codes per IN list when a lookup is limited to some devices or posts
+
+
+def _chunked(values) -> list[list[str]]:
+    ordered = sorted(values)
+    return [ordered[i:i + IN_CHUNK] for i in range(0, len(ordered), IN_CHUNK)]
+
+
+def device_posts(session: Session, settings: Settings, devices: set[str] | None = None) -> dict[str, list[Post]]:
+    """Per tracker (all, or those given): each post it guards (its PAM TPS assignments, in order); the first is the
+    one the ingest keeps its facts against."""
     conn = session.connection()  # plain rows (no ORM loading): the ingest asks this every poll
+    assigned = select(m.Personnel.device_id, m.Assignment.cluster_code, m.Assignment.tps_code, m.Assignment.id).join(
+        m.Assignment, m.Assignment.nrp == m.Personnel.nrp).where(m.Assignment.task == POST_TASK,
+                                                                 m.Personnel.device_id.is_not(None))
+    if devices is None:
+        rows = conn.execute(assigned.order_by(m.Assignment.id)).fetchall()
+    else:
+        rows = sorted((r for part in _chunked(devices)
+                       for r in conn.execute(assigned.where(m.Personnel.device_id.in_(part))).fetchall()),
+                      key=lambda r: r[3])
     places: dict[str, list[Place]] = defaultdict(list)
     # fetchall(): the driver builds every row at once, rather than one call a row
-    tps = conn.execute(select(m.Tps.code, m.Tps.cluster_code, m.Tps.lat, m.Tps.lon)).fetchall()
+    where = select(m.Tps.code, m.Tps.cluster_code, m.Tps.lat, m.Tps.lon)
+    if devices is None:
+        tps = conn.execute(where).fetchall()
+    else:
+        keys = {cluster or code for _, cluster, code, _ in rows}
+        tps = [r for part in _chunked(keys) for r in conn.execute(
+            where.where(or_(m.Tps.cluster_code.in_(part), m.Tps.code.in_(part)))).fetchall()]
     for code, cluster, lat, lon in tps:
         places[cluster or code].append((lat, lon))
     posts = {key: Post(tuple(p), post_rule(p, settings)) for key, p in places.items()}
     out: dict[str, list[Post]] = defaultdict(list)
-    for dev, cluster, tps in conn.execute(
-            select(m.Personnel.device_id, m.Assignment.cluster_code, m.Assignment.tps_code)
-            .join(m.Assignment, m.Assignment.nrp == m.Personnel.nrp)
-            .where(m.Assignment.task == POST_TASK, m.Personnel.device_id.is_not(None))
-            .order_by(m.Assignment.id)).fetchall():
-        out[dev].append(posts.get(cluster or tps) or Post((), None))
+    for dev, cluster, tps_code, _ in rows:
+        out[dev].append(posts.get(cluster or tps_code) or Post((), None))
     return out
 
 
-def kept(session: Session) -> dict[str, Presence]:
-    """The facts position_latest keeps, per device."""
-    rows = session.connection().exec_driver_sql(
-        "SELECT device_id, fix_time, lat, lon, post_rule, stay_since, outside_at FROM position_latest").fetchall()
+def kept(session: Session, devices: set[str] | None = None) -> dict[str, Presence]:
+    """The facts position_latest keeps, per device (all, or those given)."""
+    pl = m.PositionLatest
+    q = select(pl.device_id, pl.fix_time, pl.lat, pl.lon, pl.post_rule, pl.stay_since, pl.outside_at)
+    conn = session.connection()
+    if devices is None:
+        rows = conn.exec_driver_sql(
+            "SELECT device_id, fix_time, lat, lon, post_rule, stay_since, outside_at FROM position_latest").fetchall()
+    else:
+        rows = [r for part in _chunked(devices) for r in conn.execute(q.where(pl.device_id.in_(part))).fetchall()]
     return {dev: Presence(utc(t), lat, lon, rule, utc(stay), utc(out)) for dev, t, lat, lon, rule, stay, out in rows}
 
 
@@ -83,13 +108,15 @@ def history(session: Session, devices: list[str] | None, since: dt.datetime, unt
     return dict(out)
 
 
-def on_site_inputs(session: Session, settings: Settings, now: dt.datetime) -> dict[str, Presence | list[Fix]]:
-    """Per device, what the on-site check needs at `now`: its kept facts where they describe that moment (its newest
-    fix is not after `now`, and they were judged against every post it guards now), else its fixes of the span
-    before `now` (ops.presence.history_span). A device with neither has never reported."""
+def on_site_inputs(session: Session, settings: Settings, now: dt.datetime,
+                   devices: set[str] | None = None) -> dict[str, Presence | list[Fix]]:
+    """Per device (all, or those given: a kabupaten's guards), what the on-site check needs at `now`: its kept facts
+    where they describe that moment (its newest fix is not after `now`, and they were judged against every post it
+    guards now), else its fixes of the span before `now` (ops.presence.history_span). A device with neither has
+    never reported."""
     now = as_utc(now)
-    posts = device_posts(session, settings)
-    facts = kept(session)
+    posts = device_posts(session, settings, devices)
+    facts = kept(session, devices)
     out: dict[str, Presence | list[Fix]] = {}
     # Trackers with a post but no kept facts: fixes that came in another way than the ingest (a copied history).
     fold_again = [dev for dev in posts if dev not in facts]
@@ -105,21 +132,21 @@ def on_site_inputs(session: Session, settings: Settings, now: dt.datetime) -> di
     return out
 
 
-def newest_fixes(session: Session, now: dt.datetime, hours: float) -> dict[str, Fix]:
-    """Per device: its newest fix at or before `now` within the last `hours`."""
+def newest_fixes(session: Session, now: dt.datetime, hours: float, devices: set[str] | None = None) -> dict[str, Fix]:
+    """Per device (all, or those given): its newest fix at or before `now` within the last `hours`."""
     now = as_utc(now)
     since = now - dt.timedelta(hours=hours)
     out: dict[str, Fix] = {}
     look_back: list[str] = []
-    facts = kept(session)
+    facts = kept(session, devices)
     for dev, p in facts.items():
         if p.fix_time > now:
             look_back.append(dev)
         elif p.fix_time > since:
             out[dev] = (p.fix_time, p.lat, p.lon)
     # As in on_site_inputs: trackers on the roster without kept facts are looked up in the history.
-    look_back += [d for d in session.scalars(select(m.Personnel.device_id).where(m.Personnel.device_id.is_not(None)))
-                  if d not in facts]
+    roster = session.scalars(select(m.Personnel.device_id).where(m.Personnel.device_id.is_not(None)))
+    look_back += [d for d in roster if d not in facts and (devices is None or d in devices)]
     for start in range(0, len(look_back), LOOKUP_LIMIT):
         out.update(_newest_in_history(session, look_back[start:start + LOOKUP_LIMIT], since, now))
     return out

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from shapely.geometry import Point, shape
 from shapely.prepared import prep
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from ops.models import Region
@@ -61,6 +61,13 @@ def kabupaten_of(code: str) -> str:
 def within(code: str, area_code: str) -> bool:
     """Whether `code` lies in the area (the nation, '', holds every code)."""
     return not area_code or code == area_code or code.startswith(area_code + ".")
+
+
+def in_area(column, area_code: str | None):
+    """SQL: the column's region code lies in the area (None or '' the nation: every row)."""
+    if not area_code:
+        return true()
+    return or_(column == area_code, column.startswith(area_code + ".", autoescape=True))
 
 
 @dataclass

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import Session
 
 from ops import models as m
@@ -55,15 +56,25 @@ def _slot3(t: dt.datetime) -> dt.datetime:
     return local.replace(hour=local.hour - local.hour % 3, minute=0, second=0, microsecond=0)
 
 
-def rain_slots(session: Session, source: str, start: dt.datetime, end: dt.datetime) -> pd.DataFrame:
+AREAS_BY_PREFIX = 200  # up to this many kecamatan are read by code prefix; more, and the whole window is read
+
+
+def rain_slots(session: Session, source: str, start: dt.datetime, end: dt.datetime,
+               kecamatan: Iterable[str] | None = None) -> pd.DataFrame:
     """Rain per area and 3-hour slot (WIB): columns area, kecamatan, slot, rain_mm (slot total), wind_kmh (max),
-    desc. BMKG areas are desa, Open-Meteo areas kecamatan."""
-    parent = dict(session.execute(select(m.Region.code, m.Region.parent_code)).all())
-    rows = session.execute(select(m.WeatherForecast.area_code, m.WeatherForecast.slot, m.WeatherForecast.rain_mm,
-                                  m.WeatherForecast.wind_kmh, m.WeatherForecast.weather_desc,
-                                  m.WeatherForecast.weather_code)
-                           .where(m.WeatherForecast.source == source, m.WeatherForecast.slot >= start,
-                                  m.WeatherForecast.slot < end)).all()
+    desc. BMKG areas are desa, Open-Meteo areas kecamatan. `kecamatan`: only those kecamatan and their desa (a
+    kabupaten's river legs need their own, not a province's forecasts)."""
+    q = select(m.WeatherForecast.area_code, m.WeatherForecast.slot, m.WeatherForecast.rain_mm,
+               m.WeatherForecast.wind_kmh, m.WeatherForecast.weather_desc, m.WeatherForecast.weather_code).where(
+        m.WeatherForecast.source == source, m.WeatherForecast.slot >= start, m.WeatherForecast.slot < end)
+    wanted = sorted(set(kecamatan)) if kecamatan is not None else None
+    if wanted is not None and len(wanted) <= AREAS_BY_PREFIX:
+        if not wanted:
+            q = q.where(false())
+        else:
+            q = q.where(or_(m.WeatherForecast.area_code.in_(wanted), *(
+                m.WeatherForecast.area_code.startswith(k + ".", autoescape=True) for k in wanted)))
+    rows = session.execute(q).all()
     acc: dict[tuple, list] = defaultdict(lambda: [0.0, 0.0, None, False])
     for area, slot, rain, wind, desc, code in rows:
         a = acc[(area, _slot3(slot))]
@@ -74,7 +85,8 @@ def rain_slots(session: Session, source: str, start: dt.datetime, end: dt.dateti
     out = pd.DataFrame([{"area": area, "slot": slot, "rain_mm": round(v[0], 1), "wind_kmh": v[1], "desc": v[2],
                          "thunder": v[3]} for (area, slot), v in acc.items()],
                        columns=["area", "slot", "rain_mm", "wind_kmh", "desc", "thunder"])
-    out["kecamatan"] = out["area"].map(lambda a: a if source == "openmeteo" else parent.get(a))
+    # A desa's code is its kecamatan's and one part more (16.10.05.2001 in 16.10.05).
+    out["kecamatan"] = out["area"].map(lambda a: a if source == "openmeteo" else a.rsplit(".", 1)[0])
     return out.sort_values(["area", "slot"]).reset_index(drop=True)
 
 

@@ -70,14 +70,14 @@ def figure(moment: dt.datetime, view: View, height: int, width: int, dark: bool 
                          data.place_names().area)
 
 
-def notes(fig: go.Figure, key: str, shown: frozenset) -> list[str]:
+def notes(fig: go.Figure, key: str, shown: frozenset, area: str = "") -> list[str]:
     """What the map holds and how it was drawn: officers, incidents and warnings counted, approximate river paths,
     grouped TPS, a basemap that did not answer."""
     meta = fig.layout.meta or {}
     s = data.settings()
     out = []
     if "personel" in shown:
-        officers = data.officer_board(key)
+        officers = _officers_in(key, area)
         out.append(f"{int(officers['lat'].notna().sum())} personel berposisi; "
                    f"{int((officers['status'] == 'senyap').sum())} perangkat senyap "
                    f"(> {s.traccar_silent_minutes} mnt tanpa posisi)")

@@ -58,7 +58,7 @@ def operation_map_panel():
     # The sources' freshness sits under the map so that the map itself starts above the fold.
     c.sources("tps-status", *(["traccar"] if "personel" in shown else []),
               *(["bmkg-nowcast"] if "peringatan" in shown else []))
-    st.caption(" · ".join(maps.notes(fig, key, shown)) + ". Klik sebuah TPS di peta untuk melihat rinciannya.")
+    st.caption(" · ".join(maps.notes(fig, key, shown, area)) + ". Klik sebuah TPS di peta untuk melihat rinciannya.")
     if code:
         with st.container(border=True):
             tps_view.card(code, moment)
