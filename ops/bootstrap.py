@@ -52,6 +52,9 @@ def init_database(settings: Settings, demo: bool = False, region: str | None = N
     made = partitions.maintain_now(settings)
     if made.made or made.dropped:
         report["partitions_made"], report["partitions_dropped"] = len(made.made), len(made.dropped)
+    if demo:  # a bulk load: the planner's statistics of every table, not only the partitioned ones
+        with session_scope(engine) as session:
+            partitions.analyze(session)
     return report
 
 

@@ -11,13 +11,17 @@ from ops import models as m
 from ops.clock import as_utc
 from ops.logistics import STAGE_LABEL
 from ops.places import load_names
+from ops.region import in_area, within
 from ops.vocabulary import TPS_STATUS
 
 # Routine status steps would drown the list: only these reach it.
 NOTEWORTHY_STATUS = ("gangguan", "selesai", "kotak_diterima_ppk")
 
 
-def newest_events(session: Session, now: dt.datetime, limit: int = 15, hours: float = 24) -> pd.DataFrame:
+def newest_events(session: Session, now: dt.datetime, limit: int = 15, hours: float = 24,
+                  area: str | None = None) -> pd.DataFrame:
+    """The newest noteworthy events (status, incidents, BMKG warnings, deliveries) of the last `hours`; in `area` (a
+    region code) when given."""
     now = as_utc(now)
     since = now - dt.timedelta(hours=hours)
     names = load_names(session)
@@ -26,25 +30,28 @@ def newest_events(session: Session, now: dt.datetime, limit: int = 15, hours: fl
             select(m.TpsStatusEvent.tps_code, m.TpsStatusEvent.status, m.TpsStatusEvent.occurred_at,
                    m.TpsStatusEvent.reporter, m.Tps.kecamatan_code).join(m.Tps, m.Tps.code == m.TpsStatusEvent.tps_code)
             .where(m.TpsStatusEvent.occurred_at <= now, m.TpsStatusEvent.occurred_at > since,
-                   m.TpsStatusEvent.status.in_(NOTEWORTHY_STATUS))
+                   m.TpsStatusEvent.status.in_(NOTEWORTHY_STATUS), in_area(m.Tps.kecamatan_code, area))
             .order_by(m.TpsStatusEvent.occurred_at.desc()).limit(limit)):
         rows.append({"at": as_utc(at), "jenis": "Status TPS",
                      "teks": f"{names.tps_short(code)}: {TPS_STATUS.get(status, status)}",
                      "lokasi": names.kecamatan(kec), "penting": status == "gangguan"})
-    for inc in session.scalars(select(m.Incident).where(m.Incident.occurred_at <= now, m.Incident.occurred_at > since)
+    for inc in session.scalars(select(m.Incident).where(m.Incident.occurred_at <= now, m.Incident.occurred_at > since,
+                                                        in_area(m.Incident.kecamatan_code, area))
                                .order_by(m.Incident.occurred_at.desc()).limit(limit)):
         where = names.tps_short(inc.tps_code) + ": " if inc.tps_code else ""
         rows.append({"at": as_utc(inc.occurred_at), "jenis": "Kejadian", "teks": f"{where}{inc.title} ({inc.severity})",
                      "lokasi": names.kecamatan(inc.kecamatan_code), "penting": inc.severity != "rendah"})
-    for w in session.scalars(select(m.WeatherWarning).where(m.WeatherWarning.sent <= now, m.WeatherWarning.sent > since)
-                             .order_by(m.WeatherWarning.sent.desc()).limit(limit)):
+    warnings = session.scalars(select(m.WeatherWarning).where(m.WeatherWarning.sent <= now, m.WeatherWarning.sent > since)
+                               .order_by(m.WeatherWarning.sent.desc()))
+    # A warning names its kecamatan in a list: the area's are picked here (a day holds a few dozen warnings).
+    for w in [w for w in warnings if not area or any(within(k, area) for k in (w.kecamatan_codes or []))][:limit]:
         rows.append({"at": as_utc(w.sent), "jenis": "Peringatan BMKG", "teks": w.headline or w.event,
                      "lokasi": ", ".join(names.kecamatan(k) for k in (w.kecamatan_codes or [])), "penting": True})
     for state, at, to_name, stage, kec in session.execute(
             select(m.LogisticsEvent.state, m.LogisticsEvent.occurred_at, m.LogisticsLeg.to_name, m.LogisticsLeg.stage,
                    m.LogisticsLeg.kecamatan_code).join(m.LogisticsLeg, m.LogisticsLeg.id == m.LogisticsEvent.leg_id)
             .where(m.LogisticsEvent.occurred_at <= now, m.LogisticsEvent.occurred_at > since,
-                   m.LogisticsEvent.state == "diserahkan")
+                   m.LogisticsEvent.state == "diserahkan", in_area(m.LogisticsLeg.kecamatan_code, area))
             .order_by(m.LogisticsEvent.occurred_at.desc()).limit(limit)):
         rows.append({"at": as_utc(at), "jenis": "Logistik",
                      "teks": f"Kotak suara diserahkan di {to_name} ({STAGE_LABEL.get(stage, stage)})",

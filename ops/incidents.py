@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from ops import models as m
 from ops.clock import as_utc
+from ops.region import in_area
 
 SEVERITY_LABEL = {"tinggi": "Tinggi", "sedang": "Sedang", "rendah": "Rendah"}
 SEVERITY_ORDER = {"tinggi": 0, "sedang": 1, "rendah": 2}
@@ -17,17 +18,20 @@ COLUMNS = ["id", "ref", "occurred_at", "category", "severity", "kecamatan_code",
            "description", "reporter", "state", "state_at", "last_note", "updates"]
 
 
-def incident_table(session: Session, now: dt.datetime, since: dt.datetime | None = None) -> pd.DataFrame:
-    """Incidents reported up to `now` (and from `since`), open ones first, most severe first, newest first."""
+def incident_table(session: Session, now: dt.datetime, since: dt.datetime | None = None,
+                   area: str | None = None) -> pd.DataFrame:
+    """Incidents reported up to `now` (and from `since`; in `area`, a region code, when given), open ones first, most
+    severe first, newest first."""
     now = as_utc(now)
-    q = select(m.Incident).where(m.Incident.occurred_at <= now)
+    where = [m.Incident.occurred_at <= now, in_area(m.Incident.kecamatan_code, area)]
     if since is not None:
-        q = q.where(m.Incident.occurred_at >= as_utc(since))
-    incidents = list(session.scalars(q))
+        where.append(m.Incident.occurred_at >= as_utc(since))
+    incidents = list(session.scalars(select(m.Incident).where(*where)))
     updates: dict[int, list] = {}
     if incidents:
         for u in session.scalars(select(m.IncidentUpdate).where(
-                m.IncidentUpdate.incident_id.in_([i.id for i in incidents]), m.IncidentUpdate.occurred_at <= now)
+                m.IncidentUpdate.incident_id.in_(select(m.Incident.id).where(*where)),
+                m.IncidentUpdate.occurred_at <= now)
                 .order_by(m.IncidentUpdate.occurred_at, m.IncidentUpdate.id)):
             updates.setdefault(u.incident_id, []).append(
                 {"at": as_utc(u.occurred_at), "state": u.state, "actor": u.actor, "note": u.note})

@@ -97,12 +97,28 @@ def maintain(session: Session, settings: Settings, now: dt.datetime) -> Maintena
     return done
 
 
+def analyze(session: Session, tables: list[str] | None = None) -> None:
+    """Gather PostgreSQL's planner statistics (every table, or those named). Autovacuum never gathers them for a
+    partitioned table's parent, and a bulk load outruns it: without them a kabupaten's newest deliveries at the nation
+    were planned as 15 rows and read as 2.4 million (1.5 s instead of 0.15)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    ddl = session.connection().exec_driver_sql
+    if tables is None:
+        ddl("ANALYZE")
+    for table in tables or []:
+        ddl(f"ANALYZE {table}")
+
+
 def maintain_now(settings: Settings, fence: Callable[[Session], None] | None = None) -> Maintenance:
-    """maintain() at the operation clock's moment, in one transaction (fenced when the worker runs it)."""
+    """maintain() at the operation clock's moment, in one transaction (fenced when the worker runs it); then the
+    partitioned tables' statistics (daily, with it)."""
     with session_scope(get_engine(settings.database_url)) as session:
         done = maintain(session, settings, load_clock(session).now())
         if fence is not None:
             fence(session)
+    with session_scope(get_engine(settings.database_url)) as session:
+        analyze(session, [spec.table for spec in PARTITIONED])
     if done.made or done.dropped or done.skipped:
         log.info("partitions: made %s, dropped %s, moved %s rows out of the default; lock not had for %s",
                  done.made, done.dropped, done.moved, done.skipped)

@@ -65,7 +65,7 @@ def test_migration_0007_carries_a_populated_0006_database(db_url):
     populate_0005(engine)
     before = snapshot(engine)
     upgrade(engine)
-    assert schema_revision(engine) == "0008"  # 0007 and the roll-ups' counts after it
+    assert schema_revision(engine) == "0009"  # 0007, then the roll-ups' counts and the area prefix indexes
     assert snapshot(engine) == before
     newest = {}
     for row in before["position_event"]:
@@ -96,7 +96,7 @@ def test_migration_0007_carries_a_populated_0006_database(db_url):
     assert snapshot(engine)["tps_status_event"] == before["tps_status_event"]
     assert len(snapshot(engine)["position_event"]) == len(before["position_event"]) + 1
     upgrade(engine)
-    assert schema_revision(engine) == "0008"  # 0007 and the roll-ups' counts after it
+    assert schema_revision(engine) == "0009"  # 0007, then the roll-ups' counts and the area prefix indexes
 
 
 @pytest.fixture

@@ -74,9 +74,10 @@ def now() -> dt.datetime:
         return load_clock(s).now()
 
 
-def cached(fn):
-    """Cache an ops query for ttl seconds; the first argument (the session) is opened here."""
-    @st.cache_data(ttl=get_settings().cache_ttl_seconds, show_spinner=False)
+def cached(fn, ttl: int | None = None):
+    """Cache an ops query for `ttl` seconds (default cache_ttl_seconds); the first argument (the session) is opened
+    here."""
+    @st.cache_data(ttl=get_settings().cache_ttl_seconds if ttl is None else ttl, show_spinner=False)
     def run(url: str, name: str, *args):
         with session_scope(_engine(url)) as s:
             return fn(s, *args)
@@ -95,8 +96,10 @@ kecamatan_table = cached(queries.kecamatan_table)
 tps_points = cached(queries.tps_points)
 
 
-@st.cache_data(ttl=3600, show_spinner=False)
+@st.cache_resource(ttl=3600, show_spinner=False)
 def _boundaries(url: str, level: str, area: str) -> list[dict]:
+    # A resource, not data: the nation's kabupaten polygons are tens of MB, and copying them out of the cache on
+    # every run cost half a second. Callers only read them.
     with session_scope(_engine(url)) as s:
         return queries.boundaries(s, level, area)
 
@@ -109,7 +112,10 @@ def _personnel_summary(session) -> dict:
     return queries.personnel_summary(session, settings())
 
 
-personnel_summary = cached(_personnel_summary)
+# The roster changes only by an import, which clears every cache on its server (forget()); another server sees it
+# within BASE_TTL. At the nation it takes two seconds to count: not every 20 s.
+BASE_TTL = 300
+personnel_summary = cached(_personnel_summary, BASE_TTL)
 
 
 def _feed_states(session, settings, moment) -> dict:
@@ -222,7 +228,11 @@ incident_table = at_moment(_plain(incidents.incident_table))
 coordination_kecamatan = at_moment(_plain(coordination.kecamatan_coverage))
 coordination_desa = at_moment(_plain(coordination.desa_coverage))
 coordination_activities = at_moment(_plain(coordination.activities))
-newest_events = at_moment(_plain(events.newest_events))
+def _newest_events(session, moment, area: str | None = None):
+    return events.newest_events(session, moment, area=area)
+
+
+newest_events = at_moment(_plain(_newest_events))  # (key, area): the area's newest, or the whole operation's
 tps_detail = at_moment(lambda session, settings, moment, code: tps_detail_of(session, settings, code, moment))
 discharge_trend = at_moment(weather.discharge_trend)
 

@@ -91,7 +91,7 @@ readiness_panel()
 @c.live_panel
 def events_panel():
     st.subheader("Kejadian terbaru")
-    ev = data.newest_events(data.moment_key(data.now()))
+    ev = data.newest_events(data.moment_key(data.now()), area or None)
     if ev.empty:
         st.write("Belum ada kejadian dalam 24 jam terakhir.")
         return

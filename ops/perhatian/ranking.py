@@ -2,26 +2,33 @@
 kecamatan from its TPS; a Polda its kabupaten and Mabes its provinces from the read model's roll-ups."""
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Callable
 
 import pandas as pd
 
 from ops.perhatian.model import SEVERITY_RANK, Item
 from ops.readiness import problem_kinds
-from ops.region import within
 
 COLUMNS = ["kode", "terberat", "hal", "hal_terberat", "tps_bermasalah", "siap", "dinilai", "tps", "masalah"]
 PARTS = {"provinsi": 1, "kabupaten": 2, "kecamatan": 3, "desa": 4}
 
 
-def _in_area(items: list[Item]) -> Callable[[str], list[Item]]:
-    """The open items in an area: placed in it, or in one of its kecamatan."""
-    open_items = [i for i in items if i.state != "selesai"]
-
-    def mine(area: str) -> list[Item]:
-        return [i for i in open_items if within(i.place.code or "", area)
-                or (i.place.kecamatan_code and within(i.place.kecamatan_code, area))]
-    return mine
+def _in_area(items: list[Item], parts: int) -> Callable[[str], list[Item]]:
+    """The open items in an area of `parts` code parts (2: a kabupaten): placed in it, or in one of its kecamatan.
+    Each item is filed once under its area at that depth (the nation's 12,000 items and 38 provinces: one pass)."""
+    filed: dict[str, list[Item]] = defaultdict(list)
+    for i in items:
+        if i.state == "selesai":
+            continue
+        areas = set()
+        for code in (i.place.code, i.place.kecamatan_code):
+            split = code.split(".") if code else []
+            if len(split) >= parts:
+                areas.add(".".join(split[:parts]))
+        for area in areas:
+            filed[area].append(i)
+    return lambda area: filed.get(area, [])
 
 
 def _worst(mine: list[Item]) -> dict:
@@ -43,8 +50,8 @@ def area_ranking(items: list[Item], tps: pd.DataFrame, phase: str, ready_thresho
                  level: str = "kecamatan") -> pd.DataFrame:
     """One row per area of `level` holding the TPS given: worst open Perhatian severity, open items, problem TPS in
     the current tahapan (score below the threshold), TPS ready, TPS, and the commonest problem kinds — worst first."""
-    mine_of = _in_area(items)
     parts = PARTS[level]
+    mine_of = _in_area(items, parts)
     key = tps["code"].map(lambda c: ".".join(c.split(".")[:parts])) if len(tps) else pd.Series(dtype=object)
     rows = []
     for area, part in tps.groupby(key, sort=True):
@@ -65,7 +72,7 @@ def kecamatan_ranking(items: list[Item], tps: pd.DataFrame, phase: str, ready_th
 def rollup_ranking(items: list[Item], rollups: pd.DataFrame) -> pd.DataFrame:
     """The same ranking from the read model's roll-ups of one level (readmodel.rollups): a province's kabupaten, the
     nation's provinces, without reading their TPS."""
-    mine_of = _in_area(items)
+    mine_of = _in_area(items, rollups["kode"].iloc[0].count(".") + 1 if len(rollups) else 1)
     rows = [{"kode": r.kode, **_worst(mine_of(r.kode)), "tps_bermasalah": int(r.dinilai - r.siap), "siap": int(r.siap),
              "dinilai": int(r.dinilai), "tps": int(r.tps), "masalah": list(r.masalah)[:3]}
             for r in rollups.itertuples()]

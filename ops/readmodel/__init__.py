@@ -231,9 +231,7 @@ def area_headline(session: Session, settings: Settings, now: dt.datetime, code: 
     r = rollup(session, code, phase)
     if r is None:
         return None
-    inc = incident_table(session, now)
-    if len(inc):
-        inc = inc[inc["kecamatan_code"].map(lambda c: within(c or "", code))]
+    inc = incident_table(session, now, area=code)
     open_ = inc["state"] != "selesai" if len(inc) else pd.Series(dtype=bool)
     warnings = [w for w in active_warnings(session, now, ahead_hours=0)
                 if any(within(k, code) for k in (w.kecamatan_codes or []))]
