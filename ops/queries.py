@@ -37,6 +37,13 @@ def tps_summary(session: Session, area: str = "") -> dict:
             "verification": {k: verif.get(k, 0) for k in m.VERIFIKASI}}
 
 
+def personnel_counts(session: Session) -> dict:
+    """Personnel in all, of the Polres and BKO (Ringkasan's base figures: a tenth of personnel_summary at the nation)."""
+    total, bko = session.execute(select(func.count(), func.coalesce(func.sum(
+        func.cast(m.Personnel.bko, Integer)), 0)).select_from(m.Personnel)).one()
+    return {"total": total, "polres": total - int(bko), "bko": int(bko)}
+
+
 def personnel_summary(session: Session, settings: Settings) -> dict:
     total, bko = session.execute(select(func.count(), func.coalesce(func.sum(
         func.cast(m.Personnel.bko, Integer)), 0)).select_from(m.Personnel)).one()

@@ -74,23 +74,39 @@ def now() -> dt.datetime:
         return load_clock(s).now()
 
 
-def cached(fn, ttl: int | None = None):
-    """Cache an ops query for `ttl` seconds (default cache_ttl_seconds); the first argument (the session) is opened
-    here."""
-    @st.cache_data(ttl=get_settings().cache_ttl_seconds if ttl is None else ttl, show_spinner=False)
+def cached(fn):
+    """Cache an ops query for cache_ttl_seconds; the first argument (the session) is opened here."""
+    @st.cache_data(ttl=get_settings().cache_ttl_seconds, show_spinner=False)
     def run(url: str, name: str, *args):
         with session_scope(_engine(url)) as s:
             return fn(s, *args)
+    return _keyed(fn, run)
 
+
+# The roster and the TPS list change only by an import, which clears every cache on its server (forget()); another
+# server sees it within BASE_TTL. At the nation counting them takes seconds: not every 20 s.
+BASE_TTL = 300
+
+
+def base_cached(fn):
+    """cached() for the base figures, kept BASE_TTL. A cache of its own: Streamlit keys a cache by its function's
+    code, so one `run` under two TTLs would keep resetting it."""
+    @st.cache_data(ttl=BASE_TTL, show_spinner=False)
+    def run_base(url: str, name: str, *args):
+        with session_scope(_engine(url)) as s:
+            return fn(s, *args)
+    return _keyed(fn, run_base)
+
+
+def _keyed(fn, run):
     def call(*args):
         # The database URL is part of the key: a cached answer never crosses databases.
         with outage.guard():
             return run(get_settings().database_url, fn.__module__ + "." + fn.__name__, *args)
-
     return call
 
 
-tps_summary = cached(queries.tps_summary)
+tps_summary = base_cached(queries.tps_summary)
 has_tps = cached(queries.has_tps)
 kecamatan_table = cached(queries.kecamatan_table)
 tps_points = cached(queries.tps_points)
@@ -112,10 +128,8 @@ def _personnel_summary(session) -> dict:
     return queries.personnel_summary(session, settings())
 
 
-# The roster changes only by an import, which clears every cache on its server (forget()); another server sees it
-# within BASE_TTL. At the nation it takes two seconds to count: not every 20 s.
-BASE_TTL = 300
-personnel_summary = cached(_personnel_summary, BASE_TTL)
+personnel_summary = base_cached(_personnel_summary)
+personnel_counts = base_cached(queries.personnel_counts)
 
 
 def _feed_states(session, settings, moment) -> dict:
@@ -224,7 +238,11 @@ officer_board = at_moment(personnel.officer_board)
 task_board = at_moment(duty.task_board)
 duty_board = at_moment(duty.duty_board)
 reaction_table = at_moment(reaction.reaction_table)
-incident_table = at_moment(_plain(incidents.incident_table))
+def _incident_table(session, moment, area: str = ""):
+    return incidents.incident_table(session, moment, area=area or None)
+
+
+incident_table = at_moment(_plain(_incident_table))  # (key, area): the area's incidents, or the whole operation's
 coordination_kecamatan = at_moment(_plain(coordination.kecamatan_coverage))
 coordination_desa = at_moment(_plain(coordination.desa_coverage))
 coordination_activities = at_moment(_plain(coordination.activities))
@@ -321,8 +339,8 @@ def _refreshed(session, settings, moment):
 readmodel_refreshed = at_moment(_refreshed)
 
 
-def _stored_perhatian(session, settings, moment) -> list:
-    return perhatian.store.open_items(session)
+def _stored_perhatian(session, settings, moment, area: str = "") -> list:
+    return perhatian.store.open_items(session, area or None)
 
 
 stored_perhatian = at_moment(_stored_perhatian)
@@ -365,7 +383,7 @@ def perhatian_items(key: str) -> list:
 def delivery_state() -> list[dict]:
     with session_scope(engine()) as s:  # not cached: a message sent must show at once
         return perhatian.store.delivery_state(s)
-place_names = cached(load_names)
+place_names = base_cached(load_names)  # names change only by init or an import
 
 
 recent_runs = cached(queries.recent_feed_runs)

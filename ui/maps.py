@@ -34,18 +34,12 @@ def modes(tps, phase: str) -> list[str]:
     return [m.key for m in available(tps.assign(reaksi_menit=float("nan")), phase)]
 
 
-def _inside(frame, column: str, area: str):
-    if not area or frame is None or not len(frame):
-        return frame
-    return frame[frame[column].fillna("").str.startswith(area + ".")]
-
-
 def layers(key: str, view: View, area: str = "") -> Layers:
     """Only the layers shown are read; with `area`, only what lies in it."""
     shown = view.shown
     return Layers(tps=tps_table(key, view.colour, area),
                   officers=_officers_in(key, area) if "personel" in shown else None,
-                  incidents=_inside(data.incident_table(key), "kecamatan_code", area) if "kejadian" in shown else None,
+                  incidents=data.incident_table(key, area) if "kejadian" in shown else None,
                   legs=data.map_legs(key, area) if "jalur" in shown else None,
                   warnings=[w for w in data.active_warnings(key) if not area or any(
                       (k or "").startswith(area + ".") or k == area for k in w["kecamatan_codes"] or [])]

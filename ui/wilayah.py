@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ops.perhatian.model import REGION_LEVELS
 from ops.focus import ROLLUP_LEVELS, CHILD_LEVEL, LEVEL_WORD, Focus, focus_of
 from ops.vocabulary import TAHAPAN_LABEL
 from ui import data
 
 KEY = "wilayah"
-# Item places that are region codes; any other (a data source) concerns the whole operation.
-REGION_LEVELS = ("tps", "desa", "kecamatan", "kabupaten", "provinsi", "nasional")
 
 
 def focus() -> Focus:
@@ -114,7 +113,7 @@ def perhatian(key: str, f: Focus) -> list:
     on a page takes half a minute at a province, minutes at the nation), at any focus; a Polres, and any replay,
     evaluate at the minute."""
     if f.wide and st.session_state.get("replay_at") is None and data.readmodel_current(key):
-        return items_in(data.stored_perhatian(key), f)
+        return items_in(data.stored_perhatian(key, area(f)), f)
     return items_in(data.perhatian_items(key), f)
 
 

@@ -14,7 +14,7 @@ places = data.place_names()
 
 @c.live_panel
 def incidents_panel():
-    inc = wilayah.within(data.incident_table(data.moment_key(data.now())), wilayah.focus())
+    inc = data.incident_table(data.moment_key(data.now()), wilayah.area(wilayah.focus()))
     if inc.empty:
         st.success("Belum ada kejadian tercatat sampai saat ini.")
         return

@@ -118,7 +118,7 @@ with right:
 
 st.subheader("Data dasar operasi")
 tps = data.tps_summary(area)
-pers = data.personnel_summary()
+pers = data.personnel_counts()
 k = tps["by_kerawanan"]
 v = tps["verification"]
 cols = st.columns(6)

@@ -8,6 +8,9 @@ from dataclasses import dataclass, field, replace
 
 from ops.config import SEVERITIES
 
+# Item places that are region codes; any other (a data source) concerns the whole operation.
+REGION_LEVELS = ("tps", "desa", "kecamatan", "kabupaten", "provinsi", "nasional")
+
 SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}  # 0 = most urgent
 SEVERITY_LABEL = {"kritis": "Kritis", "tinggi": "Tinggi", "sedang": "Sedang", "info": "Info"}
 SEVERITY_COLOR = {"kritis": "#b71c1c", "tinggi": "#e65100", "sedang": "#f9a825", "info": "#546e7a"}

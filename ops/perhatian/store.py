@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ops import models as m
@@ -17,7 +17,8 @@ from ops.audit import _plain, record
 from ops.auth import authorize
 from ops.clock import as_utc, utcnow
 from ops.config import Settings
-from ops.perhatian.model import Item, Place, at_least, raise_severity, rank_key
+from ops.perhatian.model import REGION_LEVELS, Item, Place, at_least, raise_severity, rank_key
+from ops.region import in_area
 from ops.perhatian import wording
 
 SYSTEM = "sistem"
@@ -67,10 +68,18 @@ def to_item(row: m.Alert) -> Item:
                 as_utc(row.taken_at) if row.taken_at else None, row.note, row.escalations, id=row.id)
 
 
-def open_items(session: Session) -> list[Item]:
+def open_items(session: Session, area: str | None = None) -> list[Item]:
     """The items the worker last found present and not finished, most urgent first: what an overview of a province or
-    the nation lists (evaluating every TPS of the nation on a page would take minutes; the worker does it)."""
-    rows = session.scalars(select(m.Alert).where(m.Alert.active, m.Alert.state != "selesai"))
+    the nation lists (evaluating every TPS of the nation on a page would take minutes; the worker does it). With
+    `area` (a drilled region code): those placed in it or in one of its kecamatan, those about an area holding it,
+    and those about the whole operation (a data source) — not the nation's 12,000."""
+    q = select(m.Alert).where(m.Alert.active, m.Alert.state != "selesai")
+    if area:
+        parts = area.split(".")
+        holding = [".".join(parts[:n]) for n in range(1, len(parts))]
+        q = q.where(or_(in_area(m.Alert.place_code, area), in_area(m.Alert.kecamatan_code, area),
+                        m.Alert.place_level.not_in(REGION_LEVELS), m.Alert.place_code.in_(holding)))
+    rows = session.scalars(q)
     return sorted((to_item(r) for r in rows), key=rank_key)
 
 
