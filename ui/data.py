@@ -470,7 +470,12 @@ calendar = cached(_calendar)
 def map_base(area: str = ""):
     """The boundaries under the TPS map: kecamatan and desa (of `area`, when given)."""
     from ops.maps import Base
-    return Base(boundaries("kecamatan", area), boundaries("desa", area))
+    from ops.region import within
+    outlines = boundaries("kecamatan", area)
+    if not outlines and area:
+        # The national file draws kabupaten only: the outline of the kabupaten that holds the area.
+        outlines = [b for b in boundaries("kabupaten", area.split(".")[0]) if within(area, b["code"])]
+    return Base(outlines, boundaries("desa", area))
 
 
 def _map_legs(session, settings, moment, area: str = "") -> pd.DataFrame:

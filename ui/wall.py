@@ -42,6 +42,8 @@ CSS = """
   .tile .label { font-size: 1.15vw; color: #b0bec5; }
   .tile .value { font-size: 3.3vw; font-weight: 800; line-height: 1.1; }
   .tile .value small { font-size: 1.6vw; color: #90a4ae; font-weight: 600; }
+  .tile .value.long { font-size: 2.3vw; }
+  .tile .value.long small { font-size: 1.2vw; }
   .tile.tone { border-left: 0.6vw solid var(--tone); }
   .tile .note { font-size: 0.95vw; color: #90a4ae; }
   .good { color: #69f0ae; } .warn { color: #ffd740; } .bad { color: #ff5252; }
@@ -165,9 +167,11 @@ def measure(m, states: dict[str, Freshness]) -> str:
 def tile(label: str, value: str, of: str | None = None, note: str = "", tone: str = "", stale: bool = False,
          age: str = "", short: bool = False, tone_color: str | None = None) -> str:
     style = f" style='--tone:{tone_color}'" if tone_color else ""
+    # A province's or the nation's counts ("817.056 / 823.220") in a smaller size, so that they stay on one line.
+    long = " long" if len(value) + len(of or "") > 11 else ""
     return (f"<div class='tile{' stale' if stale else ''}{' short' if short else ''}{' tone' if tone_color else ''}'"
             f"{style}><div class='label'>{html.escape(label)}</div>"
-            f"<div class='value {tone}'>{html.escape(value)}"
+            f"<div class='value {tone}{long}'>{html.escape(value)}"
             + (f" <small>/ {html.escape(of)}</small>" if of else "") + "</div>"
             f"<div class='note'>{html_text(note)}</div>{age}</div>")
 

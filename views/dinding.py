@@ -56,7 +56,7 @@ def view_ringkasan(key, phase, states, ready, h):
         tone = ("baik" if share >= s.readiness_target_share else "waspada"
                 if share >= s.readiness_target_share - 0.15 else "buruk") if share is not None else "netral"
         row.append(wall.tile(f"TPS siap · {label}" + (" (sekarang)" if p == phase else ""),
-                             f"{kab['siap']}" if due else "—", str(kab["tps"]) if due else None,
+                             c.number(kab["siap"]) if due else "—", c.number(kab["tps"]) if due else None,
                              "; ".join(problem_lines(kab["masalah"], 1)) if due else "belum berlaku",
                              wall.TONE_CLASS[tone], tone_color=wall.TONE_COLOR[tone], short=True))
     wall.row_of_tiles(row)
@@ -115,8 +115,8 @@ def view_kecamatan(key, phase, states, ready, h):
     kab = ready[phase]["kabupaten"]
     due = kab is not None and bool(kab["dinilai"])
     reasons = [(issue_label(kind), f"{n} TPS", "warn") for kind, n in (kab["masalah"][:8] if due else [])]
-    right.markdown(wall.tile(f"TPS siap · {TAHAPAN_LABEL[phase].lower()}", str(kab["siap"]) if due else "—",
-                             str(kab["tps"]) if due else None, "skor kesiapan ≥ ambang" if due else "belum berlaku",
+    right.markdown(wall.tile(f"TPS siap · {TAHAPAN_LABEL[phase].lower()}", c.number(kab["siap"]) if due else "—",
+                             c.number(kab["tps"]) if due else None, "skor kesiapan ≥ ambang" if due else "belum berlaku",
                              bool(wall.stale_of(states, ("tps-status", "traccar"))),
                              wall.age_line(states, ("tps-status", "traccar"))), unsafe_allow_html=True)
     right.markdown("<div style='height:1vh'></div><div class='tile'><div class='label'>Penyebab utama</div>"
