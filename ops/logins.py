@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Iterable
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
 from ops import models as m
@@ -166,6 +166,16 @@ def _standing(session: Session, settings: Settings, column, key: str, now: dt.da
                            .where(column == key, m.LoginAttempt.at > now - _horizon(settings))
                            .order_by(m.LoginAttempt.at, m.LoginAttempt.id))
     return standing(rows, settings, now)
+
+
+KEEP_BEYOND = dt.timedelta(days=1)  # a day past the horizon: the admin page still shows yesterday's tries
+
+
+def prune(session: Session, settings: Settings, now: dt.datetime | None = None) -> int:
+    """Drop the tries too old to count for any standing (older than the horizon and a day): a public dashboard gets
+    tries around the clock, and the audit log keeps every failure anyway. Returns how many went."""
+    before = (now or utcnow()) - _horizon(settings) - KEEP_BEYOND
+    return session.execute(delete(m.LoginAttempt).where(m.LoginAttempt.at < before)).rowcount or 0
 
 
 def _horizon(settings: Settings) -> dt.timedelta:

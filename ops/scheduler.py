@@ -135,6 +135,16 @@ def _queue_job(settings: Settings, token: str) -> Callable[[], None]:
     return _guarded("job queue", lambda: jobs.run_queued(settings, fence(token)))
 
 
+def _prune_logins(settings: Settings, token: str) -> None:
+    from ops.logins import prune
+
+    with session_scope(get_engine(settings.database_url)) as session:
+        gone = prune(session, settings)
+        fence(token)(session)
+    if gone:
+        log.info("login tries pruned: %s", gone)
+
+
 def build_scheduler(settings: Settings, token: str) -> BackgroundScheduler:
     """The jobs of one lease holding: every write they make is fenced by `token`."""
     sched = BackgroundScheduler(timezone=WIB, job_defaults={"coalesce": True, "max_instances": 1,
@@ -159,6 +169,8 @@ def build_scheduler(settings: Settings, token: str) -> BackgroundScheduler:
                   next_run_time=soon, replace_existing=True)
     sched.add_job(_queue_job(settings, token), "interval", seconds=settings.job_poll_seconds, id="jobs:queue",
                   name="antrean pekerjaan", next_run_time=soon, replace_existing=True)
+    sched.add_job(_guarded("login pruning", lambda: _prune_logins(settings, token)), "interval", hours=1,
+                  id="logins:prune", name="bersihkan percobaan masuk", next_run_time=soon, replace_existing=True)
     # PostgreSQL's day partitions: the days ahead made, the expired dropped; at the start of a holding, then daily.
     sched.add_job(_guarded("partitions", lambda: partitions.maintain_now(settings, fence(token))), "interval",
                   hours=24, id="partitions:daily", name="partisi harian", next_run_time=soon, replace_existing=True)

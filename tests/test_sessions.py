@@ -2,6 +2,7 @@
 write authorizes in its own transaction, sign-in is throttled and locked per user and per browser session in the
 database, failures are audited, every answer costs the same bcrypt work, and the demo's published passwords raise a
 banner."""
+import datetime as dt
 import json
 import statistics
 import time
@@ -192,6 +193,30 @@ def test_a_lockout_after_n_failures_ends_by_time_or_by_an_admin(accounts):
     assert logins.login(other, rules, "piket1", "piket-satu-01", "D").user is not None
     with session_scope(one) as s:
         assert s.scalars(select(m.AuditLog).where(m.AuditLog.action == "buka_kunci_masuk")).one().actor == "admin"
+
+
+def test_old_tries_are_pruned_without_changing_any_standing(accounts):
+    """A public dashboard gets tries around the clock: the worker drops those too old to count (older than the
+    window, the lockout and a day); a lock in force stays in force."""
+    rules, (one, other) = accounts
+    now = dt.datetime.now(dt.timezone.utc)
+    with session_scope(one) as s:
+        for days in (3, 2):  # long-past failures of a name that is locked now
+            for i in range(6):
+                s.add(m.LoginAttempt(at=now - dt.timedelta(days=days, seconds=i), username="piket2",
+                                     session_key="X", ok=False, reason="sandi_salah"))
+    for _ in range(5):
+        result = logins.login(one, rules, "piket1", "salah-sekali", "A")
+        if not result.locked:
+            time.sleep(result.wait_seconds + 0.01)
+    with session_scope(one) as s:
+        before = {(x.kind, x.key, x.locked) for x in logins.locks(s, rules)}
+        assert logins.prune(s, rules) == 12
+    with session_scope(other) as s:
+        assert s.query(m.LoginAttempt).count() == 5
+        assert {(x.kind, x.key, x.locked) for x in logins.locks(s, rules)} == before
+    assert logins.login(other, rules, "piket1", "piket-satu-01", "B").reason == "terkunci"
+    assert logins.login(other, rules, "piket2", "piket-dua-002", "B").user is not None
 
 
 def test_every_failed_login_is_audited_without_the_password(accounts):
