@@ -197,7 +197,8 @@ with tab_plan:
 
 @c.live_panel
 def on_site():
-    officers = data.officer_board(data.moment_key(data.now()))
+    # The guards of the posts in the focus (a drilled kabupaten: its own, not the province's).
+    officers = data.officer_board(data.moment_key(data.now()), wilayah.area(where) or None)
     c.sources("traccar")
     counts = officers["status"].value_counts()
     cols = st.columns(4)
