@@ -18,6 +18,7 @@ from ops import models as m
 from ops.clock import WIB, as_utc
 from ops.config import Settings
 from ops.freshness import Freshness
+from ops.region import in_area
 
 SOURCE_LABEL = {"bmkg": "BMKG", "openmeteo": "Open-Meteo"}
 # Thunderstorm weather codes: BMKG uses 95 and 97 (Hujan Petir); Open-Meteo the WMO codes 95, 96 and 99.
@@ -60,13 +61,14 @@ AREAS_BY_PREFIX = 200  # up to this many kecamatan are read by code prefix; more
 
 
 def rain_slots(session: Session, source: str, start: dt.datetime, end: dt.datetime,
-               kecamatan: Iterable[str] | None = None) -> pd.DataFrame:
+               kecamatan: Iterable[str] | None = None, area: str | None = None) -> pd.DataFrame:
     """Rain per area and 3-hour slot (WIB): columns area, kecamatan, slot, rain_mm (slot total), wind_kmh (max),
     desc. BMKG areas are desa, Open-Meteo areas kecamatan. `kecamatan`: only those kecamatan and their desa (a
-    kabupaten's river legs need their own, not a province's forecasts)."""
+    kabupaten's river legs need their own, not a province's forecasts); `area`: only the areas inside that region code."""
     q = select(m.WeatherForecast.area_code, m.WeatherForecast.slot, m.WeatherForecast.rain_mm,
                m.WeatherForecast.wind_kmh, m.WeatherForecast.weather_desc, m.WeatherForecast.weather_code).where(
-        m.WeatherForecast.source == source, m.WeatherForecast.slot >= start, m.WeatherForecast.slot < end)
+        m.WeatherForecast.source == source, m.WeatherForecast.slot >= start, m.WeatherForecast.slot < end,
+        in_area(m.WeatherForecast.area_code, area))
     wanted = sorted(set(kecamatan)) if kecamatan is not None else None
     if wanted is not None and len(wanted) <= AREAS_BY_PREFIX:
         if not wanted:
@@ -122,10 +124,12 @@ def worst_in_window(session: Session, source: str, start: dt.datetime, end: dt.d
     return out
 
 
-def kecamatan_timeline(session: Session, source: str, now: dt.datetime, hours: int = 72) -> pd.DataFrame:
-    """Per kecamatan and 3-hour slot: the heaviest rain forecast in any of its areas (what a boat crew must expect)."""
+def kecamatan_timeline(session: Session, source: str, now: dt.datetime, hours: int = 72,
+                       area: str | None = None) -> pd.DataFrame:
+    """Per kecamatan (of `area` when given) and 3-hour slot: the heaviest rain forecast in any of its areas (what a
+    boat crew must expect)."""
     now = as_utc(now)
-    df = rain_slots(session, source, now - dt.timedelta(hours=3), now + dt.timedelta(hours=hours))
+    df = rain_slots(session, source, now - dt.timedelta(hours=3), now + dt.timedelta(hours=hours), area=area)
     if df.empty:
         return pd.DataFrame(columns=["kecamatan", "slot", "rain_mm", "wind_kmh"])
     return df.groupby(["kecamatan", "slot"], as_index=False).agg(rain_mm=("rain_mm", "max"),

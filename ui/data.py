@@ -226,11 +226,34 @@ def _river_legs(session, settings, moment) -> pd.DataFrame:
 river_legs = at_moment(_river_legs)
 
 
+def _leg_board_of(session, settings, moment, area: str) -> pd.DataFrame:
+    return logistics.leg_board(session, moment, area=area)
+
+
+_area_leg_board = at_moment(_leg_board_of)
+
+
+def leg_board_in(key: str, area: str = "") -> pd.DataFrame:
+    """leg_board of `area`, read as such (a kabupaten of a province: its own legs); the whole operation's when ''."""
+    return _area_leg_board(key, area) if area else leg_board(key)
+
+
+def _river_legs_in(session, settings, moment, area: str) -> pd.DataFrame:
+    return logistics.river_legs(session, settings, moment, leg_board_in(moment_key(moment), area))
+
+
+_area_river_legs = at_moment(_river_legs_in)
+
+
+def river_legs_in(key: str, area: str = "") -> pd.DataFrame:
+    """The river legs judged (river_legs) of `area`, read as such; the whole operation's when ''."""
+    return _area_river_legs(key, area) if area else river_legs(key)
+
+
 def _river_counts(session, settings, moment, code: str) -> dict:
     from ops.headline import river_counts
     # Only the area's legs: the whole board of a province takes seconds to read.
-    board = logistics.leg_board(session, moment, area=code)
-    return river_counts(logistics.river_legs(session, settings, moment, board), settings, moment)
+    return river_counts(river_legs_in(moment_key(moment), code), settings, moment)
 
 
 river_counts = at_moment(_river_counts)  # boats tunda / hati-hati in one area
@@ -275,9 +298,9 @@ def _warnings(session, settings, moment) -> list[dict]:
              "kecamatan_codes": w.kecamatan_codes} for w in weather.active_warnings(session, moment)]
 
 
-def _forecast(session, settings, moment, hours: int) -> tuple:
+def _forecast(session, settings, moment, hours: int, area: str = "") -> tuple:
     chosen = weather.forecast_source(feed_states_of(session, settings, moment))
-    return chosen, weather.kecamatan_timeline(session, chosen.source, moment, hours)
+    return chosen, weather.kecamatan_timeline(session, chosen.source, moment, hours, area or None)
 
 
 active_warnings = at_moment(_warnings)
@@ -482,11 +505,8 @@ def _map_legs(session, settings, moment, area: str = "") -> pd.DataFrame:
     """The legs drawn on the map, with their river waypoints; of `area` only, read as such (a province's whole
     board takes seconds)."""
     from ops.maps.routes import on_the_water
-    if not area:
-        key = moment_key(moment)
-        return on_the_water(leg_board(key), river_legs(key))
-    board = logistics.leg_board(session, moment, area=area)
-    return on_the_water(board, logistics.river_legs(session, settings, moment, board))
+    key = moment_key(moment)
+    return on_the_water(leg_board_in(key, area), river_legs_in(key, area))
 
 
 map_legs = at_moment(_map_legs)

@@ -124,18 +124,29 @@ def measures(key: str, f: Focus) -> dict | None:
 
 
 def readiness(key: str, f: Focus) -> dict:
-    """Readiness per tahapan of the focus, in readiness.overview_of's shape; above the kabupaten from the roll-ups."""
+    """Readiness per tahapan of the focus ("kabupaten": its row, in readiness.overview_of's shape); above the
+    kabupaten from the roll-ups, and so for a kabupaten or kecamatan of a Polda or Mabes while the worker keeps
+    them current (summing its TPS on the page took a third of a second)."""
     if f.overview:
         return {p: {"kabupaten": data.area_rollup(key, f.code, p)} for p in TAHAPAN_LABEL}
+    if _rolled_up(key, f):
+        rows = {p: data.area_rollup(key, f.code, p) for p in TAHAPAN_LABEL}
+        if all(r is not None for r in rows.values()):
+            return {p: {"kabupaten": r} for p, r in rows.items()}
     return data.readiness(key, area(f))
+
+
+def _rolled_up(key: str, f: Focus) -> bool:
+    """The roll-ups of the read model serve this focus now: a wide operation's area with one, live, kept current."""
+    return f.wide and f.level in ROLLUP_LEVELS and st.session_state.get("replay_at") is None \
+        and data.readmodel_current(key)
 
 
 def headline(key: str, f: Focus) -> dict:
     """The measures of the focus. In a Polda's or Mabes' operation, while the worker keeps the read model current,
     from its roll-ups (a kabupaten in a hundredth of a second instead of ten); boats are judged on the river legs of
     the focus. Otherwise, and in replay, computed at the minute."""
-    if f.wide and f.level in ROLLUP_LEVELS and st.session_state.get("replay_at") is None \
-            and data.readmodel_current(key):
+    if _rolled_up(key, f):
         h = data.area_headline(key, f.code)
         if h is not None:
             return h if f.overview else {**h, **data.river_counts(key, f.code)}

@@ -23,7 +23,7 @@ ROUTE_KINDS = ("rute_peringatan", "rute_hujan_lebat", "rute_debit_tinggi")  # a 
 def weather_panel():
     moment = data.now()
     key = data.moment_key(moment)
-    chosen, timeline = data.forecast(key, 72)
+    chosen, timeline = data.forecast(key, 72, wilayah.area(where))
     st.subheader("Hujan 72 jam ke depan per kecamatan")
     c.sources(forecast=chosen)
     if chosen.fallback:
@@ -65,7 +65,7 @@ def weather_panel():
             st.caption(f"Hari ini {len(above)} titik di atas ambang. Sumber: Open-Meteo Flood API (GloFAS).")
 
     st.subheader("Yang terpapar")
-    river = wilayah.within(data.river_legs(key), where)
+    river = data.river_legs_in(key, wilayah.area(where))
     exposed = river[river["verdict"] != "go"] if len(river) else river
     tps = data.tps_readiness(key, wilayah.area(where))
     at_risk = tps[tps["masalah_sebelum"].map(lambda a: any(i["kind"] in ROUTE_KINDS for i in a))]

@@ -21,7 +21,7 @@ def when(v) -> str:
 @c.live_panel
 def pipeline_panel():
     key = data.moment_key(data.now())
-    board = wilayah.within(data.leg_board(key), where)
+    board = data.leg_board_in(key, wilayah.area(where))
     if board.empty:
         st.info("Belum ada rencana distribusi logistik.")
         return
@@ -51,7 +51,7 @@ def pipeline_panel():
             hide_index=True, width="stretch")
 
     st.subheader("Jalur sungai: berangkat, hati-hati atau tunda")
-    river = wilayah.within(data.river_legs(key), where)
+    river = data.river_legs_in(key, wilayah.area(where))
     chosen, _ = data.forecast(key, 24)
     c.sources("bmkg-nowcast", "river", forecast=chosen)
     if river.empty:

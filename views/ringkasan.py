@@ -69,7 +69,7 @@ kecamatan_panel()
 @c.live_panel
 def readiness_panel():
     moment = data.now()
-    ready = data.readiness(data.moment_key(moment), area)
+    ready = wilayah.readiness(data.moment_key(moment), focus)
     st.subheader("Kesiapan per tahapan")
     c.sources("tps-status", "traccar", "river")
     for col, (phase, label) in zip(st.columns(3), TAHAPAN_LABEL.items()):
