@@ -467,9 +467,10 @@ def _export(session, kind: str) -> pd.DataFrame:
 export_frame = cached(_export)  # a list in its import format, for the downloads
 
 
-def _timeline(session, settings, moment) -> list:
+def _timeline(session, settings, moment, area: str = "") -> list:
+    """The milestones at the moment, counted over the TPS and legs of `area` (the whole operation when '')."""
     key = moment_key(moment)
-    return timeline_ops.timeline(session, settings, moment, tps=_per_tps(key), legs=leg_board(key))
+    return timeline_ops.timeline(session, settings, moment, tps=_per_tps(key, area), legs=leg_board_in(key, area))
 
 
 timeline = at_moment(_timeline)

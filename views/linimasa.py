@@ -4,12 +4,12 @@ import streamlit as st
 
 from ops.timeline import STATE_LABEL, describe, when
 from ui import components as c
-from ui import data
+from ui import data, wilayah
 from ui import timeline as tl
 
 now = c.page("Linimasa operasi")
 s = data.settings()
-steps = data.timeline(data.moment_key(now))
+steps = data.timeline(data.moment_key(now), wilayah.area(wilayah.focus()))  # counted in the area looked at
 st.markdown(tl.strip(steps, s.voting_day), unsafe_allow_html=True)
 st.plotly_chart(tl.chart(steps, now, s.voting_day), width="stretch", config={"displaylogo": False})
 st.dataframe(pd.DataFrame({

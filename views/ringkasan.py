@@ -35,15 +35,12 @@ c.live_panel(overview.command_panel)(focus, "rk")
 
 @c.live_panel
 def timeline_panel():
-    # Below Perhatian, one line: the operation's milestones from H-3 to H+3 with what is done and late.
+    # Below Perhatian, one line: the operation's milestones from H-3 to H+3 with what is done and late (in the area).
     moment = data.now()
-    st.markdown(tl.strip(data.timeline(data.moment_key(moment)), s.voting_day), unsafe_allow_html=True)
+    st.markdown(tl.strip(data.timeline(data.moment_key(moment), area), s.voting_day), unsafe_allow_html=True)
 
 
-# A Polda's timeline counts every TPS and leg of the province (about 17 s at Sumatera Selatan): a drilled page leaves
-# it to the Linimasa page.
-if not focus.wide:
-    timeline_panel()
+timeline_panel()
 
 
 @c.live_panel
