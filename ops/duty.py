@@ -81,12 +81,14 @@ def duty_board(session: Session, settings: Settings, moment: dt.datetime) -> pd.
     return board
 
 
-def task_board(session: Session, settings: Settings, moment: dt.datetime) -> pd.DataFrame:
+def task_board(session: Session, settings: Settings, moment: dt.datetime,
+               board: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per task and off duty: officers required in the shift (pola, logistics plan, task_plan), assigned, short,
-    at the post (or active on a mobile task). The assigned column sums to the roster."""
+    at the post (or active on a mobile task). The assigned column sums to the roster. `board`: duty_board of the
+    same moment, when already made."""
     from ops.planner import operation_needs
 
-    board = duty_board(session, settings, moment)
+    board = duty_board(session, settings, moment) if board is None else board
     window = tasks.window_at(settings, moment)
     want: dict[str, int] = defaultdict(int)
     if window is not None:

@@ -62,10 +62,12 @@ def leg_plans(session: Session) -> list[tasks.LegPlan]:
     """The logistics plan as the escort planner sees it: the warehouse legs are the Polres's, the others the
     Polsek's that covers the kecamatan."""
     polsek_of = dict(session.execute(select(m.PolsekKecamatan.kecamatan_code, m.PolsekKecamatan.polsek_code)).all())
-    return [tasks.LegPlan(leg.stage, leg.mode, leg.kecamatan_code,
-                          None if leg.stage == "gudang-ppk" else polsek_of.get(leg.kecamatan_code),
-                          as_utc(leg.planned_depart), as_utc(leg.planned_arrive), leg.boxes)
-            for leg in session.scalars(select(m.LogisticsLeg).order_by(m.LogisticsLeg.id))]
+    leg = m.LogisticsLeg  # the columns the plan needs as plain rows, not ORM objects (58,725 legs at a province)
+    return [tasks.LegPlan(stage, mode, kec, None if stage == "gudang-ppk" else polsek_of.get(kec),
+                          as_utc(depart), as_utc(arrive), boxes)
+            for stage, mode, kec, depart, arrive, boxes in session.execute(
+                select(leg.stage, leg.mode, leg.kecamatan_code, leg.planned_depart, leg.planned_arrive, leg.boxes)
+                .order_by(leg.id))]
 
 
 def stored_clusters(session: Session, settings: Settings) -> list[GuardCluster]:

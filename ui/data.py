@@ -258,8 +258,14 @@ def _river_counts(session, settings, moment, code: str) -> dict:
 
 river_counts = at_moment(_river_counts)  # boats tunda / hati-hati in one area
 officer_board = at_moment(personnel.officer_board)
-task_board = at_moment(duty.task_board)
 duty_board = at_moment(duty.duty_board)
+
+
+def _task_board(session, settings, moment) -> pd.DataFrame:
+    return duty.task_board(session, settings, moment, duty_board(moment_key(moment)))
+
+
+task_board = at_moment(_task_board)
 reaction_table = at_moment(reaction.reaction_table)
 def _incident_table(session, moment, area: str = ""):
     return incidents.incident_table(session, moment, area=area or None)

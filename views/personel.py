@@ -48,6 +48,8 @@ with tab_tasks:
     c.kpi(cols[3], "Shift", f"{tasks.h_label(s, window.day)} {window.shift}" if window else "di luar operasi",
           f"{fmt_wib(window.start)} s.d. {fmt_wib(window.end)}" if window else
           f"Operasi {s.phase_start:%d/%m} s.d. {s.phase_end:%d/%m}")
+    if not where.is_top:  # the roster is kept per Polsek, not per Polres: a drilled area shows the operation's
+        st.caption("Roster dan tugas di tab ini: seluruh operasi. Cek di lokasi: personel pos di wilayah ini.")
     count = (lambda v: "—" if v is None or v != v else c.number(v))  # off duty has nothing required or on site
     figures = {"Wajib": "wajib", "Ditugaskan": "ditugaskan", "Kurang": "kurang", "Di lokasi / aktif": "di_lokasi"}
     shown = pd.DataFrame({"Tugas": list(board["tugas"].map(tasks.DUTY_LABEL)) + ["Jumlah (= roster)"],
