@@ -6,7 +6,8 @@ reads its own rows, not the country's (1.8 million legs, 823,220 TPS, 354,603 st
 Polres database is small, and its LIKE is case-insensitive anyway.
 
 - logistics_leg.kecamatan_code: a drilled page's legs and boats (logistics.leg_board(area=)).
-- tps.kecamatan_code: a drilled area's TPS (queries.tps_points, officer_board, coordination's desa).
+- tps.kecamatan_code: a drilled area's TPS by kecamatan (officer_board, coordination's desa).
+- tps.code: a drilled area's TPS by their own code (queries.tps_summary, queries.tps_points).
 - stakeholder.kecamatan_code, coordination_activity.kecamatan_code: a drilled Koordinasi page.
 - incident.kecamatan_code: an area's incidents (incidents.incident_table(area=), readmodel.area_headline).
 - region.code: an area's boundaries and names (queries.boundaries).
@@ -25,6 +26,7 @@ depends_on = None
 
 INDEXES = [("ix_logistics_leg_kecamatan_prefix", "logistics_leg", "kecamatan_code"),
            ("ix_tps_kecamatan_prefix", "tps", "kecamatan_code"),
+           ("ix_tps_code_prefix", "tps", "code"),
            ("ix_stakeholder_kecamatan_prefix", "stakeholder", "kecamatan_code"),
            ("ix_coordination_activity_kecamatan_prefix", "coordination_activity", "kecamatan_code"),
            ("ix_incident_kecamatan_prefix", "incident", "kecamatan_code"),
