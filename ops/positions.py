@@ -145,8 +145,9 @@ def newest_fixes(session: Session, now: dt.datetime, hours: float, devices: set[
         elif p.fix_time > since:
             out[dev] = (p.fix_time, p.lat, p.lon)
     # As in on_site_inputs: trackers on the roster without kept facts are looked up in the history.
-    roster = session.scalars(select(m.Personnel.device_id).where(m.Personnel.device_id.is_not(None)))
-    look_back += [d for d in roster if d not in facts and (devices is None or d in devices)]
+    roster = devices if devices is not None else \
+        session.scalars(select(m.Personnel.device_id).where(m.Personnel.device_id.is_not(None)))
+    look_back += [d for d in roster if d not in facts]
     for start in range(0, len(look_back), LOOKUP_LIMIT):
         out.update(_newest_in_history(session, look_back[start:start + LOOKUP_LIMIT], since, now))
     return out
