@@ -39,6 +39,9 @@ PARTITIONED = (Partitioned("position_event", "fix_time", "position_retention_day
                Partitioned("tps_status_event", "occurred_at", None))
 # Waiting on a lock for longer than this would hold every page's reads behind the DDL; the next run tries again.
 LOCK_TIMEOUT = "5s"
+# A holder that stops mid-transaction (a frozen process, a paused VM) would keep an event table locked for everyone:
+# the server ends such a transaction once it has idled this long, and the locks go with it.
+IDLE_TIMEOUT = "15s"
 
 
 @dataclass
@@ -72,6 +75,7 @@ def maintain(session: Session, settings: Settings, now: dt.datetime) -> Maintena
         return done
     today = now.astimezone(WIB).date()
     session.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
+    session.execute(text(f"SET LOCAL idle_in_transaction_session_timeout = '{IDLE_TIMEOUT}'"))
     for spec in PARTITIONED:
         have = day_partitions(session, spec.table)
         waiting = set(session.scalars(text(

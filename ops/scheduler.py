@@ -16,6 +16,7 @@ import threading
 from typing import Callable, NoReturn
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from ops import jobs, partitions
@@ -88,6 +89,9 @@ def _briefing_job(settings: Settings, token: str) -> Callable[[], None]:
     return _guarded("daily briefing", work)
 
 
+READMODEL_LOCK_TIMEOUT = "10s"
+
+
 def _minute_job(settings: Settings, token: str) -> Callable[[], None]:
     """Every minute: bring the read model up to the operation clock (only what new events touched), then evaluate
     Perhatian on it, keep the items (escalating the untaken) and deliver the messages due. All fenced: a holder that
@@ -98,6 +102,10 @@ def _minute_job(settings: Settings, token: str) -> Callable[[], None]:
         from ops.clock import load_clock
 
         with session_scope(get_engine(settings.database_url)) as session:
+            if session.get_bind().dialect.name == "postgresql":
+                # A former holder frozen mid-refresh keeps its rows locked: give up after a while, so that Perhatian
+                # is still evaluated this minute (from the history).
+                session.execute(text(f"SET LOCAL lock_timeout = '{READMODEL_LOCK_TIMEOUT}'"))
             report = readmodel.keep_current(session, settings, load_clock(session).now())
             fence(token)(session)
         log.info("read model %s", report)

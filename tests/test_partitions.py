@@ -188,3 +188,31 @@ def test_a_reader_holding_the_table_makes_the_maintenance_wait_not_deadlock(pg_u
     worker.join(30)
     assert "error" not in outcome, outcome.get("error")
     assert "tps_status_event_p20241127" in outcome["done"].made and not outcome["done"].skipped
+
+
+def test_a_maintenance_frozen_mid_transaction_lets_go_of_the_table(pg_url, monkeypatch):
+    """A worker frozen (SIGSTOP, a paused VM) while its maintenance holds an event table locked: the server ends that
+    transaction once it has idled past IDLE_TIMEOUT, so the next holder's feed can write again."""
+    import time
+
+    from ops import partitions
+    from sqlalchemy.exc import DBAPIError
+
+    monkeypatch.setattr(partitions, "IDLE_TIMEOUT", "1s")
+    engine = get_engine(pg_url)
+    upgrade(engine)
+    frozen = session_scope(engine)
+    session = frozen.__enter__()
+    done = maintain(session, get_settings(), from_wib(dt.datetime(2024, 12, 20, 10, 0)))  # days to make: locks
+    assert done.made
+    time.sleep(2.5)  # frozen mid-transaction, holding the lock
+    other = engine.connect()
+    try:
+        other.execute(text("SET lock_timeout = '3s'"))
+        assert other.execute(text("SELECT count(*) FROM tps_status_event")).scalar() == 0  # not blocked
+    finally:
+        other.close()
+    with pytest.raises(DBAPIError):  # the woken holder's transaction is gone: nothing of it is kept
+        frozen.__exit__(None, None, None)
+    with session_scope(engine) as s:
+        assert dt.date(2024, 12, 20) not in day_partitions(s, "tps_status_event")
