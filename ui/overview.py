@@ -19,21 +19,21 @@ from ops.phase import phase_at
 from ops.readiness import problem_lines
 from ops.vocabulary import TAHAPAN_LABEL
 from ui import components as c
-from ui import data
+from ui import data, rollups
 from ui import perhatian as ph
 from ui import wilayah
 
 
 def stale_note(key: str) -> None:
     """The roll-ups are as current as the worker keeps them: say so when it does not."""
-    if not data.readmodel_current(key):
+    if not rollups.readmodel_current(key):
         st.warning("Angka wilayah di bawah dibaca dari ringkasan yang dijaga worker, dan worker tidak menjaganya saat "
                    "ini (jalankan `python -m ops worker`, atau `python -m ops readmodel` sekali). Angka ini mungkin "
                    "lama.", icon="⚠️")
 
 
 def ranking(key: str, f: Focus, items: list) -> pd.DataFrame:
-    return rollup_ranking(items, data.area_rollups(key, f.code))
+    return rollup_ranking(items, rollups.area_rollups(key, f.code))
 
 
 def command_panel(f: Focus, key_prefix: str = "ov") -> None:
@@ -130,7 +130,7 @@ def readiness_panel(f: Focus) -> None:
     s = data.settings()
     st.subheader("Kesiapan per tahapan")
     for col, (phase, label) in zip(st.columns(3), TAHAPAN_LABEL.items()):
-        r = data.area_rollup(key, f.code, phase)
+        r = rollups.area_rollup(key, f.code, phase)
         box = col.container(border=True)
         if r is None or not r["dinilai"]:
             box.metric(label, "belum berlaku", help="Tahapan ini belum dimulai: belum ada yang dinilai")
@@ -142,7 +142,7 @@ def readiness_panel(f: Focus) -> None:
 
 
 def age_caption(key: str) -> None:
-    at = data.readmodel_refreshed(key)
+    at = rollups.readmodel_refreshed(key)
     if at is not None:
         age = fmt_age((data.now() - at).total_seconds())
         st.caption(f"Ringkasan wilayah dihitung worker {age} lalu (waktu operasi).")

@@ -8,14 +8,14 @@ import streamlit as st
 from ops.perhatian.model import REGION_LEVELS
 from ops.focus import ROLLUP_LEVELS, CHILD_LEVEL, LEVEL_WORD, Focus, focus_of
 from ops.vocabulary import TAHAPAN_LABEL
-from ui import data
+from ui import data, rollups
 
 KEY = "wilayah"
 
 
 def focus() -> Focus:
     """The focus asked for in the URL or by the sidebar, checked against the operation's area."""
-    top = data.operation_area().code
+    top = rollups.operation_area().code
     asked = st.session_state.get(KEY)
     if asked is None:  # a new session: the URL decides (a link, a reload, the wall's kiosk URL)
         asked = st.query_params.get(KEY)
@@ -28,7 +28,7 @@ def focus() -> Focus:
 
 def go(code: str) -> None:
     """Focus on `code` (from a button, a click on the map, a row of a ranking)."""
-    top = data.operation_area().code
+    top = rollups.operation_area().code
     st.session_state[KEY] = code
     if code == top:
         st.query_params.pop(KEY, None)
@@ -49,7 +49,7 @@ def sidebar() -> Focus:
                       icon=":material/location_on:" if here else ":material/arrow_upward:",
                       on_click=go, args=(code,), width="stretch")
         if f.level in ("nasional", "provinsi", "kabupaten"):
-            below = data.children(f.code)
+            below = rollups.children(f.code)
             if below:
                 label = {c: n for c, n, _ in below}
                 st.selectbox(f"Buka {LEVEL_WORD[CHILD_LEVEL[f.level]].lower()}", list(label), index=None,
@@ -81,7 +81,7 @@ def detail_guard(f: Focus, what: str) -> None:
     word = LEVEL_WORD[f.child_level].lower()
     st.info(f"{what} dirinci per kabupaten/kota. Pilih {word} di bawah (atau di bilah samping); Ringkasan dan Peta "
             f"operasi menunjukkan {word} mana yang paling perlu perhatian.")
-    rows = [(code, name) for code, name, _ in data.children(f.code)]
+    rows = [(code, name) for code, name, _ in rollups.children(f.code)]
     drill_buttons(rows, key="guard", per_row=5)
     st.stop()
 
@@ -112,15 +112,15 @@ def perhatian(key: str, f: Focus) -> list:
     """The items for the focus. A Polda's or Mabes' operation lists what the worker last stored (evaluating every TPS
     on a page takes half a minute at a province, minutes at the nation), at any focus; a Polres, and any replay,
     evaluate at the minute."""
-    if f.wide and st.session_state.get("replay_at") is None and data.readmodel_current(key):
-        return items_in(data.stored_perhatian(key, area(f)), f)
+    if f.wide and st.session_state.get("replay_at") is None and rollups.readmodel_current(key):
+        return items_in(rollups.stored_perhatian(key, area(f)), f)
     return items_in(data.perhatian_items(key), f)
 
 
 def measures(key: str, f: Focus) -> dict | None:
     """The headline figures of the focus; above the kabupaten only from the roll-ups (None until the worker made
     them: summing a province's TPS on the page would take minutes)."""
-    return data.area_headline(key, f.code) if f.overview else headline(key, f)
+    return rollups.area_headline(key, f.code) if f.overview else headline(key, f)
 
 
 def readiness(key: str, f: Focus) -> dict:
@@ -128,9 +128,9 @@ def readiness(key: str, f: Focus) -> dict:
     kabupaten from the roll-ups, and so for a kabupaten or kecamatan of a Polda or Mabes while the worker keeps
     them current (summing its TPS on the page took a third of a second)."""
     if f.overview:
-        return {p: {"kabupaten": data.area_rollup(key, f.code, p)} for p in TAHAPAN_LABEL}
+        return {p: {"kabupaten": rollups.area_rollup(key, f.code, p)} for p in TAHAPAN_LABEL}
     if _rolled_up(key, f):
-        rows = {p: data.area_rollup(key, f.code, p) for p in TAHAPAN_LABEL}
+        rows = {p: rollups.area_rollup(key, f.code, p) for p in TAHAPAN_LABEL}
         if all(r is not None for r in rows.values()):
             return {p: {"kabupaten": r} for p, r in rows.items()}
     return data.readiness(key, area(f))
@@ -139,7 +139,7 @@ def readiness(key: str, f: Focus) -> dict:
 def _rolled_up(key: str, f: Focus) -> bool:
     """The roll-ups of the read model serve this focus now: a wide operation's area with one, live, kept current."""
     return f.wide and f.level in ROLLUP_LEVELS and st.session_state.get("replay_at") is None \
-        and data.readmodel_current(key)
+        and rollups.readmodel_current(key)
 
 
 def headline(key: str, f: Focus) -> dict:
@@ -147,7 +147,7 @@ def headline(key: str, f: Focus) -> dict:
     from its roll-ups (a kabupaten in a hundredth of a second instead of ten); boats are judged on the river legs of
     the focus. Otherwise, and in replay, computed at the minute."""
     if _rolled_up(key, f):
-        h = data.area_headline(key, f.code)
+        h = rollups.area_headline(key, f.code)
         if h is not None:
             return h if f.overview else {**h, **data.river_counts(key, f.code)}
     return data.headline(key, area(f))

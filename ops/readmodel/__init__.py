@@ -187,10 +187,13 @@ def current_table(session: Session, settings: Settings, moment: dt.datetime,
                   area: str | None = None) -> pd.DataFrame | None:
     """table() when the read model stands within `readmodel_fresh_minutes` of `moment` (a worker keeps it current),
     else None: the caller computes from the history."""
+    return table(session, area) if is_current(session, settings, moment) else None
+
+
+def is_current(session: Session, settings: Settings, moment: dt.datetime) -> bool:
+    """Whether the read model stands within `readmodel_fresh_minutes` of `moment` (a worker keeps it current)."""
     at = refreshed_at(session)
-    if at is not None and abs((as_utc(moment) - at).total_seconds()) <= settings.readmodel_fresh_minutes * 60:
-        return table(session, area)
-    return None
+    return at is not None and abs((as_utc(moment) - at).total_seconds()) <= settings.readmodel_fresh_minutes * 60
 
 
 ROLLUP_COLUMNS = ["kode", "level", "tps", "dinilai", "siap", "masalah", "angka"]
@@ -306,5 +309,5 @@ def drop_snapshots_before(session: Session, before: dt.datetime) -> None:
     _set_meta(session, kept, SNAPSHOTS)
 
 
-__all__ = ["Report", "rebuild", "refresh", "refreshed_at", "table", "current_table", "rollups", "rollup", "area_headline", "snapshot",
+__all__ = ["Report", "rebuild", "refresh", "refreshed_at", "table", "current_table", "is_current", "rollups", "rollup", "area_headline", "snapshot",
            "replay"]
