@@ -194,8 +194,9 @@ TONE_COLOR = {"baik": "#2e7d32", "waspada": "#f9a825", "buruk": "#c62828", "netr
 TILE_CSS = """
 <style>
 .mtile { border: 1px solid #e0e0e0; border-left: 7px solid var(--tone); border-radius: 6px; padding: 4px 10px 5px;
-         background: white; min-height: 104px; margin-bottom: 4px; }
-.mtile .l { font-size: 0.8rem; color: #455a64; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+         background: white; min-height: 118px; margin-bottom: 4px; }
+/* A title wraps to a second line on a narrow screen rather than losing its end ("TPS siap · hari pem…"). */
+.mtile .l { font-size: 0.8rem; color: #455a64; line-height: 1.2; overflow-wrap: anywhere; }
 .mtile .v { font-size: 1.55rem; font-weight: 700; color: var(--tone); line-height: 1.15; }
 .mtile .v small { font-size: 0.95rem; color: #607d8b; font-weight: 600; }
 .mtile .n { font-size: 0.72rem; color: #607d8b; line-height: 1.2; }
