@@ -216,3 +216,25 @@ def test_the_briefing_of_a_polda_ranks_its_kabupaten_by_name(polda_pages):
     table = next(sec for sec in text.sections(c, 180) if sec[0].startswith("Kabupaten/kota menurut masalah terberat"))
     assert "Kabupaten Ogan Ilir" in {row[0] for row in table[2]} and "Kota Palembang" in {row[0] for row in table[2]}
     assert len(c.boundaries["kecamatan"]) == 17 and c.boundaries["desa"] == []  # kabupaten outlines, no desa
+
+
+def test_a_polda_perhatian_page_lists_the_most_urgent_first_a_page_at_a_time(polda_pages, monkeypatch):
+    from ops.perhatian.model import SEVERITY_LABEL, SEVERITY_RANK
+    from ui import perhatian as ph
+
+    monkeypatch.setattr(ph, "PAGE_ROWS", 10)  # the 2 % Polda has a few dozen items; a whole one, hundreds
+    at = _page("views/perhatian.py")
+    rows = lambda a: [m.value for m in a.markdown if "class='ph-row'" in m.value]  # noqa: E731
+    first = rows(at)
+    pager = at.number_input(key="ph_page")
+    total = sum(int(part.split(">")[-1].split()[0]) for part in
+                next(m.value for m in at.markdown if "ph-sum" in m.value).split("</span>")
+                if "color:" in part and "ditangani" not in part)
+    assert total > 20 and len(first) == 10  # thousands at the nation: never all at once
+    assert pager.max == -(-total // 10)
+    by_label = {label.upper(): severity for severity, label in SEVERITY_LABEL.items()}
+    order = [SEVERITY_RANK[by_label[r.split("ph-chip'>")[1].split("<")[0]]] for r in first]
+    assert order == sorted(order) and len(set(order)) > 1  # kritis first, then tinggi, then sedang
+    pager.set_value(pager.max).run()
+    assert not at.exception, at.exception
+    assert len(rows(at)) == total - 10 * (pager.max - 1)

@@ -16,6 +16,8 @@ from ui import auth
 from ui.components import html_text
 from ui import data
 
+PAGE_ROWS = 50  # items on a page of the Perhatian page: a Polda has hundreds, the nation thousands
+
 CSS = """
 <style>
 .st-key-perhatian [data-testid="stVerticalBlock"] { gap: 0.2rem; }
