@@ -6,7 +6,7 @@ import datetime as dt
 from collections import defaultdict
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ops import models as m
@@ -14,54 +14,98 @@ from ops import tasks
 from ops.clock import as_utc
 from ops.config import Settings
 from ops.personnel import newest_fix_time, on_site_states, recent_fixes
+from ops.positions import IN_CHUNK
+from ops.region import in_area
 
 DUTY_COLUMNS = ["nrp", "nama", "pangkat", "satuan", "polsek", "bko", "device", "tugas", "pos", "shift"]
 TASK_RANK = {t: i for i, t in enumerate(tasks.DUTIES)}
 
 
-def duty_at(session: Session, settings: Settings, moment: dt.datetime) -> pd.DataFrame:
-    """One row per roster member: the task its assignment gives for the shift that holds `moment`, or off duty.
-    Should an officer hold two rows in one shift (a hand-made mistake), the first task in TASKS order counts."""
+def area_members(area: str):
+    """SQL: the officers of an area (a kabupaten of a Polda, a kecamatan): those of a Polsek that covers a kecamatan
+    in it, and anyone posted at one of its TPS or PPK in any shift (a Polres unit or a BKO guarding there). The roster
+    records an officer's Polsek, not the Polres: a Polres unit's officer with no post in the area is not counted."""
+    polsek = select(m.PolsekKecamatan.polsek_code).where(in_area(m.PolsekKecamatan.kecamatan_code, area))
+    clusters = select(m.Tps.cluster_code).where(in_area(m.Tps.kecamatan_code, area), m.Tps.cluster_code.is_not(None))
+    posted = select(m.Assignment.nrp).where(or_(m.Assignment.cluster_code.in_(clusters),
+                                                in_area(m.Assignment.tps_code, area),
+                                                in_area(m.Assignment.cluster_code, area)))  # a PPK: its kecamatan
+    return or_(m.Personnel.polsek_code.in_(polsek), m.Personnel.nrp.in_(posted))
+
+
+def duty_at(session: Session, settings: Settings, moment: dt.datetime, area: str | None = None,
+            task: str | None = None) -> pd.DataFrame:
+    """One row per roster member (of `area` only, area_members; with `task`, only those whose task it is): the task
+    its assignment gives for the shift that holds `moment`, or off duty. Should an officer hold two rows in one
+    shift (a hand-made mistake), the first task in TASKS order counts."""
     window = tasks.window_at(settings, moment)
     held: dict[str, tuple[str, str | None]] = {}
     if window is not None:
         rows = session.execute(select(m.Assignment.nrp, m.Assignment.task, m.Assignment.cluster_code)
                                .where(m.Assignment.shift == window.code)).all()
-        for nrp, task, post in sorted(rows, key=lambda r: (TASK_RANK.get(r.task, len(TASK_RANK)), r.nrp)):
-            held.setdefault(nrp, (task, post))
+        for nrp, duty, post in sorted(rows, key=lambda r: (TASK_RANK.get(r.task, len(TASK_RANK)), r.nrp)):
+            held.setdefault(nrp, (duty, post))
+    p = m.Personnel  # plain rows, not ORM objects: a province's roster is 12,196 officers, the nation's 385,642
+    q = select(p.nrp, p.name, p.rank, p.unit, p.polsek_code, p.bko, p.device_id).order_by(p.nrp)
+    if area:
+        q = q.where(area_members(area))
+    if task is not None:
+        wanted = sorted(nrp for nrp, (duty, _) in held.items() if duty == task) if task != tasks.OFF_DUTY else None
+        if wanted is not None:
+            found = [r for i in range(0, len(wanted), IN_CHUNK)
+                     for r in session.execute(q.where(p.nrp.in_(wanted[i:i + IN_CHUNK]))).all()]
+            people = sorted(found, key=lambda r: r.nrp)
+        else:
+            people = [r for r in session.execute(q).all() if r.nrp not in held]
+    else:
+        people = session.execute(q).all()
     out = []
-    for p in session.scalars(select(m.Personnel).order_by(m.Personnel.nrp)):
-        task, post = held.get(p.nrp, (tasks.OFF_DUTY, None))
-        out.append({"nrp": p.nrp, "nama": p.name, "pangkat": p.rank, "satuan": p.unit, "polsek": p.polsek_code,
-                    "bko": p.bko, "device": p.device_id, "tugas": task, "pos": post,
-                    "shift": window.code if window else None})
+    for nrp, name, rank, unit, polsek, bko, device in people:
+        duty, post = held.get(nrp, (tasks.OFF_DUTY, None))
+        out.append({"nrp": nrp, "nama": name, "pangkat": rank, "satuan": unit, "polsek": polsek, "bko": bko,
+                    "device": device, "tugas": duty, "pos": post, "shift": window.code if window else None})
     frame = pd.DataFrame(out, columns=DUTY_COLUMNS).astype(object)
     return frame.where(frame.notna(), None)  # a missing post or device stays None, never a NaN that reads as true
 
 
-def post_places(session: Session, settings: Settings) -> dict[tuple[str, str | None], list[tuple[float, float]]]:
-    """Where each fixed post stands: a guard cluster's TPS, a PPK (where the warehouse legs deliver), the warehouse
-    (where they leave), the Posko (polres_hq)."""
+def post_places(session: Session, settings: Settings, posts: set[str] | None = None
+                ) -> dict[tuple[str, str | None], list[tuple[float, float]]]:
+    """Where each fixed post stands (every post, or only those named in `posts`): a guard cluster's TPS, a PPK (where
+    the warehouse legs deliver), the warehouse (where they leave), the Posko (polres_hq)."""
     places: dict[tuple[str, str | None], list[tuple[float, float]]] = defaultdict(list)
-    for code, cl, lat, lon in session.execute(select(m.Tps.code, m.Tps.cluster_code, m.Tps.lat, m.Tps.lon)):
+    tps = select(m.Tps.code, m.Tps.cluster_code, m.Tps.lat, m.Tps.lon)
+    leg = m.LogisticsLeg
+    legs = select(leg.kecamatan_code, leg.from_lat, leg.from_lon, leg.to_lat, leg.to_lon).where(
+        leg.stage == "gudang-ppk")
+    if posts is None:
+        tps_rows, leg_rows = session.execute(tps).all(), session.execute(legs).all()
+    else:
+        named = sorted(posts)
+        tps_rows = [r for i in range(0, len(named), IN_CHUNK) for r in session.execute(tps.where(or_(
+            m.Tps.cluster_code.in_(named[i:i + IN_CHUNK]), m.Tps.code.in_(named[i:i + IN_CHUNK])))).all()]
+        leg_rows = [r for i in range(0, len(named), IN_CHUNK)
+                    for r in session.execute(legs.where(leg.kecamatan_code.in_(named[i:i + IN_CHUNK]))).all()]
+        leg_rows += session.execute(legs.limit(1)).all()  # the warehouse: where any of them leaves
+    for code, cl, lat, lon in tps_rows:
         places[(tasks.PAM_TPS, cl or code)].append((lat, lon))
-    for kec, flat, flon, tlat, tlon in session.execute(
-            select(m.LogisticsLeg.kecamatan_code, m.LogisticsLeg.from_lat, m.LogisticsLeg.from_lon,
-                   m.LogisticsLeg.to_lat, m.LogisticsLeg.to_lon).where(m.LogisticsLeg.stage == "gudang-ppk")):
+    for kec, flat, flon, tlat, tlon in leg_rows:
         places[("pam_ppk", kec)] = [(tlat, tlon)]
         places[("pam_gudang", None)] = [(flat, flon)]
     if settings.polres_hq:
         places[("posko", None)] = [tuple(settings.polres_hq)]
-    return places
+    return dict(places)
 
 
-def duty_board(session: Session, settings: Settings, moment: dt.datetime) -> pd.DataFrame:
-    """duty_at with each on-duty officer's state: at a fixed post di_lokasi / di_luar (the PAM TPS check against the
-    post's places), on a mobile task aktif when the tracker reports; senyap, tanpa_perangkat; None off duty."""
+def duty_board(session: Session, settings: Settings, moment: dt.datetime, area: str | None = None) -> pd.DataFrame:
+    """duty_at (of `area` only, area_members) with each on-duty officer's state: at a fixed post di_lokasi / di_luar
+    (the PAM TPS check against the post's places), on a mobile task aktif when the tracker reports; senyap,
+    tanpa_perangkat; None off duty."""
     now = as_utc(moment)
-    board = duty_at(session, settings, now)
-    places = post_places(session, settings)
-    fixes = recent_fixes(session, settings, now)
+    board = duty_at(session, settings, now, area)
+    # An area's officers: the places of their own posts and the fixes of their own trackers, not the operation's.
+    places = post_places(session, settings, {p for p in board["pos"] if p} if area else None)
+    on_duty = [d for d, t in zip(board["device"], board["tugas"]) if d and t != tasks.OFF_DUTY]
+    fixes = recent_fixes(session, settings, now, on_duty if area else None)
     at_post = on_site_states(session, settings, now, {
         r.device: places[(r.tugas, r.pos)] for r in board.itertuples()
         if r.device and r.tugas != tasks.OFF_DUTY and tasks.TASKS[r.tugas].fixed_post and places.get((r.tugas, r.pos))})
@@ -82,17 +126,17 @@ def duty_board(session: Session, settings: Settings, moment: dt.datetime) -> pd.
 
 
 def task_board(session: Session, settings: Settings, moment: dt.datetime,
-               board: pd.DataFrame | None = None) -> pd.DataFrame:
+               board: pd.DataFrame | None = None, area: str | None = None) -> pd.DataFrame:
     """Per task and off duty: officers required in the shift (pola, logistics plan, task_plan), assigned, short,
-    at the post (or active on a mobile task). The assigned column sums to the roster. `board`: duty_board of the
-    same moment, when already made."""
+    at the post (or active on a mobile task). The assigned column sums to the roster (of `area`: its officers, and
+    what its TPS, legs and Polsek require). `board`: duty_board of the same moment and area, when already made."""
     from ops.planner import operation_needs
 
-    board = duty_board(session, settings, moment) if board is None else board
+    board = duty_board(session, settings, moment, area) if board is None else board
     window = tasks.window_at(settings, moment)
     want: dict[str, int] = defaultdict(int)
     if window is not None:
-        _, needs = operation_needs(session, settings)
+        _, needs = operation_needs(session, settings, area=area)
         for n in needs.get(window.code, []):
             want[n.task] += n.count
     rows = []

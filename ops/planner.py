@@ -17,6 +17,7 @@ from ops.config import Settings, load_pola
 from ops.deployment import Duty, GuardCluster, Officer, TpsPoint, assign_personnel, plan_clusters, plan_duties
 from ops.importers.spreadsheet import csv_bytes, xlsx_bytes
 from ops.phase import phase_at
+from ops.region import in_area
 
 
 @dataclass
@@ -58,38 +59,45 @@ def guard_pools(officers: list[Officer]) -> tuple[dict[str, list[str]], list[str
     return dict(pools), [o.nrp for o in officers if o.bko]
 
 
-def leg_plans(session: Session) -> list[tasks.LegPlan]:
-    """The logistics plan as the escort planner sees it: the warehouse legs are the Polres's, the others the
-    Polsek's that covers the kecamatan."""
-    polsek_of = dict(session.execute(select(m.PolsekKecamatan.kecamatan_code, m.PolsekKecamatan.polsek_code)).all())
+def leg_plans(session: Session, area: str | None = None) -> list[tasks.LegPlan]:
+    """The logistics plan as the escort planner sees it (of the kecamatan in `area` only): the warehouse legs are the
+    Polres's, the others the Polsek's that covers the kecamatan."""
+    pk = m.PolsekKecamatan
+    polsek_of = dict(session.execute(select(pk.kecamatan_code, pk.polsek_code).where(
+        in_area(pk.kecamatan_code, area))).all())
     leg = m.LogisticsLeg  # the columns the plan needs as plain rows, not ORM objects (58,725 legs at a province)
     return [tasks.LegPlan(stage, mode, kec, None if stage == "gudang-ppk" else polsek_of.get(kec),
                           as_utc(depart), as_utc(arrive), boxes)
             for stage, mode, kec, depart, arrive, boxes in session.execute(
                 select(leg.stage, leg.mode, leg.kecamatan_code, leg.planned_depart, leg.planned_arrive, leg.boxes)
-                .order_by(leg.id))]
+                .where(in_area(leg.kecamatan_code, area)).order_by(leg.id))]
 
 
-def stored_clusters(session: Session, settings: Settings) -> list[GuardCluster]:
-    """The guard clusters the TPS list carries (a TPS without one guards alone), with the Polri the pola requires."""
+def stored_clusters(session: Session, settings: Settings, area: str | None = None) -> list[GuardCluster]:
+    """The guard clusters the TPS list carries (a TPS without one guards alone), with the Polri the pola requires;
+    those of the TPS in `area` only, when given."""
     pola = load_pola(settings)
     out: dict[str, GuardCluster] = {}
     for code, cl, polsek, kelas, lat, lon in session.execute(
             select(m.Tps.code, m.Tps.cluster_code, m.Tps.polsek_code, m.Tps.kerawanan, m.Tps.lat, m.Tps.lon)
-            .order_by(m.Tps.code)):
+            .where(in_area(m.Tps.kecamatan_code, area)).order_by(m.Tps.code)):
         c = out.setdefault(cl or code, GuardCluster(cl or code, polsek or "", kelas, [], pola[kelas][0], 0, lat, lon,
                                                     0.0))
         c.tps_codes.append(code)
     return list(out.values())
 
 
-def operation_needs(session: Session, settings: Settings, clusters: list[GuardCluster] | None = None
-                    ) -> tuple[list[tasks.Window], dict[str, list[tasks.Need]]]:
+def operation_needs(session: Session, settings: Settings, clusters: list[GuardCluster] | None = None,
+                    area: str | None = None) -> tuple[list[tasks.Window], dict[str, list[tasks.Need]]]:
+    """Every shift's needs: of the whole operation, or of `area` (its TPS, its legs, the Polsek covering it)."""
     wins = tasks.windows(settings)
-    polsek = list(session.scalars(select(m.Polsek.code).order_by(m.Polsek.code)))
-    clusters = stored_clusters(session, settings) if clusters is None else clusters
+    polsek = select(m.Polsek.code).order_by(m.Polsek.code)
+    if area:
+        polsek = polsek.where(m.Polsek.code.in_(select(m.PolsekKecamatan.polsek_code).where(
+            in_area(m.PolsekKecamatan.kecamatan_code, area))))
+    clusters = stored_clusters(session, settings, area) if clusters is None else clusters
     return wins, tasks.needs_by_window(settings, wins, [(c.code, c.polsek_code, c.polri_required) for c in clusters],
-                                       leg_plans(session), polsek)
+                                       leg_plans(session, area), list(session.scalars(polsek)))
 
 
 def _duties(session: Session, settings: Settings, clusters: list[GuardCluster], officers: list[Officer]

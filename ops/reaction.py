@@ -19,6 +19,8 @@ from ops import models as m
 from ops.clock import as_utc
 from ops.config import Settings
 from ops.geo import haversine_km, route_km, travel_minutes
+from ops.positions import IN_CHUNK
+from ops.region import in_area
 
 COLUMNS = ["code", "reaksi_menit", "dari", "dari_kode", "jarak_km", "moda", "posisi", "nrp", "polsek_code",
            "kecamatan_code", "kerawanan", "akses"]
@@ -83,20 +85,21 @@ def reserves_at(session: Session, settings: Settings, moment: dt.datetime) -> li
     from ops.personnel import last_fixes
 
     now = as_utc(moment)
-    board = duty_at(session, settings, now)
-    board = board[board["tugas"] == "cadangan"]
+    board = duty_at(session, settings, now, task="cadangan")  # only the reserves are read, not the whole roster
     if board.empty:
         return []
     home = bases(session, settings)
     polsek = dict(session.execute(select(m.Polsek.code, m.Polsek.name)).all())
     fresh = dt.timedelta(minutes=settings.traccar_silent_minutes)
-    fixes = last_fixes(session, now, hours=fresh.total_seconds() / 3600)  # a current fix, or none
+    devices = {d for d in board["device"] if d}
+    fixes = last_fixes(session, now, hours=fresh.total_seconds() / 3600, devices=devices)  # a current fix, or none
     incidents = incident_table(session, now)
     open_at = []
     if not incidents.empty:
-        codes = set(incidents.loc[(incidents["state"] != "selesai") & incidents["tps_code"].notna(), "tps_code"])
-        open_at = [(lat, lon) for code, lat, lon in session.execute(select(m.Tps.code, m.Tps.lat, m.Tps.lon))
-                   if code in codes]
+        codes = sorted(set(incidents.loc[(incidents["state"] != "selesai") & incidents["tps_code"].notna(),
+                                         "tps_code"]))
+        open_at = [(lat, lon) for i in range(0, len(codes), IN_CHUNK) for lat, lon in session.execute(
+            select(m.Tps.lat, m.Tps.lon).where(m.Tps.code.in_(codes[i:i + IN_CHUNK])))]
     radius_km = settings.on_site_radius_m / 1000
     out = []
     for r in board.itertuples():
@@ -113,11 +116,14 @@ def reserves_at(session: Session, settings: Settings, moment: dt.datetime) -> li
     return out
 
 
-def reaction_table(session: Session, settings: Settings, moment: dt.datetime) -> pd.DataFrame:
-    """Per TPS: minutes for the nearest available reserve to arrive (reaksi_menit), where it comes from (dari, its
-    code, its position: markas or posisi), the distance and the way (darat or sungai). For the map and the lists."""
+def reaction_table(session: Session, settings: Settings, moment: dt.datetime, area: str | None = None
+                   ) -> pd.DataFrame:
+    """Per TPS (of `area` only, when given): minutes for the nearest available reserve to arrive (reaksi_menit),
+    where it comes from (dari, its code, its position: markas or posisi), the distance and the way (darat or sungai).
+    For the map and the lists. Every reserve of the operation counts, a neighbouring kabupaten's too."""
     tps = session.execute(select(m.Tps.code, m.Tps.lat, m.Tps.lon, m.Tps.akses, m.Tps.polsek_code,
-                                 m.Tps.kecamatan_code, m.Tps.kerawanan).order_by(m.Tps.code)).all()
+                                 m.Tps.kecamatan_code, m.Tps.kerawanan).where(in_area(m.Tps.kecamatan_code, area))
+                          .order_by(m.Tps.code)).all()
     found = nearest([Target(t.code, t.lat, t.lon, t.akses) for t in tps], reserves_at(session, settings, moment),
                     settings.road_speed_kmh, settings.river_speed_kmh, settings.reaction_dispatch_minutes)
     rows = []

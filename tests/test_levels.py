@@ -238,3 +238,35 @@ def test_a_polda_perhatian_page_lists_the_most_urgent_first_a_page_at_a_time(pol
     pager.set_value(pager.max).run()
     assert not at.exception, at.exception
     assert len(rows(at)) == total - 10 * (pager.max - 1)
+
+
+def test_a_drilled_kabupaten_counts_its_own_officers_each_as_the_whole_operation_judges_them(polda_pages):
+    from ops import duty, reaction, tasks
+
+    s = get_settings()
+    with session_scope(get_engine(polda_pages)) as session:
+        now = load_clock(session).now()
+        polsek = {p for p, k in session.execute(select(m.PolsekKecamatan.polsek_code, m.PolsekKecamatan.kecamatan_code))
+                  if k.startswith("16.10.")}
+        clusters = {c for c, k in session.execute(select(m.Tps.cluster_code, m.Tps.kecamatan_code))
+                    if k.startswith("16.10.")}
+        posted = {n for n, cl, t in session.execute(select(m.Assignment.nrp, m.Assignment.cluster_code,
+                                                           m.Assignment.tps_code))
+                  if cl in clusters or (t or "").startswith("16.10.") or (cl or "").startswith("16.10.")}
+        members = {n for n, p in session.execute(select(m.Personnel.nrp, m.Personnel.polsek_code))
+                   if p in polsek or n in posted}
+        whole = duty.duty_board(session, s, now).set_index("nrp")
+        kab = duty.duty_board(session, s, now, "16.10").set_index("nrp")
+        assert set(kab.index) == members and 0 < len(members) < len(whole)
+        # every officer of the kabupaten has the task, post and state the whole operation's board gives it
+        assert kab[["tugas", "pos", "status"]].equals(whole.loc[kab.index, ["tugas", "pos", "status"]])
+        board = duty.task_board(session, s, now, area="16.10")
+        assert int(board["ditugaskan"].sum()) == len(members)
+        guards = board.set_index("tugas").loc[tasks.PAM_TPS]
+        whole_guards = duty.task_board(session, s, now).set_index("tugas").loc[tasks.PAM_TPS]
+        assert 0 < guards["wajib"] < whole_guards["wajib"]
+        # reaction: the kabupaten's TPS, each reached as in the whole operation (any reserve may come)
+        react = reaction.reaction_table(session, s, now, "16.10").set_index("code")
+        everywhere = reaction.reaction_table(session, s, now).set_index("code")
+        assert len(react) and all(c.startswith("16.10.") for c in react.index)
+        assert react["reaksi_menit"].equals(everywhere.loc[react.index, "reaksi_menit"])

@@ -24,7 +24,7 @@ def tps_table(key: str, colour: str | None = None, area: str = ""):
     nearest reserve to arrive (computed only then: it measures every TPS against every reserve)."""
     tps = data.tps_readiness(key, area)
     if colour == "reaksi":
-        tps = tps.merge(data.reaction_table(key)[["code", "reaksi_menit"]], on="code", how="left")
+        tps = tps.merge(data.reaction_table(key, area)[["code", "reaksi_menit"]], on="code", how="left")
     return tps
 
 

@@ -36,20 +36,27 @@ tab_tasks, tab_need, tab_react, tab_plan, tab_site = st.tabs(
     ["Tugas & roster", "Kebutuhan vs penugasan", "Waktu reaksi", "Perencana penugasan", "Cek di lokasi"])
 
 with tab_tasks:
-    board = data.task_board(key)
+    board = data.task_board(key, wilayah.area(where))
     window = tasks.window_at(s, now)
     roster = int(board["ditugaskan"].sum())
     off = int(board.loc[board["tugas"] == tasks.OFF_DUTY, "ditugaskan"].sum())
-    pers = data.personnel_summary()
+    if where.is_top:
+        pers = data.personnel_summary()
+    else:  # the area's officers, as its board counts them
+        bko = int(data.duty_board(key, wilayah.area(where))["bko"].astype(bool).sum())
+        pers = {"polres": roster - bko, "bko": bko}
     cols = st.columns(4)
-    c.kpi(cols[0], "Personel (roster)", c.number(roster), f"{pers['polres']} Polres + {pers['bko']} BKO")
+    c.kpi(cols[0], "Personel (roster)", c.number(roster), f"{c.number(pers['polres'])} Polres + "
+          f"{c.number(pers['bko'])} BKO")
     c.kpi(cols[1], "Bertugas shift ini", c.number(roster - off))
     c.kpi(cols[2], "Lepas dinas", c.number(off))
     c.kpi(cols[3], "Shift", f"{tasks.h_label(s, window.day)} {window.shift}" if window else "di luar operasi",
           f"{fmt_wib(window.start)} s.d. {fmt_wib(window.end)}" if window else
           f"Operasi {s.phase_start:%d/%m} s.d. {s.phase_end:%d/%m}")
-    if not where.is_top:  # the roster is kept per Polsek, not per Polres: a drilled area shows the operation's
-        st.caption("Roster dan tugas di tab ini: seluruh operasi. Cek di lokasi: personel pos di wilayah ini.")
+    if not where.is_top:  # the roster records an officer's Polsek, not the Polres (ops.duty.area_members)
+        st.caption("Roster wilayah ini: personel Polsek yang mencakup kecamatannya dan setiap personel yang berpos di "
+                   "TPS atau PPK-nya (satuan Polres dan BKO yang bertugas di sini). Satuan Polres tanpa pos di wilayah "
+                   "ini tidak terhitung di sini; lihat seluruh operasi untuk roster lengkap.")
     count = (lambda v: "—" if v is None or v != v else c.number(v))  # off duty has nothing required or on site
     figures = {"Wajib": "wajib", "Ditugaskan": "ditugaskan", "Kurang": "kurang", "Di lokasi / aktif": "di_lokasi"}
     shown = pd.DataFrame({"Tugas": list(board["tugas"].map(tasks.DUTY_LABEL)) + ["Jumlah (= roster)"],
@@ -63,7 +70,7 @@ with tab_tasks:
                "kotak suara di PPK) dan rencana tetap. Di lokasi: posisi dalam radius pos (TPS, gudang, PPK, Posko); "
                "untuk tugas bergerak (pengawalan, patroli, cadangan) perangkat yang aktif.")
     with st.expander("Per personel"):
-        people = data.duty_board(key)
+        people = data.duty_board(key, wilayah.area(where))
         pick = st.multiselect("Tugas", list(tasks.DUTIES), format_func=tasks.DUTY_LABEL.get, key="duty_filter",
                               placeholder="Semua tugas")
         view = people[people["tugas"].isin(pick)] if pick else people
@@ -101,7 +108,7 @@ with tab_need:
     st.dataframe(out.sort_values("Kurang", ascending=False), hide_index=by == "TPS", width="stretch")
 
 with tab_react:
-    react = data.reaction_table(key)
+    react = data.reaction_table(key, wilayah.area(where))
     summ = reaction.summary(react, s.reaction_limit_minutes)
     cols = st.columns(4)
     minutes = (lambda v: "—" if v is None else f"{v:.0f} mnt")
