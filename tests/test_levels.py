@@ -270,3 +270,17 @@ def test_a_drilled_kabupaten_counts_its_own_officers_each_as_the_whole_operation
         everywhere = reaction.reaction_table(session, s, now).set_index("code")
         assert len(react) and all(c.startswith("16.10.") for c in react.index)
         assert react["reaksi_menit"].equals(everywhere.loc[react.index, "reaksi_menit"])
+
+
+def test_the_kejadian_chronicle_shows_open_and_severe_first_a_page_at_a_time(polda_pages, monkeypatch):
+    from ui import components
+
+    monkeypatch.setattr(components, "CHRONICLE_ROWS", 2)  # the 2 % Polda has a few; the nation 4,747
+    at = _page("views/kejadian.py")
+    total = int(next(m.value for m in at.metric if m.label == "Kejadian tercatat").replace(".", ""))
+    pager = at.number_input(key="inc_page")
+    assert total > 2 and len(at.expander) == 2 and pager.max == -(-total // 2)
+    first = [e.label for e in at.expander]
+    pager.set_value(pager.max).run()
+    assert not at.exception, at.exception
+    assert len(at.expander) == total - 2 * (pager.max - 1) and not set(first) & {e.label for e in at.expander}

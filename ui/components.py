@@ -218,6 +218,20 @@ def measure_tile(m, states: dict, delta: str | None = None) -> str:
             f"<div class='n'>{e(m.note)}" + (f" · {e(delta)}" if delta else "") + f"</div>{stale}</div>")
 
 
+CHRONICLE_ROWS = 30  # incidents on a page of the Kejadian chronicle
+
+
+def page_of(count: int, per_page: int, key: str, label: str) -> slice:
+    """Which of `count` rows to draw: a page of `per_page`, chosen by number when there is more than one (a Polda or
+    the nation has thousands; the most urgent come first, so the first page is what a commander reads)."""
+    pages = -(-count // per_page)
+    page = 1
+    if pages > 1:
+        page = st.number_input(f"{label}: halaman, dari {number(pages)} ({per_page} sehalaman, paling mendesak dulu)",
+                               min_value=1, max_value=pages, value=1, step=1, key=key)
+    return slice((page - 1) * per_page, page * per_page)
+
+
 def tile_grid(tiles: list[str], per_row: int) -> None:
     st.markdown(TILE_CSS, unsafe_allow_html=True)
     for start in range(0, len(tiles), per_row):

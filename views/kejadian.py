@@ -37,7 +37,7 @@ def incidents_panel():
         "Kecamatan": view["kecamatan_code"].map(names), "TPS": view["tps_code"].map(lambda t: places.tps_short(t) if isinstance(t, str) else "—"),
         "Tindak lanjut terakhir": view["last_note"].fillna("—")}), hide_index=True, width="stretch")
     st.markdown("**Kronologi**")
-    for i in view.itertuples():
+    for i in view.iloc[c.page_of(len(view), c.CHRONICLE_ROWS, "inc_page", "Kronologi")].itertuples():
         label = f"{c.plain(i.ref)} · {SEVERITY_LABEL[i.severity]} · {STATE_LABEL[i.state]} — {c.plain(i.title)}"
         with st.expander(label):
             st.markdown(f"{fmt_wib(i.occurred_at)} · {c.plain(names.get(i.kecamatan_code, ''))} · "

@@ -31,12 +31,8 @@ def items_panel():
               and (not category or KINDS[i.kind] in category) and (not states or i.state in states)]
     st.markdown(ph.summary_html(chosen), unsafe_allow_html=True)
     shown = [i for i in chosen if i.state != "selesai"]
-    pages = -(-len(shown) // ph.PAGE_ROWS)
-    page = 1
-    if pages > 1:  # a Polda or the nation has thousands: the most urgent come first, the rest a page at a time
-        page = st.number_input(f"Halaman, dari {c.number(pages)} ({ph.PAGE_ROWS} hal sehalaman, paling mendesak dulu)",
-                               min_value=1, max_value=pages, value=1, step=1, key="ph_page")
-    ph.listing(shown[(page - 1) * ph.PAGE_ROWS:page * ph.PAGE_ROWS], moment, key=f"pg{page}")
+    rows = c.page_of(len(shown), ph.PAGE_ROWS, "ph_page", "Daftar")
+    ph.listing(shown[rows], moment, key=f"pg{rows.start}")
 
 
 items_panel()
