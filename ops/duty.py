@@ -21,44 +21,47 @@ DUTY_COLUMNS = ["nrp", "nama", "pangkat", "satuan", "polsek", "bko", "device", "
 TASK_RANK = {t: i for i, t in enumerate(tasks.DUTIES)}
 
 
-def area_members(area: str):
-    """SQL: the officers of an area (a kabupaten of a Polda, a kecamatan): those of a Polsek that covers a kecamatan
-    in it, and anyone posted at one of its TPS or PPK in any shift (a Polres unit or a BKO guarding there). The roster
-    records an officer's Polsek, not the Polres: a Polres unit's officer with no post in the area is not counted."""
-    polsek = select(m.PolsekKecamatan.polsek_code).where(in_area(m.PolsekKecamatan.kecamatan_code, area))
-    clusters = select(m.Tps.cluster_code).where(in_area(m.Tps.kecamatan_code, area), m.Tps.cluster_code.is_not(None))
-    posted = select(m.Assignment.nrp).where(or_(m.Assignment.cluster_code.in_(clusters),
-                                                in_area(m.Assignment.tps_code, area),
-                                                in_area(m.Assignment.cluster_code, area)))  # a PPK: its kecamatan
-    return or_(m.Personnel.polsek_code.in_(polsek), m.Personnel.nrp.in_(posted))
+def area_members(session: Session, area: str) -> set[str]:
+    """The officers of an area (a kabupaten of a Polda, a kecamatan), by NRP: those of a Polsek that covers a
+    kecamatan in it, and anyone posted at one of its TPS or PPK in any shift (a Polres unit or a BKO guarding there).
+    The roster records an officer's Polsek, not the Polres: a Polres unit's officer with no post in the area is not
+    counted. Simple indexed look-ups, one after another: as one statement of nested subqueries PostgreSQL planned it
+    row by row over the nation's assignments."""
+    polsek = sorted(session.scalars(select(m.PolsekKecamatan.polsek_code).where(
+        in_area(m.PolsekKecamatan.kecamatan_code, area))).all())
+    # The post an assignment names: a PAM TPS its guard cluster (a TPS without one: its code), a PPK its kecamatan.
+    posts = {cl or code for code, cl in session.execute(select(m.Tps.code, m.Tps.cluster_code).where(
+        in_area(m.Tps.kecamatan_code, area)))}
+    posts.update(session.scalars(select(m.Region.code).where(m.Region.level == "kecamatan",
+                                                             in_area(m.Region.code, area))))
+    found = set()
+    for column, keys in ((m.Personnel.polsek_code, polsek), (m.Assignment.cluster_code, sorted(posts))):
+        for i in range(0, len(keys), IN_CHUNK):
+            source = select(m.Personnel.nrp) if column is m.Personnel.polsek_code else select(m.Assignment.nrp)
+            found.update(session.scalars(source.where(column.in_(keys[i:i + IN_CHUNK]))))
+    return found
 
 
 def duty_at(session: Session, settings: Settings, moment: dt.datetime, area: str | None = None,
             task: str | None = None) -> pd.DataFrame:
-    """One row per roster member (of `area` only, area_members; with `task`, only those whose task it is): the task
+    """One row per roster member (of `area` only, area_members; with `task`, only those on that task): the task
     its assignment gives for the shift that holds `moment`, or off duty. Should an officer hold two rows in one
     shift (a hand-made mistake), the first task in TASKS order counts."""
     window = tasks.window_at(settings, moment)
-    held: dict[str, tuple[str, str | None]] = {}
-    if window is not None:
-        rows = session.execute(select(m.Assignment.nrp, m.Assignment.task, m.Assignment.cluster_code)
-                               .where(m.Assignment.shift == window.code)).all()
-        for nrp, duty, post in sorted(rows, key=lambda r: (TASK_RANK.get(r.task, len(TASK_RANK)), r.nrp)):
-            held.setdefault(nrp, (duty, post))
+    wanted = area_members(session, area) if area else None
+    held = _held(session, window, wanted, task)
     p = m.Personnel  # plain rows, not ORM objects: a province's roster is 12,196 officers, the nation's 385,642
-    q = select(p.nrp, p.name, p.rank, p.unit, p.polsek_code, p.bko, p.device_id).order_by(p.nrp)
-    if area:
-        q = q.where(area_members(area))
+    q = select(p.nrp, p.name, p.rank, p.unit, p.polsek_code, p.bko, p.device_id)
     if task is not None:
-        wanted = sorted(nrp for nrp, (duty, _) in held.items() if duty == task) if task != tasks.OFF_DUTY else None
-        if wanted is not None:
-            found = [r for i in range(0, len(wanted), IN_CHUNK)
-                     for r in session.execute(q.where(p.nrp.in_(wanted[i:i + IN_CHUNK]))).all()]
-            people = sorted(found, key=lambda r: r.nrp)
-        else:
-            people = [r for r in session.execute(q).all() if r.nrp not in held]
+        doing = {nrp for nrp, (duty, _) in held.items() if duty == task}
+        wanted = doing if wanted is None else wanted & doing
+    if wanted is None:
+        people = session.execute(q.order_by(p.nrp)).all()
     else:
-        people = session.execute(q).all()
+        named = sorted(wanted)
+        people = sorted((r for i in range(0, len(named), IN_CHUNK)
+                         for r in session.execute(q.where(p.nrp.in_(named[i:i + IN_CHUNK]))).all()),
+                        key=lambda r: r.nrp)
     out = []
     for nrp, name, rank, unit, polsek, bko, device in people:
         duty, post = held.get(nrp, (tasks.OFF_DUTY, None))
@@ -66,6 +69,28 @@ def duty_at(session: Session, settings: Settings, moment: dt.datetime, area: str
                     "device": device, "tugas": duty, "pos": post, "shift": window.code if window else None})
     frame = pd.DataFrame(out, columns=DUTY_COLUMNS).astype(object)
     return frame.where(frame.notna(), None)  # a missing post or device stays None, never a NaN that reads as true
+
+
+def _held(session: Session, window: tasks.Window | None, nrps: set[str] | None, task: str | None
+          ) -> dict[str, tuple[str, str | None]]:
+    """Each officer's (task, post) in the window: of `nrps` only, or of those with a row of `task`, when given (the
+    nation's window has some 320,000 rows); an officer with two rows takes the first task in TASKS order."""
+    if window is None:
+        return {}
+    a = m.Assignment
+    q = select(a.nrp, a.task, a.cluster_code).where(a.shift == window.code)
+    if task is not None:
+        q = q.where(a.nrp.in_(select(a.nrp).where(a.shift == window.code, a.task == task)))
+    if nrps is None:
+        rows = session.execute(q).all()
+    else:
+        named = sorted(nrps)
+        rows = [r for i in range(0, len(named), IN_CHUNK)
+                for r in session.execute(q.where(a.nrp.in_(named[i:i + IN_CHUNK]))).all()]
+    held: dict[str, tuple[str, str | None]] = {}
+    for nrp, duty, post in sorted(rows, key=lambda r: (TASK_RANK.get(r.task, len(TASK_RANK)), r.nrp)):
+        held.setdefault(nrp, (duty, post))
+    return held
 
 
 def post_places(session: Session, settings: Settings, posts: set[str] | None = None
