@@ -69,17 +69,23 @@ def last_fixes(session: Session, now: dt.datetime, hours: float = 24,
     return positions.newest_fixes(session, now, hours, devices)
 
 
-def guards(session: Session, posts: set[str] | None = None) -> list[tuple[m.Personnel, m.Assignment]]:
-    """Every PAM TPS guard once with an assignment naming its cluster (a guard holds one row per guarded shift);
-    with `posts` (cluster or TPS codes), only the guards of those posts."""
-    seen: dict[str, tuple[m.Personnel, m.Assignment]] = {}
-    q = select(m.Personnel, m.Assignment).join(m.Assignment, m.Assignment.nrp == m.Personnel.nrp).where(
-        m.Assignment.task == PAM_TPS)
-    if posts is not None:
-        chosen = sorted(posts)
-        q = q.where(or_(m.Assignment.cluster_code.in_(chosen), m.Assignment.tps_code.in_(chosen)))
-    for p, a in session.execute(q.order_by(m.Personnel.polsek_code, m.Personnel.nrp, m.Assignment.id)):
-        seen.setdefault(p.nrp, (p, a))
+def guards(session: Session, posts: set[str] | None = None) -> list[tuple]:
+    """Every PAM TPS guard once, as plain rows (nrp, name, rank, polsek_code, bko, device_id, cluster_code, tps_code)
+    naming its post (a guard holds one row per guarded shift: the first counts); with `posts` (cluster or TPS
+    codes), only the guards of those posts."""
+    seen: dict[str, tuple] = {}
+    p, a = m.Personnel, m.Assignment
+    q = select(p.nrp, p.name, p.rank, p.polsek_code, p.bko, p.device_id, a.cluster_code, a.tps_code).join(
+        a, a.nrp == p.nrp).where(a.task == PAM_TPS)
+    if posts is None:
+        rows = session.execute(q.order_by(p.polsek_code, p.nrp, a.id)).all()
+    else:  # each post looked up by its index, a chunk at a time, then put in the same order
+        chosen, step = sorted(posts), positions.IN_CHUNK
+        rows = sorted((r for i in range(0, len(chosen), step) for column in (a.cluster_code, a.tps_code)
+                       for r in session.execute(q.add_columns(a.id).where(column.in_(chosen[i:i + step])))),
+                      key=lambda r: (r.polsek_code is None, r.polsek_code or "", r.nrp, r.id))
+    for r in rows:
+        seen.setdefault(r.nrp, tuple(r)[:8])
     return list(seen.values())
 
 
@@ -94,16 +100,16 @@ def officer_board(session: Session, settings: Settings, now: dt.datetime, area: 
     for code, cl, lat, lon in session.execute(q):
         places[cl or code].append((lat, lon))
     chosen = guards(session, set(places) if area else None)
-    devices = {p.device_id for p, _ in chosen if p.device_id} if area else None  # a kabupaten's trackers only
+    devices = {g[5] for g in chosen if g[5]} if area else None  # a kabupaten's trackers only
     fixes = recent_fixes(session, settings, now, devices)
     last = last_fixes(session, now, devices=devices)
     rows = []
-    for p, a in chosen:
-        fix = last.get(p.device_id) if p.device_id else None
-        state = judge_on_site(fixes.get(p.device_id, []), places.get(a.cluster_code or a.tps_code, []), now, settings) \
-            if p.device_id else "tanpa_perangkat"
-        rows.append({"nrp": p.nrp, "nama": p.name, "pangkat": p.rank, "polsek": p.polsek_code, "bko": p.bko,
-                     "cluster": a.cluster_code, "device": p.device_id, "status": state,
+    for nrp, name, rank, polsek, bko, device, cluster, tps_code in chosen:
+        fix = last.get(device) if device else None
+        state = judge_on_site(fixes.get(device, []), places.get(cluster or tps_code, []), now, settings) \
+            if device else "tanpa_perangkat"
+        rows.append({"nrp": nrp, "nama": name, "pangkat": rank, "polsek": polsek, "bko": bko,
+                     "cluster": cluster, "device": device, "status": state,
                      "fix_at": fix[0] if fix else None, "lat": fix[1] if fix else None, "lon": fix[2] if fix else None,
                      "age_min": round((now - fix[0]).total_seconds() / 60, 1) if fix else None})
     return pd.DataFrame(rows, columns=["nrp", "nama", "pangkat", "polsek", "bko", "cluster", "device", "status",

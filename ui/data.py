@@ -286,7 +286,7 @@ coordination_kecamatan = at_moment(_plain(coordination.kecamatan_coverage))
 coordination_desa = at_moment(_plain(coordination.desa_coverage))
 coordination_activities = at_moment(_plain(coordination.activities))
 def _newest_events(session, moment, area: str | None = None):
-    return events.newest_events(session, moment, area=area)
+    return events.newest_events(session, moment, area=area, names=place_names())
 
 
 newest_events = at_moment(_plain(_newest_events))  # (key, area): the area's newest, or the whole operation's
