@@ -133,7 +133,8 @@ def duty_board(session: Session, settings: Settings, moment: dt.datetime, area: 
     fixes = recent_fixes(session, settings, now, on_duty if area else None)
     at_post = on_site_states(session, settings, now, {
         r.device: places[(r.tugas, r.pos)] for r in board.itertuples()
-        if r.device and r.tugas != tasks.OFF_DUTY and tasks.TASKS[r.tugas].fixed_post and places.get((r.tugas, r.pos))})
+        if r.device and r.tugas != tasks.OFF_DUTY and tasks.TASKS[r.tugas].fixed_post and places.get((r.tugas, r.pos))},
+        fixes)  # every on-duty tracker's, read once
     silent = dt.timedelta(minutes=settings.traccar_silent_minutes)
     states = []
     for r in board.itertuples():

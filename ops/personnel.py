@@ -42,12 +42,15 @@ def recent_fixes(session: Session, settings: Settings, now: dt.datetime,
 
 
 def on_site_states(session: Session, settings: Settings, now: dt.datetime,
-                   posts: dict[str, list[Place]]) -> dict[str, str]:
+                   posts: dict[str, list[Place]], inputs: dict[str, Presence | list[Fix]] | None = None
+                   ) -> dict[str, str]:
     """di_lokasi | di_luar | senyap per device at its post's places. position_latest keeps each tracker's facts
-    against its PAM TPS post; a device at another post (a PPK, the warehouse, the Posko) is judged from its history."""
+    against its PAM TPS post; a device at another post (a PPK, the warehouse, the Posko) is judged from its history.
+    `inputs`: recent_fixes() of these devices at `now`, when the caller already read them."""
     now = as_utc(now)
-    # A few posts (a kabupaten's, the TPS a refresh touched): only their trackers are read.
-    inputs = recent_fixes(session, settings, now, list(posts) if len(posts) <= positions.IN_CHUNK else None)
+    if inputs is None:  # a few posts (a kabupaten's, the TPS a refresh touched): only their trackers are read
+        inputs = recent_fixes(session, settings, now, list(posts) if len(posts) <= positions.IN_CHUNK else None)
+    inputs = dict(inputs)  # the caller's stays as it was
     other = [d for d, places in posts.items()
              if isinstance(inputs.get(d), Presence) and inputs[d].rule != presence.post_rule(places, settings)]
     if other:
