@@ -124,6 +124,17 @@ def boundaries(level: str, area: str = "") -> list[dict]:
     return _boundaries(get_settings().database_url, level, area)
 
 
+@st.cache_resource(ttl=3600, show_spinner=False)
+def _boundary_rings(url: str, level: str, area: str) -> dict:
+    from ops.maps.areas import rings_of
+    return rings_of(_boundaries(url, level, area))
+
+
+def boundary_rings(level: str, area: str = "") -> dict:
+    """The outlines of boundaries(level, area) as drawn (ops.maps.areas.rings_of), kept beside them."""
+    return _boundary_rings(get_settings().database_url, level, area)
+
+
 def _personnel_summary(session) -> dict:
     return queries.personnel_summary(session, settings())
 

@@ -101,13 +101,15 @@ def area_figure(f: Focus, table: pd.DataFrame, height: int, width: int, dark: bo
     """The areas one level down, filled by readiness and ringed by their worst item (the wall shows it as it is)."""
     s = data.settings()
     names = data.place_names()
-    own = data.boundaries(f.child_level, f.code)
-    owner = None
+    level, owner = f.child_level, None
+    own = data.boundaries(level, f.code)
     if not own:  # no boundaries at this level (the national file): the kabupaten stand in, coloured by their area
-        own = data.boundaries("kabupaten", f.code)
+        level = "kabupaten"
+        own = data.boundaries(level, f.code)
         owner = {a["code"]: f.child_of(a["code"]) for a in own}
     return area_map(own, stats_of(table, names.area), Style(height=height, width=width, dark=dark, scale=scale,
-                                                            font_size=font_size), s.readiness_target_share, owner)
+                                                            font_size=font_size), s.readiness_target_share, owner,
+                    data.boundary_rings(level, f.code))
 
 
 def map_figure(f: Focus, table: pd.DataFrame, height: int, width: int, key: str = "ov_map") -> None:

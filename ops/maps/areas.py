@@ -45,20 +45,31 @@ def tone(siap: int, dinilai: int, target: float) -> str:
     return "baik" if share >= target else "waspada" if share >= target - 0.15 else "buruk"
 
 
-def _rings_xy(areas: list[dict]) -> np.ndarray:
-    parts = []
+def rings_of(areas: list[dict]) -> dict[str, np.ndarray]:
+    """Per boundary: its rings as one (x, y) array, each ring closed by a gap (NaN). The same every run: a caller that
+    keeps the boundaries keeps these beside them (the nation's 514 kabupaten took a quarter of a second a map)."""
+    out = {}
     for a in areas:
+        parts = []
         for ring in lay._rings(a["geometry"]):
             parts.append(np.asarray(ring, dtype=float)[:, :2])
             parts.append(np.full((1, 2), np.nan))
+        out[a["code"]] = np.concatenate(parts) if parts else np.empty((0, 2))
+    return out
+
+
+def _rings_xy(areas: list[dict], rings: dict[str, np.ndarray]) -> np.ndarray:
+    parts = [rings[a["code"]] for a in areas]
     return np.concatenate(parts) if parts else np.empty((0, 2))
 
 
 def area_map(areas: list[dict], stats: list[AreaStat], style: Style, target: float,
-             owner: dict[str, str] | None = None) -> go.Figure:
+             owner: dict[str, str] | None = None, rings: dict[str, np.ndarray] | None = None) -> go.Figure:
     """`areas`: boundaries [{code, name, lat, lon, geometry}] of the areas ranked, or of the level below them with
-    `owner` mapping each boundary's code to its area's code. `stats` per area; `target` the readiness target share."""
+    `owner` mapping each boundary's code to its area's code. `stats` per area; `target` the readiness target share;
+    `rings`: rings_of(areas), when the caller keeps it."""
     owner = owner or {a["code"]: a["code"] for a in areas}
+    rings = rings if rings is not None else rings_of(areas)
     tones = {s.code: tone(s.siap, s.dinilai, target) for s in stats}
     dark = style.dark
     fg = "#eceff1" if dark else "#263238"
@@ -70,7 +81,7 @@ def area_map(areas: list[dict], stats: list[AreaStat], style: Style, target: flo
         mine = [a for a in areas if tones.get(owner.get(a["code"], "")) == t]
         if not mine:
             continue
-        xy = _rings_xy(mine)
+        xy = _rings_xy(mine, rings)
         # One filled trace per tone: the rings are closed shapes separated by gaps.
         fig.add_trace(go.Scatter(x=xy[:, 0], y=xy[:, 1], mode="lines", fill="toself", fillcolor=TONE_FILL[t],
                                  line={"width": 0.8 * style.scale, "color": "#90a4ae" if dark else "#78909c"},
@@ -80,7 +91,7 @@ def area_map(areas: list[dict], stats: list[AreaStat], style: Style, target: flo
         ringed = {s.code for s in stats if s.worst == sev}
         mine = [a for a in areas if owner.get(a["code"]) in ringed]
         if mine:
-            xy = _rings_xy(mine)
+            xy = _rings_xy(mine, rings)
             fig.add_trace(go.Scatter(x=xy[:, 0], y=xy[:, 1], mode="lines", line={"width": 2.4 * style.scale,
                                      "color": colour}, hoverinfo="skip", name=f"Perhatian terberat: {sev}",
                                      legendgroup="ring"))
