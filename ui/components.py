@@ -227,8 +227,9 @@ def page_of(count: int, per_page: int, key: str, label: str) -> slice:
     pages = -(-count // per_page)
     page = 1
     if pages > 1:
-        page = st.number_input(f"{label}: halaman, dari {number(pages)} ({per_page} sehalaman, paling mendesak dulu)",
-                               min_value=1, max_value=pages, value=1, step=1, key=key)
+        left, _ = st.columns([1, 2])
+        page = left.number_input(f"{label}: halaman, dari {number(pages)} ({per_page} sehalaman, paling mendesak "
+                                 "dulu)", min_value=1, max_value=pages, value=1, step=1, key=key)
     return slice((page - 1) * per_page, page * per_page)
 
 
