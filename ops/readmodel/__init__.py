@@ -14,6 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
+from itertools import islice
+from typing import Iterable, Iterator
 
 import pandas as pd
 from sqlalchemy import Text, cast, delete, func, insert, select
@@ -59,32 +61,33 @@ def refreshed_at(session: Session) -> dt.datetime | None:
     return dt.datetime.fromisoformat(meta["at"]) if meta else None
 
 
-def _rows(facts: dict[str, TpsFacts], settings: Settings, now: dt.datetime) -> list[dict]:
+def _rows(facts: dict[str, TpsFacts], settings: Settings, now: dt.datetime) -> Iterator[dict]:
+    """The rows of these facts judged at `now`, one at a time: the nation's 823,220 rows, each with its facts as JSON
+    text, held at once were gigabytes."""
     judged = judge(facts, settings, now)
     plain: dict[int, dict] = {}  # TPS judged alike share a tahapan's detail: made JSON-ready once
-    rows = []
     for code, f in facts.items():
         scores, detail = judged[code]
         for part in detail.values():
             if id(part) not in plain:
                 plain[id(part)] = _plain(part)
-        rows.append({"code": code, "kabupaten_code": code[:5], "kecamatan_code": f.kecamatan_code,
-                     "desa_code": f.desa_code, "facts": state.to_json(f),
-                     **{f"skor_{p}": scores[p] for p in PHASES},
-                     "detail": {p: plain[id(part)] for p, part in detail.items()},
-                     "gathered_at": now, "scored_at": now})
-    return rows
+        yield {"code": code, "kabupaten_code": code[:5], "kecamatan_code": f.kecamatan_code,
+               "desa_code": f.desa_code, "facts": state.to_json(f),
+               **{f"skor_{p}": scores[p] for p in PHASES},
+               "detail": {p: plain[id(part)] for p, part in detail.items()},
+               "gathered_at": now, "scored_at": now}
 
 
-def _write(session: Session, rows: list[dict], replace_all: bool) -> None:
+def _write(session: Session, rows: Iterable[dict], replace_all: bool) -> None:
+    """Store the rows a batch at a time (replacing every row, or those of the same TPS), in the caller's
+    transaction."""
     if replace_all:
         session.execute(delete(m.TpsState))
-    else:
-        codes = [r["code"] for r in rows]
-        for i in range(0, len(codes), WRITE_BATCH):
-            session.execute(delete(m.TpsState).where(m.TpsState.code.in_(codes[i:i + WRITE_BATCH])))
-    for i in range(0, len(rows), WRITE_BATCH):
-        session.execute(insert(m.TpsState), rows[i:i + WRITE_BATCH])
+    rows = iter(rows)
+    while batch := list(islice(rows, WRITE_BATCH)):
+        if not replace_all:
+            session.execute(delete(m.TpsState).where(m.TpsState.code.in_([r["code"] for r in batch])))
+        session.execute(insert(m.TpsState), batch)
 
 
 def rebuild(session: Session, settings: Settings, now: dt.datetime) -> Report:
