@@ -8,8 +8,12 @@ from ui import components as c
 from ui import data, wilayah
 
 now = c.page("Kejadian")
-names = data.kecamatan_names()
 places = data.place_names()
+
+
+def kecamatan(code) -> str:
+    """By name; a Polda's or Mabes' with its kabupaten (one kecamatan name is found in many provinces)."""
+    return places.kecamatan(code) if isinstance(code, str) else "—"
 
 
 @c.live_panel
@@ -34,13 +38,14 @@ def incidents_panel():
     st.dataframe(pd.DataFrame({
         "Ref": view["ref"], "Waktu": view["occurred_at"].map(fmt_wib), "Tingkat": view["severity"].map(SEVERITY_LABEL),
         "Keadaan": view["state"].map(STATE_LABEL), "Kategori": view["category"], "Kejadian": view["title"],
-        "Kecamatan": view["kecamatan_code"].map(names), "TPS": view["tps_code"].map(lambda t: places.tps_short(t) if isinstance(t, str) else "—"),
+        "Kecamatan": view["kecamatan_code"].map(kecamatan),
+        "TPS": view["tps_code"].map(lambda t: places.tps_short(t) if isinstance(t, str) else "—"),
         "Tindak lanjut terakhir": view["last_note"].fillna("—")}), hide_index=True, width="stretch")
     st.markdown("**Kronologi**")
     for i in view.iloc[c.page_of(len(view), c.CHRONICLE_ROWS, "inc_page", "Kronologi")].itertuples():
         label = f"{c.plain(i.ref)} · {SEVERITY_LABEL[i.severity]} · {STATE_LABEL[i.state]} — {c.plain(i.title)}"
         with st.expander(label):
-            st.markdown(f"{fmt_wib(i.occurred_at)} · {c.plain(names.get(i.kecamatan_code, ''))} · "
+            st.markdown(f"{fmt_wib(i.occurred_at)} · {c.plain(kecamatan(i.kecamatan_code))} · "
                         f"pelapor: {c.plain(i.reporter or '—')}")
             if isinstance(i.description, str) and i.description:  # pandas gives NaN for no description
                 st.markdown(c.plain(i.description))
