@@ -131,3 +131,13 @@ def schema_revision(engine: Engine) -> str | None:
 
 def has_schema(engine: Engine) -> bool:
     return inspect(engine).has_table("tps")
+
+
+IN_CHUNK = 5000  # values per IN list when a lookup is limited to some codes (far below either driver's limit)
+
+
+def in_chunks(values) -> list[list]:
+    """`values` sorted and cut into IN lists of at most IN_CHUNK: a kabupaten's few thousand codes are looked up by
+    their index, in as few statements as the drivers allow."""
+    ordered = sorted(values)
+    return [ordered[i:i + IN_CHUNK] for i in range(0, len(ordered), IN_CHUNK)]

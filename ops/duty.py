@@ -14,7 +14,7 @@ from ops import tasks
 from ops.clock import as_utc
 from ops.config import Settings
 from ops.personnel import newest_fix_time, on_site_states, recent_fixes
-from ops.positions import IN_CHUNK
+from ops.db import in_chunks
 from ops.region import in_area
 
 DUTY_COLUMNS = ["nrp", "nama", "pangkat", "satuan", "polsek", "bko", "device", "tugas", "pos", "shift"]
@@ -27,18 +27,17 @@ def area_members(session: Session, area: str) -> set[str]:
     The roster records an officer's Polsek, not the Polres: a Polres unit's officer with no post in the area is not
     counted. Simple indexed look-ups, one after another: as one statement of nested subqueries PostgreSQL planned it
     row by row over the nation's assignments."""
-    polsek = sorted(session.scalars(select(m.PolsekKecamatan.polsek_code).where(
-        in_area(m.PolsekKecamatan.kecamatan_code, area))).all())
+    polsek = session.scalars(select(m.PolsekKecamatan.polsek_code).where(
+        in_area(m.PolsekKecamatan.kecamatan_code, area))).all()
     # The post an assignment names: a PAM TPS its guard cluster (a TPS without one: its code), a PPK its kecamatan.
     posts = {cl or code for code, cl in session.execute(select(m.Tps.code, m.Tps.cluster_code).where(
         in_area(m.Tps.kecamatan_code, area)))}
     posts.update(session.scalars(select(m.Region.code).where(m.Region.level == "kecamatan",
                                                              in_area(m.Region.code, area))))
-    found = set()
-    for column, keys in ((m.Personnel.polsek_code, polsek), (m.Assignment.cluster_code, sorted(posts))):
-        for i in range(0, len(keys), IN_CHUNK):
-            source = select(m.Personnel.nrp) if column is m.Personnel.polsek_code else select(m.Assignment.nrp)
-            found.update(session.scalars(source.where(column.in_(keys[i:i + IN_CHUNK]))))
+    found = {nrp for part in in_chunks(polsek)
+             for nrp in session.scalars(select(m.Personnel.nrp).where(m.Personnel.polsek_code.in_(part)))}
+    found.update(nrp for part in in_chunks(posts)
+                 for nrp in session.scalars(select(m.Assignment.nrp).where(m.Assignment.cluster_code.in_(part))))
     return found
 
 
@@ -58,9 +57,7 @@ def duty_at(session: Session, settings: Settings, moment: dt.datetime, area: str
     if wanted is None:
         people = session.execute(q.order_by(p.nrp)).all()
     else:
-        named = sorted(wanted)
-        people = sorted((r for i in range(0, len(named), IN_CHUNK)
-                         for r in session.execute(q.where(p.nrp.in_(named[i:i + IN_CHUNK]))).all()),
+        people = sorted((r for part in in_chunks(wanted) for r in session.execute(q.where(p.nrp.in_(part)))),
                         key=lambda r: r.nrp)
     out = []
     for nrp, name, rank, unit, polsek, bko, device in people:
@@ -84,9 +81,7 @@ def _held(session: Session, window: tasks.Window | None, nrps: set[str] | None, 
     if nrps is None:
         rows = session.execute(q).all()
     else:
-        named = sorted(nrps)
-        rows = [r for i in range(0, len(named), IN_CHUNK)
-                for r in session.execute(q.where(a.nrp.in_(named[i:i + IN_CHUNK]))).all()]
+        rows = [r for part in in_chunks(nrps) for r in session.execute(q.where(a.nrp.in_(part)))]
     held: dict[str, tuple[str, str | None]] = {}
     for nrp, duty, post in sorted(rows, key=lambda r: (TASK_RANK.get(r.task, len(TASK_RANK)), r.nrp)):
         held.setdefault(nrp, (duty, post))
@@ -105,11 +100,10 @@ def post_places(session: Session, settings: Settings, posts: set[str] | None = N
     if posts is None:
         tps_rows, leg_rows = session.execute(tps).all(), session.execute(legs).all()
     else:
-        named = sorted(posts)
-        tps_rows = [r for i in range(0, len(named), IN_CHUNK) for r in session.execute(tps.where(or_(
-            m.Tps.cluster_code.in_(named[i:i + IN_CHUNK]), m.Tps.code.in_(named[i:i + IN_CHUNK])))).all()]
-        leg_rows = [r for i in range(0, len(named), IN_CHUNK)
-                    for r in session.execute(legs.where(leg.kecamatan_code.in_(named[i:i + IN_CHUNK]))).all()]
+        parts = in_chunks(posts)
+        tps_rows = [r for part in parts for r in session.execute(tps.where(or_(m.Tps.cluster_code.in_(part),
+                                                                                m.Tps.code.in_(part))))]
+        leg_rows = [r for part in parts for r in session.execute(legs.where(leg.kecamatan_code.in_(part)))]
         leg_rows += session.execute(legs.limit(1)).all()  # the warehouse: where any of them leaves
     for code, cl, lat, lon in tps_rows:
         places[(tasks.PAM_TPS, cl or code)].append((lat, lon))

@@ -16,6 +16,7 @@ from ops import models as m
 from ops import positions, presence
 from ops.clock import as_utc
 from ops.config import Settings
+from ops.db import IN_CHUNK, in_chunks
 from ops.presence import Fix, Place, Presence
 from ops.tasks import PAM_TPS
 
@@ -49,7 +50,7 @@ def on_site_states(session: Session, settings: Settings, now: dt.datetime,
     `inputs`: recent_fixes() of these devices at `now`, when the caller already read them."""
     now = as_utc(now)
     if inputs is None:  # a few posts (a kabupaten's, the TPS a refresh touched): only their trackers are read
-        inputs = recent_fixes(session, settings, now, list(posts) if len(posts) <= positions.IN_CHUNK else None)
+        inputs = recent_fixes(session, settings, now, list(posts) if len(posts) <= IN_CHUNK else None)
     inputs = dict(inputs)  # the caller's stays as it was
     other = [d for d, places in posts.items()
              if isinstance(inputs.get(d), Presence) and inputs[d].rule != presence.post_rule(places, settings)]
@@ -83,9 +84,8 @@ def guards(session: Session, posts: set[str] | None = None) -> list[tuple]:
     if posts is None:
         rows = session.execute(q.order_by(p.polsek_code, p.nrp, a.id)).all()
     else:  # each post looked up by its index, a chunk at a time, then put in the same order
-        chosen, step = sorted(posts), positions.IN_CHUNK
-        rows = sorted((r for i in range(0, len(chosen), step) for column in (a.cluster_code, a.tps_code)
-                       for r in session.execute(q.add_columns(a.id).where(column.in_(chosen[i:i + step])))),
+        rows = sorted((r for part in in_chunks(posts) for column in (a.cluster_code, a.tps_code)
+                       for r in session.execute(q.add_columns(a.id).where(column.in_(part)))),
                       key=lambda r: (r.polsek_code is None, r.polsek_code or "", r.nrp, r.id))
     for r in rows:
         seen.setdefault(r.nrp, tuple(r)[:8])

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from ops import models as m
 from ops.clock import UTC, as_utc
 from ops.config import Settings
+from ops.db import in_chunks
 from ops.presence import Fix, Place, Presence, history_span, post_rule
 from ops.tasks import PAM_TPS
 
@@ -28,14 +29,6 @@ class Post(NamedTuple):
     rule: str | None  # presence.post_rule() of the places under the settings in force
 
 
-IN_CHUNK = 5000  # codes per IN list when a lookup is limited to some devices or posts
-
-
-def _chunked(values) -> list[list[str]]:
-    ordered = sorted(values)
-    return [ordered[i:i + IN_CHUNK] for i in range(0, len(ordered), IN_CHUNK)]
-
-
 def device_posts(session: Session, settings: Settings, devices: set[str] | None = None) -> dict[str, list[Post]]:
     """Per tracker (all, or those given): each post it guards (its PAM TPS assignments, in order); the first is the
     one the ingest keeps its facts against."""
@@ -46,7 +39,7 @@ def device_posts(session: Session, settings: Settings, devices: set[str] | None 
     if devices is None:
         rows = conn.execute(assigned.order_by(m.Assignment.id)).fetchall()
     else:
-        rows = sorted((r for part in _chunked(devices)
+        rows = sorted((r for part in in_chunks(devices)
                        for r in conn.execute(assigned.where(m.Personnel.device_id.in_(part))).fetchall()),
                       key=lambda r: r[3])
     places: dict[str, list[Place]] = defaultdict(list)
@@ -56,7 +49,7 @@ def device_posts(session: Session, settings: Settings, devices: set[str] | None 
         tps = conn.execute(where).fetchall()
     else:
         keys = {cluster or code for _, cluster, code, _ in rows}
-        tps = [r for part in _chunked(keys) for r in conn.execute(
+        tps = [r for part in in_chunks(keys) for r in conn.execute(
             where.where(or_(m.Tps.cluster_code.in_(part), m.Tps.code.in_(part)))).fetchall()]
     for code, cluster, lat, lon in tps:
         places[cluster or code].append((lat, lon))
@@ -76,7 +69,7 @@ def kept(session: Session, devices: set[str] | None = None) -> dict[str, Presenc
         rows = conn.exec_driver_sql(
             "SELECT device_id, fix_time, lat, lon, post_rule, stay_since, outside_at FROM position_latest").fetchall()
     else:
-        rows = [r for part in _chunked(devices) for r in conn.execute(q.where(pl.device_id.in_(part))).fetchall()]
+        rows = [r for part in in_chunks(devices) for r in conn.execute(q.where(pl.device_id.in_(part))).fetchall()]
     return {dev: Presence(utc(t), lat, lon, rule, utc(stay), utc(out)) for dev, t, lat, lon, rule, stay, out in rows}
 
 

@@ -19,7 +19,7 @@ from ops import models as m
 from ops.clock import as_utc
 from ops.config import Settings
 from ops.geo import haversine_km, route_km, travel_minutes
-from ops.positions import IN_CHUNK
+from ops.db import in_chunks
 from ops.region import in_area
 
 COLUMNS = ["code", "reaksi_menit", "dari", "dari_kode", "jarak_km", "moda", "posisi", "nrp", "polsek_code",
@@ -96,10 +96,9 @@ def reserves_at(session: Session, settings: Settings, moment: dt.datetime) -> li
     incidents = incident_table(session, now)
     open_at = []
     if not incidents.empty:
-        codes = sorted(set(incidents.loc[(incidents["state"] != "selesai") & incidents["tps_code"].notna(),
-                                         "tps_code"]))
-        open_at = [(lat, lon) for i in range(0, len(codes), IN_CHUNK) for lat, lon in session.execute(
-            select(m.Tps.lat, m.Tps.lon).where(m.Tps.code.in_(codes[i:i + IN_CHUNK])))]
+        codes = set(incidents.loc[(incidents["state"] != "selesai") & incidents["tps_code"].notna(), "tps_code"])
+        open_at = [(lat, lon) for part in in_chunks(codes)
+                   for lat, lon in session.execute(select(m.Tps.lat, m.Tps.lon).where(m.Tps.code.in_(part)))]
     radius_km = settings.on_site_radius_m / 1000
     out = []
     for r in board.itertuples():

@@ -269,25 +269,15 @@ def _river_counts(session, settings, moment, code: str) -> dict:
 
 river_counts = at_moment(_river_counts)  # boats tunda / hati-hati in one area
 officer_board = at_moment(personnel.officer_board)
-def _duty_board(session, settings, moment, area: str = "") -> pd.DataFrame:
-    return duty.duty_board(session, settings, moment, area or None)
-
-
-duty_board = at_moment(_duty_board)  # (key, area): the area's officers (duty.area_members), or the whole roster
+duty_board = at_moment(duty.duty_board)  # (key, area): the area's officers (duty.area_members); '' the whole roster
 
 
 def _task_board(session, settings, moment, area: str = "") -> pd.DataFrame:
-    return duty.task_board(session, settings, moment, duty_board(moment_key(moment), area), area or None)
+    return duty.task_board(session, settings, moment, duty_board(moment_key(moment), area), area)
 
 
 task_board = at_moment(_task_board)
-
-
-def _reaction_table(session, settings, moment, area: str = "") -> pd.DataFrame:
-    return reaction.reaction_table(session, settings, moment, area or None)
-
-
-reaction_table = at_moment(_reaction_table)  # (key, area): the area's TPS, reached by any reserve
+reaction_table = at_moment(reaction.reaction_table)  # (key, area): the area's TPS, reached by any reserve
 def _incident_table(session, moment, area: str = ""):
     return incidents.incident_table(session, moment, area=area or None)
 

@@ -175,17 +175,14 @@ def _gather(session: Session, settings: Settings, now: dt.datetime, codes: set[s
 def table(session: Session, area: str | None = None) -> pd.DataFrame:
     """The per-TPS table (the columns of readiness.per_tps) as the worker last computed it; `area` limits it to a
     province ("16"), kabupaten ("16.10"), kecamatan ("16.10.05") or desa by its indexed column."""
-    # The detail as text, decoded once per distinct text: TPS judged alike share their detail (a kabupaten's 1,822
-    # TPS hold 12), and decoding the same document again for each was a third of reading the table.
     q = select(m.TpsState.facts, m.TpsState.skor_sebelum, m.TpsState.skor_pemungutan, m.TpsState.skor_sesudah,
-               cast(m.TpsState.detail, Text))
+               cast(m.TpsState.detail, Text))  # decoded by state.detail_reader
     if area:
         column = {0: m.TpsState.kabupaten_code, 1: m.TpsState.kabupaten_code, 2: m.TpsState.kecamatan_code,
                   3: m.TpsState.desa_code}[area.count(".")]
         q = q.where(column.startswith(area + ".", autoescape=True) if "." not in area else column == area)
-    details: dict[str, dict] = {}
-    rows = [row_of(state.from_json(f), {"sebelum": a, "pemungutan": b, "sesudah": c},
-                   details.get(d) or details.setdefault(d, json.loads(d)))
+    detail = state.detail_reader()
+    rows = [row_of(state.from_json(f), {"sebelum": a, "pemungutan": b, "sesudah": c}, detail(d))
             for f, a, b, c, d in session.execute(q.order_by(m.TpsState.code))]
     return pd.DataFrame(rows, columns=COLUMNS)
 

@@ -3,7 +3,6 @@ from the level below (kecamatan -> kabupaten -> provinsi -> the nation)."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import Counter, defaultdict
 
 import pandas as pd
@@ -15,8 +14,8 @@ from ops.headline import tps_counts
 from ops.readiness.model import PHASES
 from ops.readmodel import state
 
-# level -> (its code's length, the level above)
 STREAM_BATCH = 5000  # rows fetched at a time while counting
+# level -> the level above
 LEVELS = {"kecamatan": "kabupaten", "kabupaten": "provinsi", "provinsi": "nasional", "nasional": None}
 
 
@@ -45,9 +44,9 @@ def _angka(rows: list[dict], now: dt.datetime) -> dict[str, int]:
 
 def recompute_rollups(session: Session, kecamatan: set[str] | None, now: dt.datetime, threshold: float) -> None:
     """Count the given kecamatan (None: all) from their TPS, then every area above them from its children."""
-    # The detail as text, decoded once per distinct text (TPS judged alike share it), the rows streamed a batch at a
-    # time in kecamatan order, each kecamatan counted and let go: the nation's 823,220 rows, each with its own decoded
-    # detail, held at once were most of the 12 GB its first build took.
+    # The rows streamed a batch at a time in kecamatan order, each kecamatan counted and let go, the detail decoded
+    # once per distinct text (state.detail_reader): the nation's 823,220 rows, each with its own decoded detail, held
+    # at once were most of the 12 GB its first build took.
     q = select(m.TpsState.kecamatan_code, m.TpsState.skor_sebelum, m.TpsState.skor_pemungutan,
                m.TpsState.skor_sesudah, cast(m.TpsState.detail, Text), m.TpsState.facts)
     if kecamatan is not None:
@@ -57,7 +56,7 @@ def recompute_rollups(session: Session, kecamatan: set[str] | None, now: dt.date
     # Marked while reading: Series.isin against a set of 20,000 codes, once per kecamatan, took 19 s at a province.
     leads = _leads(session, sorted(kecamatan) if kecamatan is not None else None)
     counts: dict[tuple[str, str], list] = defaultdict(lambda: [0, 0, 0, Counter(), None])
-    details: dict[str, dict] = {}
+    read_detail = state.detail_reader()
     current, rows = None, []
 
     def count_kecamatan() -> None:
@@ -70,7 +69,7 @@ def recompute_rollups(session: Session, kecamatan: set[str] | None, now: dt.date
         if kec != current:
             count_kecamatan()
             current, rows = kec, []
-        detail = details.get(text) or details.setdefault(text, json.loads(text))
+        detail = read_detail(text)
         for phase, score in zip(PHASES, (a, b, c)):
             acc = counts[(kec, phase)]
             acc[0] += 1

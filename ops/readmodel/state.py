@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
+import json
 import typing
+from typing import Callable
 
 from ops.readiness.model import TpsFacts
 
@@ -29,6 +32,13 @@ def from_json(d: dict) -> TpsFacts:
         if d.get(name) is not None:
             d[name] = dt.datetime.fromisoformat(d[name])
     return TpsFacts(**{k: v for k, v in d.items() if k in _HINTS})
+
+
+def detail_reader() -> Callable[[str], dict]:
+    """Decodes stored details read as text, each distinct text once: TPS judged alike share their detail (a
+    kabupaten's 1,822 TPS hold 12), and decoding the same document again for every row was a third of reading them.
+    The dicts it returns are shared: read them, do not change them. One reader per read, so none outlives it."""
+    return functools.cache(json.loads)
 
 
 def _utc(t: dt.datetime) -> dt.datetime:
