@@ -62,8 +62,9 @@ CSS = """
   .ph-panel .counts span { font-size: 1.05vw; font-weight: 700; margin-right: 0.8vw; }
   .ph-panel .it { border-left: 0.45vw solid var(--ph); padding: 0.35vh 0.5vw; margin-bottom: 0.7vh;
       background: #0f1c27; }
-  .ph-panel .it .p { font-size: 1.1vw; font-weight: 700; white-space: nowrap; overflow: hidden;
-      text-overflow: ellipsis; }
+  /* The place wraps to a second line rather than losing its kecamatan ("Kec. Tanjun…"); a third is cut. */
+  .ph-panel .it .p { font-size: 1.1vw; font-weight: 700; line-height: 1.2; overflow: hidden; display: -webkit-box;
+      -webkit-line-clamp: 2; -webkit-box-orient: vertical; }
   .ph-panel .it .t { font-size: 0.95vw; color: #cfd8dc; line-height: 1.25; max-height: 2.5em; overflow: hidden; }
   .ph-panel .it .m { font-size: 0.8vw; color: #90a4ae; }
   .ph-panel .more { font-size: 1vw; color: #90a4ae; }
