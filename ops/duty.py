@@ -15,7 +15,7 @@ from ops.clock import as_utc
 from ops.config import Settings
 from ops.personnel import newest_fix_time, on_site_states, recent_fixes
 from ops.db import in_chunks
-from ops.region import in_area
+from ops.region import in_area, kabupaten_of
 
 DUTY_COLUMNS = ["nrp", "nama", "pangkat", "satuan", "polsek", "bko", "device", "tugas", "pos", "shift"]
 TASK_RANK = {t: i for i, t in enumerate(tasks.DUTIES)}
@@ -25,15 +25,19 @@ def area_members(session: Session, area: str) -> set[str]:
     """The officers of an area (a kabupaten of a Polda, a kecamatan), by NRP: those of a Polsek that covers a
     kecamatan in it, and anyone posted at one of its TPS or PPK in any shift (a Polres unit or a BKO guarding there).
     The roster records an officer's Polsek, not the Polres: a Polres unit's officer with no post in the area is not
-    counted. Simple indexed look-ups, one after another: as one statement of nested subqueries PostgreSQL planned it
-    row by row over the nation's assignments."""
+    counted; one on patrol or in reserve for one of its Polsek is, and at a Polda so is one at the Posko or the
+    warehouse of its Polres (posted at the kabupaten). Simple indexed look-ups, one after another: as one statement
+    of nested subqueries PostgreSQL planned it row by row over the nation's assignments."""
     polsek = session.scalars(select(m.PolsekKecamatan.polsek_code).where(
         in_area(m.PolsekKecamatan.kecamatan_code, area))).all()
-    # The post an assignment names: a PAM TPS its guard cluster (a TPS without one: its code), a PPK its kecamatan.
+    # The post an assignment names: a PAM TPS its guard cluster (a TPS without one: its code), a PPK its kecamatan,
+    # a patrol or reserve its Polsek, a Polda's Polres Posko or warehouse its kabupaten.
     posts = {cl or code for code, cl in session.execute(select(m.Tps.code, m.Tps.cluster_code).where(
         in_area(m.Tps.kecamatan_code, area)))}
     posts.update(session.scalars(select(m.Region.code).where(m.Region.level == "kecamatan",
                                                              in_area(m.Region.code, area))))
+    posts.update(polsek)
+    posts.add(area)
     found = {nrp for part in in_chunks(polsek)
              for nrp in session.scalars(select(m.Personnel.nrp).where(m.Personnel.polsek_code.in_(part)))}
     found.update(nrp for part in in_chunks(posts)
@@ -91,7 +95,8 @@ def _held(session: Session, window: tasks.Window | None, nrps: set[str] | None, 
 def post_places(session: Session, settings: Settings, posts: set[str] | None = None
                 ) -> dict[tuple[str, str | None], list[tuple[float, float]]]:
     """Where each fixed post stands (every post, or only those named in `posts`): a guard cluster's TPS, a PPK (where
-    the warehouse legs deliver), the warehouse (where they leave), the Posko (polres_hq)."""
+    the warehouse legs deliver), the warehouse (where they leave; at a Polda each Polres's, posted at its kabupaten),
+    the Posko (polres_hq)."""
     places: dict[tuple[str, str | None], list[tuple[float, float]]] = defaultdict(list)
     tps = select(m.Tps.code, m.Tps.cluster_code, m.Tps.lat, m.Tps.lon)
     leg = m.LogisticsLeg
@@ -105,11 +110,15 @@ def post_places(session: Session, settings: Settings, posts: set[str] | None = N
                                                                                 m.Tps.code.in_(part))))]
         leg_rows = [r for part in parts for r in session.execute(legs.where(leg.kecamatan_code.in_(part)))]
         leg_rows += session.execute(legs.limit(1)).all()  # the warehouse: where any of them leaves
+        # A kabupaten's warehouse: where any of its legs leaves.
+        leg_rows += [r for kab in posts if kab.count(".") == 1
+                     for r in session.execute(legs.where(in_area(leg.kecamatan_code, kab)).limit(1))]
     for code, cl, lat, lon in tps_rows:
         places[(tasks.PAM_TPS, cl or code)].append((lat, lon))
     for kec, flat, flon, tlat, tlon in leg_rows:
         places[("pam_ppk", kec)] = [(tlat, tlon)]
         places[("pam_gudang", None)] = [(flat, flon)]
+        places[("pam_gudang", kabupaten_of(kec))] = [(flat, flon)]
     if settings.polres_hq:
         places[("posko", None)] = [tuple(settings.polres_hq)]
     return dict(places)
@@ -187,6 +196,11 @@ def bases(session: Session, settings: Settings) -> dict[str | None, tuple[float,
 PATROL_STOPS = 6  # TPS a patrol looks in on, spread over its Polsek
 
 
+def patrol_stops(tps: list[tuple[float, float]]) -> tuple[tuple[float, float], ...]:
+    """The TPS a patrol looks in on, of its Polsek's TPS in code order: PATROL_STOPS spread over them."""
+    return tuple(tps[:: max(1, len(tps) // PATROL_STOPS)][:PATROL_STOPS])
+
+
 def postings(session: Session, settings: Settings, moment: dt.datetime) -> list[tuple[str, str, tuple, tuple]]:
     """Officers with a tracker on a post other than a TPS at the moment, as (nrp, device, base, places): the
     warehouse, a PPK, the Posko, a reserve's base, or the TPS a patrol looks in on. Escorts move with the legs and
@@ -203,8 +217,7 @@ def postings(session: Session, settings: Settings, moment: dt.datetime) -> list[
             continue
         base = home.get(r.polsek) or home.get(None)
         if r.tugas == "patroli":
-            stops = tps_of.get(r.pos, [])
-            spots = tuple(stops[:: max(1, len(stops) // PATROL_STOPS)][:PATROL_STOPS])
+            spots = patrol_stops(tps_of.get(r.pos, []))
         elif r.tugas == "cadangan":
             spot = home.get(r.pos) or base
             spots = (spot,) if spot else ()

@@ -252,7 +252,9 @@ def test_a_drilled_kabupaten_counts_its_own_officers_each_as_the_whole_operation
                     if k.startswith("16.10.")}
         posted = {n for n, cl, t in session.execute(select(m.Assignment.nrp, m.Assignment.cluster_code,
                                                            m.Assignment.tps_code))
-                  if cl in clusters or (t or "").startswith("16.10.") or (cl or "").startswith("16.10.")}
+                  # its TPS and PPK, its Polsek's patrols and reserves, its Polres's Posko and warehouse
+                  if cl in clusters or cl in polsek or cl == "16.10" or (t or "").startswith("16.10.")
+                  or (cl or "").startswith("16.10.")}
         members = {n for n, p in session.execute(select(m.Personnel.nrp, m.Personnel.polsek_code))
                    if p in polsek or n in posted}
         whole = duty.duty_board(session, s, now).set_index("nrp")

@@ -55,7 +55,8 @@ with tab_tasks:
           f"Operasi {s.phase_start:%d/%m} s.d. {s.phase_end:%d/%m}")
     if not where.is_top:  # the roster records an officer's Polsek, not the Polres (ops.duty.area_members)
         st.caption("Roster wilayah ini: personel Polsek yang mencakup kecamatannya dan setiap personel yang berpos di "
-                   "TPS atau PPK-nya (satuan Polres dan BKO yang bertugas di sini). Satuan Polres tanpa pos di wilayah "
+                   "TPS atau PPK-nya, berpatroli atau siaga cadangan untuk Polsek-nya, atau (di Polda) di Posko dan "
+                   "gudang Polres-nya: satuan Polres dan BKO yang bertugas di sini. Satuan Polres tanpa pos di wilayah "
                    "ini tidak terhitung di sini; lihat seluruh operasi untuk roster lengkap.")
     count = (lambda v: "—" if v is None or v != v else c.number(v))  # off duty has nothing required or on site
     figures = {"Wajib": "wajib", "Ditugaskan": "ditugaskan", "Kurang": "kurang", "Di lokasi / aktif": "di_lokasi"}

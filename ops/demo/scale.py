@@ -24,7 +24,8 @@ from ops.demo import scale_plan as sp
 from ops.demo import scenario as sc
 from ops.demo.bulk import BulkWriter
 from ops.demo.operation import read_demo_config
-from ops.deployment import assign_personnel
+from ops.deployment import Officer, assign_personnel, plan_duties
+from ops.duty import patrol_stops
 from ops.phase import phase_at
 from ops.position_ingest import rebuild_latest
 from ops.places import polres_name
@@ -99,13 +100,13 @@ def build_scale_demo(session: Session, region: RegionData, settings: Settings, s
     for prov, kabs in provinces.items():
         plans = [sp.plan_kabupaten(region, kab, per_desa[kab.code], shares, pola, settings, seed) for kab in kabs]
         for plan in plans:
-            sp.plan_people(plan, roster, seed)
+            sp.plan_people(plan, roster, seed, settings.task_plan)
         province = region.areas.get(prov)
         bko = sp.bko_people(prov, province.name if province else "", sum(len(p.tps) for p in plans), roster, seed)
         clusters = [c for p in plans for c in p.clusters]
         assign_personnel(clusters, {ps.code: [x[0] for x in p.people if x[4] == ps.code and x[5] == "PAM TPS"]
                                     for p in plans for ps in p.polsek}, [x[0] for x in bko])
-        next_leg = _write_plans(writer, region, plans, bko, settings, seed, next_leg)
+        next_leg = _write_plans(writer, region, plans, bko, settings, seed, next_leg, moment)
         report["polres"] += len(plans)
         report["incidents"] += _write_day(session, writer, plans, bko, settings, spec, seed, moment)
     writer.sync_sequence(m.LogisticsLeg)
@@ -129,7 +130,7 @@ def build_scale_demo(session: Session, region: RegionData, settings: Settings, s
 
 
 def _write_plans(writer: BulkWriter, region: RegionData, plans: list[sp.KabupatenPlan], bko: list[tuple],
-                 settings: Settings, seed: int, next_leg: int) -> int:
+                 settings: Settings, seed: int, next_leg: int, moment: dt.datetime) -> int:
     """The structure of one province's Polres: Polsek, TPS, people and their tasks, legs, stakeholders, meetings."""
     writer.write(m.Polsek, ("code", "name", "hq_lat", "hq_lon"),
                  ((p.code, p.name, p.hq_lat, p.hq_lon) for plan in plans for p in plan.polsek))
@@ -138,39 +139,61 @@ def _write_plans(writer: BulkWriter, region: RegionData, plans: list[sp.Kabupate
     for plan in plans:
         writer.write(m.Tps, sp.TPS_COLUMNS, sp.tps_rows(plan, f"Bag Ops {plan.name}"))
     writer.write(m.Personnel, sp.PERSON_COLUMNS, [x for plan in plans for x in plan.people] + bko)
-    writer.write(m.Assignment, ("nrp", "tps_code", "cluster_code", "tahapan", "shift", "task"), _assignments(plans, settings))
+    leg_plans: dict[str, list[tasks.LegPlan]] = {}
     for plan in plans:
         legs = list(sp.leg_rows(region, plan, next_leg, settings))
         writer.write(m.LogisticsLeg, sp.LEG_COLUMNS, legs)
         next_leg += len(legs)
         plan.legs = [(x[0], x[2], x[14], x[15], x[12]) for x in legs]  # what the voting day needs of them
+        leg_plans[plan.kabupaten.code] = sp.leg_plans(plan, legs)
         writer.write(m.Stakeholder, sp.STAKEHOLDER_COLUMNS, sp.stakeholder_rows(region, plan, seed))
         writer.write(m.CoordinationActivity, sp.COORDINATION_COLUMNS, sp.coordination_rows(region, plan, settings, seed))
+    writer.write(m.Assignment, ("nrp", "tps_code", "cluster_code", "tahapan", "shift", "task"),
+                 _assignments(plans, bko, leg_plans, settings, moment))
     return next_leg
 
 
-def _assignments(plans: list[sp.KabupatenPlan], settings: Settings):
-    """One row per officer and duty window, as the planner saves them: guards with their cluster through the guarded
-    windows (H-1 and H), escorts on every day's pagi shift (the legs run by day)."""
+def _assignments(plans: list[sp.KabupatenPlan], bko: list[tuple], legs: dict[str, list[tasks.LegPlan]],
+                 settings: Settings, moment: dt.datetime):
+    """One row per officer and duty window, as the Personel page's planner saves them (ops.planner.save_duties): each
+    Polres planned over its own needs — its guard clusters, its legs, its Polsek's patrols and reserves, its Posko and
+    warehouse — with its own roster and the BKO guarding its TPS; the BKO the province did not need stand by as
+    reserves throughout. Each plan keeps its patrols of the shift that holds `moment`: the voting day moves them."""
     wins = tasks.windows(settings)
+    now = tasks.window_at(settings, moment)
     tahapan = {w.code: phase_at(w.start, settings).tahapan for w in wins}
-    guarded = [w.code for w in wins if tasks.guarded(settings, w)]
-    escorting = [w.code for w in wins if w.shift == "pagi"]
+    guarded = {w.code for w in wins if tasks.guarded(settings, w)}
+    bko_of = {x[0]: x for x in bko}
+    guarding: set[str] = set()
     for plan in plans:
-        for cl in plan.clusters:
-            single = cl.tps_codes[0] if len(cl.tps_codes) == 1 else None
-            for nrp in cl.assigned:
-                for w in guarded:
-                    yield (nrp, single, cl.code, tahapan[w], w, tasks.PAM_TPS)
-        for x in plan.people:
-            if x[5] == "Pengawalan logistik":
-                for w in escorting:
-                    yield (x[0], None, None, tahapan[w], w, "pengawalan")
+        single = {cl.code: cl.tps_codes[0] for cl in plan.clusters if len(cl.tps_codes) == 1}
+        here = [nrp for cl in plan.clusters for nrp in cl.assigned if nrp in bko_of]
+        guarding.update(here)
+        needs = tasks.needs_by_window(settings, wins, [(c.code, c.polsek_code, c.polri_required) for c in plan.clusters],
+                                      legs[plan.kabupaten.code], [p.code for p in plan.polsek])
+        duties = plan_duties(wins, needs, _roster(plan.people + [bko_of[n] for n in here]),
+                             {c.code: c.assigned for c in plan.clusters}, guarded)
+        plan.patrols = {d.nrp: d.post for d in duties if d.task == "patroli" and now and d.window == now.code}
+        # A province holds a Posko and a warehouse per Polres: their officers are posted at the kabupaten.
+        kab = plan.kabupaten.code
+        yield from ((d.nrp, single.get(d.post or "") if d.task == tasks.PAM_TPS else None,
+                     kab if d.task in ("posko", "pam_gudang") else d.post, tahapan[d.window], d.window, d.task)
+                    for d in duties)
+    spare = _roster([x for x in bko if x[0] not in guarding])
+    yield from ((d.nrp, None, d.post, tahapan[d.window], d.window, d.task)
+                for d in plan_duties(wins, {}, spare, {}, guarded))
+
+
+def _roster(people: list[tuple]) -> list[Officer]:
+    """PERSON_COLUMNS rows as the planner's officers (ops.planner.roster), in NRP order."""
+    return [Officer(x[0], x[4], x[6], tasks.home_task(x[5]), tasks.crews_boats(x[3]))
+            for x in sorted(people, key=lambda x: x[0])]
 
 
 def _officers(plans: list[sp.KabupatenPlan], bko: list[tuple]) -> list[sc.Officer]:
-    """The guards with a tracker, as the demo source sees them: home at their Polsek (the BKO at their first TPS),
-    posts at the TPS of their cluster in code order."""
+    """The guards and patrols with a tracker, as the demo source sees them (ops.demo.source.officers): a guard at
+    home at its Polsek (the BKO at their first TPS), posted at the TPS of its cluster in code order; a patrol out of
+    its Polres (the kabupaten's centre) looking in on TPS of its Polsek (ops.duty.patrol_stops)."""
     person = {x[0]: x for plan in plans for x in plan.people} | {x[0]: x for x in bko}
     hq = {p.code: (p.hq_lat, p.hq_lon) for plan in plans for p in plan.polsek}
     out = []
@@ -182,6 +205,13 @@ def _officers(plans: list[sp.KabupatenPlan], bko: list[tuple]) -> list[sc.Office
                 x = person[nrp]
                 if x[7]:
                     out.append(sc.Officer(nrp, x[7], hq.get(x[4]) or posts[0], posts))
+        of_polsek: dict[str, list[tuple[float, float]]] = {}
+        for t in sorted(plan.tps, key=lambda t: t.code):
+            of_polsek.setdefault(t.polsek_code, []).append((t.lat, t.lon))
+        for nrp, polsek in plan.patrols.items():
+            stops = patrol_stops(of_polsek.get(polsek, []))
+            if person[nrp][7] and stops:
+                out.append(sc.Officer(nrp, person[nrp][7], (plan.kabupaten.lat, plan.kabupaten.lon), stops))
     return out
 
 

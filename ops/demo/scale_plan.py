@@ -20,6 +20,7 @@ from ops.deployment import GuardCluster, TpsPoint, plan_clusters
 from ops.places import polres_name
 from ops.geo import haversine_km, route_km, travel_minutes
 from ops.region import DESA_LEVELS, Area, RegionData, kabupaten_of, near
+from ops.tasks import LegPlan
 
 POLSEK_SHARE = 0.65  # Ogan Ilir: 10 Polsek for 16 kecamatan; the smaller kecamatan share the nearest one's Polsek
 RIVER_KECAMATAN_SHARE = 0.2  # kecamatan with desa reached only by boat
@@ -60,6 +61,7 @@ class KabupatenPlan:
     people: list[tuple] = field(default_factory=list)  # PERSON_COLUMNS
     short: dict[str, int] = field(default_factory=dict)  # Polsek short of guards on purpose: the BKO fills them
     legs: list[tuple] = field(default_factory=list)  # (id, stage, depart, arrive, mode), once written
+    patrols: dict[str, str] = field(default_factory=dict)  # NRP -> Polsek patrolled when the demo opens, once planned
 
     @property
     def name(self) -> str:
@@ -187,9 +189,10 @@ class Roster:
         return f"{prefix}-{self.devices:06d}"
 
 
-def plan_people(plan: KabupatenPlan, roster: Roster, seed: int) -> None:
+def plan_people(plan: KabupatenPlan, roster: Roster, seed: int, task_plan: dict[str, int]) -> None:
     """The Polres roster: its leaders and Posko staff, a Kapolsek and the guards the pola asks for per Polsek (two
-    Polsek short on purpose, as in Ogan Ilir, for the BKO to fill), logistics escorts and patrols."""
+    Polsek short on purpose, as in Ogan Ilir, for the BKO to fill), logistics escorts, patrols, the warehouse guard and
+    the reserves (`task_plan`: the settings' officers a shift)."""
     rng = rng_for(seed, "personel", plan.kabupaten.code)
     polres = plan.name
     prefix = "POLRES-" + plan.kabupaten.code.replace(".", "")
@@ -213,8 +216,15 @@ def plan_people(plan: KabupatenPlan, roster: Roster, seed: int) -> None:
         add(rng.choice(("IPDA", "AIPTU", "BRIPKA")), f"Bag Ops {polres}", "Staf Posko", device=False)
     for _ in range(math.ceil(len(plan.tps) / 40)):
         add(_bintara(rng), f"Sat Polairud {polres}", "Pengawalan logistik")
-    for _ in range(math.ceil(len(plan.tps) / 25)):
+    # Patrols for each Polsek in both shifts of a day, as task_plan asks (ops.planner fills them), or one for every
+    # 25 TPS where that is more; then the warehouse and each Polsek's reserve in both shifts.
+    for _ in range(max(math.ceil(len(plan.tps) / 25), 2 * len(plan.polsek) * task_plan.get("patroli", 0))):
         add(_bintara(rng), f"Sat Samapta {polres}", "Patroli")
+    # No trackers: the demo's voting day moves the guards only, and a silent tracker would read as a fault.
+    for _ in range(2 * task_plan.get("pam_gudang", 0)):
+        add(_bintara(rng), f"Sie Propam {polres}", "PAM gudang KPU", device=False)
+    for _ in range(len(plan.polsek) * task_plan.get("cadangan", 0)):
+        add(_bintara(rng), f"Sat Reskrim {polres}", "Cadangan", device=False)
 
 
 def bko_people(province_code: str, province_name: str, n_tps: int, roster: Roster, seed: int) -> list[tuple]:
@@ -224,6 +234,14 @@ def bko_people(province_code: str, province_name: str, n_tps: int, roster: Roste
              f"BKO Sat Brimob Polda {province_name}".strip()[:80], None, "PAM TPS (BKO)", True,
              roster.device("BKO-" + province_code))
             for _ in range(math.ceil(n_tps * BKO_SHARE))]
+
+
+def leg_plans(plan: KabupatenPlan, legs: list[tuple]) -> list[LegPlan]:
+    """`legs` (LEG_COLUMNS rows) as the escort planner sees them (ops.planner.leg_plans): the warehouse legs are the
+    Polres's, the others the Polsek's that covers the kecamatan."""
+    polsek_of = {k: p.code for p in plan.polsek for k in p.kecamatan}
+    return [LegPlan(x[2], x[12], x[9], None if x[2] == "gudang-ppk" else polsek_of.get(x[9]), x[14], x[15], x[16])
+            for x in legs]
 
 
 def tps_rows(plan: KabupatenPlan, verifier: str):
