@@ -9,8 +9,12 @@ boat speed (the winding factors of ops.geo), after reaction_dispatch_minutes to 
 from __future__ import annotations
 
 import datetime as dt
+import math
+from collections import defaultdict
 from dataclasses import dataclass
+from typing import Iterator
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,7 +22,7 @@ from sqlalchemy.orm import Session
 from ops import models as m
 from ops.clock import as_utc
 from ops.config import Settings
-from ops.geo import haversine_km, route_km, travel_minutes
+from ops.geo import EARTH_RADIUS_KM, haversine_km, route_km, travel_minutes
 from ops.db import in_chunks
 from ops.region import in_area
 
@@ -62,20 +66,101 @@ def reach(target: Target, reserve: Reserve, road_kmh: float, river_kmh: float, d
     return dispatch_min + travel_minutes(km, mode, road_kmh, river_kmh), km, mode
 
 
+CELL_DEG = 0.25  # the grid of reserve places the nearest-reserve search looks over, ring by ring (about 28 km)
+KM_PER_DEG = math.pi * EARTH_RADIUS_KM / 180
+
+
 def nearest(targets: list[Target], reserves: list[Reserve], road_kmh: float, river_kmh: float,
             dispatch_min: float) -> list[Reaction]:
-    """Per TPS the available reserve that arrives first (ties: the lower NRP)."""
-    ready = [r for r in reserves if r.available]
+    """Per TPS the available reserve that arrives first (ties: the lower NRP).
+
+    A TPS is reached one way (by road, or by boat on the river), so the minutes grow with the straight distance: the
+    first to arrive is the nearest. Rather than every reserve for every TPS (the nation's 823,220 TPS × 83,554
+    reserves on voting day), the TPS are taken a grid cell at a time: the places reserves leave from are looked up
+    ring by ring around the cell until one is found, then every ring that could still hold one as near as the
+    farthest of the cell's TPS has it; the distances of those few to the cell's TPS are computed at once. Reserves
+    waiting at one place (a Polsek's HQ) arrive together: the one with the lowest NRP stands for them."""
+    by_place: dict[tuple[float, float], Reserve] = {}
+    for r in reserves:
+        if r.available and ((r.lat, r.lon) not in by_place or r.nrp < by_place[(r.lat, r.lon)].nrp):
+            by_place[(r.lat, r.lon)] = r
+    grid: dict[tuple[int, int], list[Reserve]] = defaultdict(list)
+    for r in by_place.values():
+        grid[_cell(r.lat, r.lon)].append(r)
+    cells: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for k, t in enumerate(targets):
+        cells[_cell(t.lat, t.lon)].append(k)
+    chosen: list[Reserve | None] = [None] * len(targets)
+    if grid:
+        rows, cols = [i for i, _ in grid], [j for _, j in grid]
+        for (i, j), index in cells.items():
+            # the ring that reaches the farthest cell holding a reserve
+            last = max(abs(i - min(rows)), abs(i - max(rows)), abs(j - min(cols)), abs(j - max(cols)))
+            lat = np.radians([targets[k].lat for k in index])
+            lon = np.radians([targets[k].lon for k in index])
+            edge = max(abs(i), abs(i + 1)) * CELL_DEG  # the cell's latitude farthest from the equator
+            found: list[Reserve] = []
+            reach_km = None
+            for ring in range(last + 1):
+                if reach_km is not None and _nearest_possible_km(edge, ring) > reach_km:
+                    break
+                found += [r for cell in _ring(i, j, ring) for r in grid.get(cell, ())]
+                if found and reach_km is None:  # the farthest of the cell's TPS from its nearest found so far
+                    reach_km = float(_km_matrix(lat, lon, found).min(axis=1).max())
+            km = _km_matrix(lat, lon, found)
+            close = km <= km.min(axis=1)[:, None] + 1e-9  # within a rounding of the nearest
+            first, alike = close.argmax(axis=1), close.sum(axis=1)
+            for row, k in enumerate(index):
+                if alike[row] == 1:
+                    chosen[k] = found[first[row]]
+                else:  # places as near as each other: compared exactly, as one pair at a time would
+                    t = targets[k]
+                    chosen[k] = min((found[c] for c in np.flatnonzero(close[row])),
+                                    key=lambda r: (haversine_km(r.lat, r.lon, t.lat, t.lon), r.nrp))
     out = []
-    for t in targets:
-        best = min(((reach(t, r, road_kmh, river_kmh, dispatch_min), r.nrp, r) for r in ready),
-                   key=lambda x: (x[0][0], x[1]), default=None)
-        if best is None:
+    for t, r in zip(targets, chosen):
+        if r is None:
             out.append(Reaction(t.code, None, None, "sungai" if t.akses == "sungai" else "darat", None))
         else:
-            (minutes, km, mode), _, r = best
+            minutes, km, mode = reach(t, r, road_kmh, river_kmh, dispatch_min)
             out.append(Reaction(t.code, minutes, km, mode, r))
     return out
+
+
+def _km_matrix(lat: np.ndarray, lon: np.ndarray, reserves: list[Reserve]) -> np.ndarray:
+    """Great-circle km from each point (radians) to each reserve: ops.geo.haversine_km, for many at once."""
+    rlat = np.radians([r.lat for r in reserves])[None, :]
+    rlon = np.radians([r.lon for r in reserves])[None, :]
+    a = (np.sin((rlat - lat[:, None]) / 2) ** 2
+         + np.cos(lat[:, None]) * np.cos(rlat) * np.sin((rlon - lon[:, None]) / 2) ** 2)
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
+
+
+def _cell(lat: float, lon: float) -> tuple[int, int]:
+    return math.floor(lat / CELL_DEG), math.floor(lon / CELL_DEG)
+
+
+def _ring(i: int, j: int, ring: int) -> Iterator[tuple[int, int]]:
+    """The cells `ring` steps out from (i, j): the square's border."""
+    if ring == 0:
+        yield i, j
+        return
+    for dj in range(-ring, ring + 1):
+        yield i - ring, j + dj
+        yield i + ring, j + dj
+    for di in range(-ring + 1, ring):
+        yield i + di, j - ring
+        yield i + di, j + ring
+
+
+def _nearest_possible_km(lat: float, ring: int) -> float:
+    """A lower bound of the distance from a point of the cell whose latitude farthest from the equator is `lat` to
+    anything in a cell `ring` steps out: at least ring - 1 whole cells apart, north-south or east-west (a degree of
+    longitude shrinks with the latitude; a little kept back for the curve of the great circle)."""
+    if ring <= 1:
+        return 0.0
+    widest = min(89.0, abs(lat) + ring * CELL_DEG)
+    return (ring - 1) * CELL_DEG * KM_PER_DEG * math.cos(math.radians(widest)) * 0.98
 
 
 def reserves_at(session: Session, settings: Settings, moment: dt.datetime) -> list[Reserve]:

@@ -4,6 +4,7 @@ table and per Polsek figures, and the waktu_reaksi Perhatian rule."""
 import dataclasses
 import datetime as dt
 import json
+import random
 
 import pandas as pd
 import pytest
@@ -48,6 +49,29 @@ def test_a_busy_reserve_is_skipped():
     assert r.reserve == EAST and r.minutes == pytest.approx(61.40, abs=0.02)
     (none,) = reaction.nearest([TPS], [busy], 35.0, 15.0, 10.0)
     assert none.minutes is None and none.reserve is None
+
+
+@pytest.mark.parametrize("spread", [0.05, 1.0, 30.0])  # a kecamatan, a province, the nation (degrees)
+def test_the_grid_search_finds_the_reserve_every_pair_would(spread):
+    """The nearest-reserve search over the grid gives, for every TPS, what comparing it with every reserve gives:
+    the same reserve (ties at one place: the lowest NRP), minutes and way — reserves crowded at a few HQs, some
+    scattered, some busy, a river TPS among them, over a kecamatan, a province and the nation."""
+    rng = random.Random(int(spread * 100))
+
+    def point():
+        return -3.0 + rng.uniform(-spread, spread) / 2, 110.0 + rng.uniform(-spread, spread)
+
+    hqs = [point() for _ in range(6)]
+    reserves = []
+    for n in range(300):
+        lat, lon = rng.choice(hqs) if n % 3 else point()
+        reserves.append(reaction.Reserve(f"{rng.randrange(10**8):08d}", "u", None, lat, lon, available=n % 17 != 0))
+    targets = [reaction.Target(f"T{k}", *point(), akses="sungai" if k % 5 == 0 else "darat") for k in range(400)]
+    found = reaction.nearest(targets, reserves, 35.0, 15.0, 10.0)
+    for t, r in zip(targets, found):
+        best = min(((reaction.reach(t, x, 35.0, 15.0, 10.0), x.nrp, x) for x in reserves if x.available),
+                   key=lambda b: (b[0][0], b[1]))
+        assert (r.minutes, r.km, r.mode, r.reserve) == (*best[0], best[2]), t
 
 
 def test_a_reserve_at_an_open_incident_is_busy_and_one_moved_leaves_from_its_fix(demo_copy):
