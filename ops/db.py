@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import ARRAY, Engine, any_, bindparam, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -141,3 +141,12 @@ def in_chunks(values) -> list[list]:
     their index, in as few statements as the drivers allow."""
     ordered = sorted(values)
     return [ordered[i:i + IN_CHUNK] for i in range(0, len(ordered), IN_CHUNK)]
+
+
+def one_of(session: Session, column, values) -> list:
+    """Conditions that together pick the rows whose `column` is one of `values`, one statement each: on PostgreSQL a
+    single `= ANY(array)` (one parameter: the nation's 70,000 reserve trackers as IN lists cost seconds in building the
+    statements alone), elsewhere the IN lists of in_chunks."""
+    if session.get_bind().dialect.name == "postgresql":
+        return [column == any_(bindparam(None, sorted(values), type_=ARRAY(column.type)))] if values else []
+    return [column.in_(part) for part in in_chunks(values)]

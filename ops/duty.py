@@ -55,12 +55,15 @@ def duty_at(session: Session, settings: Settings, moment: dt.datetime, area: str
     held = _held(session, window, wanted, task)
     p = m.Personnel  # plain rows, not ORM objects: a province's roster is 12,196 officers, the nation's 385,642
     q = select(p.nrp, p.name, p.rank, p.unit, p.polsek_code, p.bko, p.device_id)
-    if task is not None:
-        doing = {nrp for nrp, (duty, _) in held.items() if duty == task}
-        wanted = doing if wanted is None else wanted & doing
-    if wanted is None:
+    doing = {nrp for nrp, (duty, _) in held.items() if duty == task}
+    if task is not None and wanted is None:  # the whole operation's on the task: a join, not IN lists of 83,000 NRPs
+        a = m.Assignment
+        people = [r for r in session.execute(q.where(p.nrp.in_(select(a.nrp).where(
+            a.shift == window.code, a.task == task))).order_by(p.nrp)) if r.nrp in doing] if window else []
+    elif wanted is None:
         people = session.execute(q.order_by(p.nrp)).all()
     else:
+        wanted = wanted & doing if task is not None else wanted
         people = sorted((r for part in in_chunks(wanted) for r in session.execute(q.where(p.nrp.in_(part)))),
                         key=lambda r: r.nrp)
     out = []

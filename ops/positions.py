@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from ops import models as m
 from ops.clock import UTC, as_utc
 from ops.config import Settings
-from ops.db import in_chunks
+from ops.db import in_chunks, one_of
 from ops.presence import Fix, Place, Presence, history_span, post_rule
 from ops.tasks import PAM_TPS
 
@@ -69,7 +69,7 @@ def kept(session: Session, devices: set[str] | None = None) -> dict[str, Presenc
         rows = conn.exec_driver_sql(
             "SELECT device_id, fix_time, lat, lon, post_rule, stay_since, outside_at FROM position_latest").fetchall()
     else:
-        rows = [r for part in in_chunks(devices) for r in conn.execute(q.where(pl.device_id.in_(part))).fetchall()]
+        rows = [r for part in one_of(session, pl.device_id, devices) for r in conn.execute(q.where(part)).fetchall()]
     return {dev: Presence(utc(t), lat, lon, rule, utc(stay), utc(out)) for dev, t, lat, lon, rule, stay, out in rows}
 
 
@@ -141,8 +141,10 @@ def newest_fixes(session: Session, now: dt.datetime, hours: float, devices: set[
     roster = devices if devices is not None else \
         session.scalars(select(m.Personnel.device_id).where(m.Personnel.device_id.is_not(None)))
     look_back += [d for d in roster if d not in facts]
-    for start in range(0, len(look_back), LOOKUP_LIMIT):
-        out.update(_newest_in_history(session, look_back[start:start + LOOKUP_LIMIT], since, now))
+    # PostgreSQL takes them all in one statement (one array parameter), SQLite LOOKUP_LIMIT at a time.
+    step = (len(look_back) or 1) if session.get_bind().dialect.name == "postgresql" else LOOKUP_LIMIT
+    for start in range(0, len(look_back), step):
+        out.update(_newest_in_history(session, look_back[start:start + step], since, now))
     return out
 
 
@@ -150,8 +152,11 @@ def _newest_in_history(session: Session, devices: list[str], since: dt.datetime,
     """The newest fix in (since, now] of each device: per device one probe of uq_position_event_fix (max over an
     index range), not a read of its whole day."""
     pe = m.PositionEvent
-    named = union(select(m.PositionLatest.device_id).where(m.PositionLatest.device_id.in_(devices)),
-                  select(m.Personnel.device_id).where(m.Personnel.device_id.in_(devices))).subquery()
+    # one condition each: the caller gives SQLite at most LOOKUP_LIMIT devices, one IN list
+    (latest,) = one_of(session, m.PositionLatest.device_id, devices)
+    (roster,) = one_of(session, m.Personnel.device_id, devices)
+    named = union(select(m.PositionLatest.device_id).where(latest),
+                  select(m.Personnel.device_id).where(roster)).subquery()
     newest = select(func.max(pe.fix_time)).where(pe.device_id == named.c.device_id, pe.fix_time > since,
                                                  pe.fix_time <= now).scalar_subquery()
     found = select(named.c.device_id, newest.label("t")).subquery()

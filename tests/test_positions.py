@@ -282,3 +282,20 @@ def test_traccar_may_be_polled_every_half_minute(demo_copy, monkeypatch):
         assert sched.get_job("partitions:daily").trigger.interval == dt.timedelta(days=1)
     finally:
         sched.shutdown(wait=False)
+
+
+def test_look_ups_of_more_trackers_than_a_statement_may_carry_answer_as_for_the_few(demo_db):
+    """At the nation every tracker moves each minute (300,000): a look-up limited to that many devices is not one IN
+    list, which PostgreSQL refuses past 65,535 parameters. Asked for the demo's trackers among 70,000 unknown ones,
+    the kept facts and the newest fixes are those asked for the trackers alone."""
+    from ops.db import one_of
+    from ops.positions import kept, newest_fixes
+
+    with session_scope(get_engine(demo_db)) as s:
+        now = load_clock(s).now()
+        real = set(s.scalars(select(m.Personnel.device_id).where(m.Personnel.device_id.is_not(None))))
+        many = real | {f"TIDAK-ADA-{i:06d}" for i in range(70_000)}
+        assert {d for part in one_of(s, m.Personnel.device_id, many)
+                for d in s.scalars(select(m.Personnel.device_id).where(part))} == real
+        assert kept(s, many) == kept(s, real) != {}
+        assert newest_fixes(s, now, 24, many) == newest_fixes(s, now, 24, real) != {}

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from ops import models as m
 from ops.config import Settings
+from ops.db import in_chunks, one_of
 from ops.readiness import operation_times
 from ops.tasks import PAM_TPS
 
@@ -87,7 +88,8 @@ def by_events(session: Session, settings: Settings, span: Span) -> set[str]:
         .distinct()) if c}
     desa = set(session.scalars(select(m.CoordinationActivity.desa_code).where(*_new("coordination", span)).distinct()))
     if desa:
-        codes |= set(session.scalars(select(m.Tps.code).where(m.Tps.desa_code.in_(sorted(d for d in desa if d)))))
+        codes |= {c for part in one_of(session, m.Tps.desa_code, {d for d in desa if d})
+                  for c in session.scalars(select(m.Tps.code).where(part))}
     # A pps-tps leg whose planned arrival passed in the span turns late without any event.
     codes |= {c for c in session.scalars(select(m.LogisticsLeg.tps_code).where(
         m.LogisticsLeg.stage == "pps-tps", m.LogisticsLeg.planned_arrive > span.since,
@@ -105,14 +107,13 @@ def guarded(session: Session, settings: Settings, span: Span) -> set[str]:
         devices |= set(session.scalars(select(m.PositionEvent.device_id).where(*_new("position", span)).distinct()))
     if not devices:
         return set()
-    clusters = set(session.scalars(select(m.Assignment.cluster_code).join(
-        m.Personnel, m.Personnel.nrp == m.Assignment.nrp).where(
-        m.Personnel.device_id.in_(sorted(devices)), m.Assignment.task == PAM_TPS).distinct()))
+    # At the nation every tracker moves each minute: 300,000 devices, past any IN list's parameter limit.
+    clusters = {c for part in one_of(session, m.Personnel.device_id, devices) for c in session.scalars(
+        select(m.Assignment.cluster_code).join(m.Personnel, m.Personnel.nrp == m.Assignment.nrp).where(
+            part, m.Assignment.task == PAM_TPS).distinct())}
     clusters.discard(None)
-    if not clusters:
-        return set()
-    return set(session.scalars(select(m.Tps.code).where(
-        or_(m.Tps.cluster_code.in_(sorted(clusters)), m.Tps.code.in_(sorted(clusters))))))
+    return {c for part in in_chunks(clusters) for c in session.scalars(select(m.Tps.code).where(
+        or_(m.Tps.cluster_code.in_(part), m.Tps.code.in_(part))))}
 
 
 def _areas_tps(session: Session, areas: set[str]) -> set[str]:
