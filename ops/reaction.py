@@ -200,15 +200,17 @@ def reserves_at(session: Session, settings: Settings, moment: dt.datetime) -> li
     return out
 
 
-def reaction_table(session: Session, settings: Settings, moment: dt.datetime, area: str | None = None
-                   ) -> pd.DataFrame:
+def reaction_table(session: Session, settings: Settings, moment: dt.datetime, area: str | None = None,
+                   reserves: list[Reserve] | None = None) -> pd.DataFrame:
     """Per TPS (of `area` only, when given): minutes for the nearest available reserve to arrive (reaksi_menit),
     where it comes from (dari, its code, its position: markas or posisi), the distance and the way (darat or sungai).
-    For the map and the lists. Every reserve of the operation counts, a neighbouring kabupaten's too."""
+    For the map and the lists. Every reserve of the operation counts, a neighbouring kabupaten's too (`reserves`:
+    reserves_at of the moment, when the caller already holds them)."""
     tps = session.execute(select(m.Tps.code, m.Tps.lat, m.Tps.lon, m.Tps.akses, m.Tps.polsek_code,
                                  m.Tps.kecamatan_code, m.Tps.kerawanan).where(in_area(m.Tps.kecamatan_code, area))
                           .order_by(m.Tps.code)).all()
-    found = nearest([Target(t.code, t.lat, t.lon, t.akses) for t in tps], reserves_at(session, settings, moment),
+    reserves = reserves_at(session, settings, moment) if reserves is None else reserves
+    found = nearest([Target(t.code, t.lat, t.lon, t.akses) for t in tps], reserves,
                     settings.road_speed_kmh, settings.river_speed_kmh, settings.reaction_dispatch_minutes)
     rows = []
     for t, r in zip(tps, found):
