@@ -46,12 +46,12 @@ def area_members(session: Session, area: str) -> set[str]:
 
 
 def duty_at(session: Session, settings: Settings, moment: dt.datetime, area: str | None = None,
-            task: str | None = None) -> pd.DataFrame:
-    """One row per roster member (of `area` only, area_members; with `task`, only those on that task): the task
-    its assignment gives for the shift that holds `moment`, or off duty. Should an officer hold two rows in one
-    shift (a hand-made mistake), the first task in TASKS order counts."""
+            task: str | None = None, nrps: set[str] | None = None) -> pd.DataFrame:
+    """One row per roster member (of `area` only, area_members, or of `nrps`; with `task`, only those on that task):
+    the task its assignment gives for the shift that holds `moment`, or off duty. Should an officer hold two rows in
+    one shift (a hand-made mistake), the first task in TASKS order counts."""
     window = tasks.window_at(settings, moment)
-    wanted = area_members(session, area) if area else None
+    wanted = area_members(session, area) if area else nrps
     held = _held(session, window, wanted, task)
     p = m.Personnel  # plain rows, not ORM objects: a province's roster is 12,196 officers, the nation's 385,642
     q = select(p.nrp, p.name, p.rank, p.unit, p.polsek_code, p.bko, p.device_id)

@@ -16,14 +16,15 @@ from typing import Iterator
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ops import models as m
+from ops import tasks
 from ops.clock import as_utc
 from ops.config import Settings
 from ops.geo import EARTH_RADIUS_KM, haversine_km, route_km, travel_minutes
-from ops.db import in_chunks
+from ops.db import in_chunks, one_of
 from ops.region import in_area
 
 COLUMNS = ["code", "reaksi_menit", "dari", "dari_kode", "jarak_km", "moda", "posisi", "nrp", "polsek_code",
@@ -163,14 +164,16 @@ def _nearest_possible_km(lat: float, ring: int) -> float:
     return (ring - 1) * CELL_DEG * KM_PER_DEG * math.cos(math.radians(widest)) * 0.98
 
 
-def reserves_at(session: Session, settings: Settings, moment: dt.datetime) -> list[Reserve]:
-    """The officers on reserve at the moment, each where it would leave from and whether it is free."""
+def reserves_at(session: Session, settings: Settings, moment: dt.datetime, nrps: set[str] | None = None
+                ) -> list[Reserve]:
+    """The officers on reserve at the moment (of `nrps` only, when given), each where it would leave from and
+    whether it is free."""
     from ops.duty import bases, duty_at
     from ops.incidents import incident_table
     from ops.personnel import last_fixes
 
     now = as_utc(moment)
-    board = duty_at(session, settings, now, task="cadangan")  # only the reserves are read, not the whole roster
+    board = duty_at(session, settings, now, task="cadangan", nrps=nrps)  # only the reserves, not the whole roster
     if board.empty:
         return []
     home = bases(session, settings)
@@ -209,9 +212,14 @@ def reaction_table(session: Session, settings: Settings, moment: dt.datetime, ar
     tps = session.execute(select(m.Tps.code, m.Tps.lat, m.Tps.lon, m.Tps.akses, m.Tps.polsek_code,
                                  m.Tps.kecamatan_code, m.Tps.kerawanan).where(in_area(m.Tps.kecamatan_code, area))
                           .order_by(m.Tps.code)).all()
-    reserves = reserves_at(session, settings, moment) if reserves is None else reserves
-    found = nearest([Target(t.code, t.lat, t.lon, t.akses) for t in tps], reserves,
-                    settings.road_speed_kmh, settings.river_speed_kmh, settings.reaction_dispatch_minutes)
+    targets = [Target(t.code, t.lat, t.lon, t.akses) for t in tps]
+    speeds = (settings.road_speed_kmh, settings.river_speed_kmh, settings.reaction_dispatch_minutes)
+    found = None
+    if reserves is None and area:
+        found = _from_around(session, settings, moment, targets, speeds)
+    if found is None:
+        reserves = reserves_at(session, settings, moment) if reserves is None else reserves
+        found = nearest(targets, reserves, *speeds)
     rows = []
     for t, r in zip(tps, found):
         rows.append({"code": t.code, "reaksi_menit": round(r.minutes, 1) if r.minutes is not None else None,
@@ -221,6 +229,58 @@ def reaction_table(session: Session, settings: Settings, moment: dt.datetime, ar
                      "nrp": r.reserve.nrp if r.reserve else None, "polsek_code": t.polsek_code,
                      "kecamatan_code": t.kecamatan_code, "kerawanan": t.kerawanan, "akses": t.akses})
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+AROUND_KM = 40.0  # how far around a drilled area its reserves are looked for first (a few Polsek's reach)
+
+
+def _from_around(session: Session, settings: Settings, moment: dt.datetime, targets: list[Target],
+                 speeds: tuple[float, float, float]) -> list[Reaction] | None:
+    """The reactions of a drilled area's TPS from the reserves around it only, when that gives the same answer as
+    every reserve of the operation (the nation's 83,554 take seconds to read); None when it cannot be shown to.
+
+    Every reserve that leaves from within AROUND_KM of the area's bounding box is read: those of a Polsek whose HQ
+    stands there (their own or the one they are posted to) and those whose tracker is there now. When each TPS
+    found one within AROUND_KM, any reserve farther out is farther than that from every TPS: it cannot come first.
+    A replayed moment (trackers have reported since) reads every reserve, as do trackers whose fixes came past the
+    ingest (a copied history: no position_latest row), which are seen here only by their base."""
+    from ops.duty import bases
+
+    pl, p, a = m.PositionLatest, m.Personnel, m.Assignment
+    now = as_utc(moment)
+    newest = session.scalar(select(func.max(pl.fix_time)))
+    if not targets or (newest is not None and as_utc(newest) > now):
+        return None
+    home = bases(session, settings)
+    south, north = min(t.lat for t in targets), max(t.lat for t in targets)
+    pad_lat = AROUND_KM / KM_PER_DEG
+    widest = min(89.0, max(abs(south), abs(north)) + pad_lat)
+    pad_lon = AROUND_KM / (KM_PER_DEG * math.cos(math.radians(widest)) * 0.98)
+    west, east = min(t.lon for t in targets) - pad_lon, max(t.lon for t in targets) + pad_lon
+    south, north = south - pad_lat, north + pad_lat
+
+    def inside(lat: float, lon: float) -> bool:
+        return south <= lat <= north and west <= lon <= east
+
+    window = tasks.window_at(settings, now)
+    if home.get(None) is not None and inside(*home[None]) and window is not None and session.scalar(
+            select(a.id).join(p, p.nrp == a.nrp).where(a.shift == window.code, a.task == "cadangan",
+                                                        a.cluster_code.is_(None), p.polsek_code.is_(None)).limit(1)):
+        return None  # reserves of no Polsek wait at the Polres HQ, which stands here: read them all
+    polsek = [code for code, at in home.items() if code is not None and inside(*at)]
+    fresh = dt.timedelta(minutes=settings.traccar_silent_minutes)
+    devices = session.scalars(select(pl.device_id).where(
+        pl.lat.between(south, north), pl.lon.between(west, east), pl.fix_time > now - fresh)).all()
+    nrps = {n for part in in_chunks(polsek) for n in session.scalars(select(p.nrp).where(p.polsek_code.in_(part)))}
+    if window is not None:
+        nrps.update(n for part in in_chunks(polsek) for n in session.scalars(select(a.nrp).where(
+            a.shift == window.code, a.task == "cadangan", a.cluster_code.in_(part))))
+    nrps.update(n for part in one_of(session, p.device_id, devices) for n in session.scalars(select(p.nrp).where(part)))
+    found = nearest(targets, reserves_at(session, settings, moment, nrps), *speeds)
+    if any(r.reserve is None or haversine_km(r.reserve.lat, r.reserve.lon, t.lat, t.lon) > AROUND_KM
+           for t, r in zip(targets, found)):
+        return None
+    return found
 
 
 def summary(table: pd.DataFrame, limit: float) -> dict:

@@ -272,6 +272,14 @@ def test_a_drilled_kabupaten_counts_its_own_officers_each_as_the_whole_operation
         everywhere = reaction.reaction_table(session, s, now).set_index("code")
         assert len(react) and all(c.startswith("16.10.") for c in react.index)
         assert react["reaksi_menit"].equals(everywhere.loc[react.index, "reaksi_menit"])
+        assert react["nrp"].equals(everywhere.loc[react.index, "nrp"])
+        # ... found from the reserves around the kabupaten alone (every reserve is read only when that cannot be shown)
+        targets = [reaction.Target(t.code, t.lat, t.lon, t.akses) for t in session.execute(
+            select(m.Tps.code, m.Tps.lat, m.Tps.lon, m.Tps.akses).where(m.Tps.kecamatan_code.startswith("16.10."))
+            .order_by(m.Tps.code))]
+        around = reaction._from_around(session, s, now, targets, (s.road_speed_kmh, s.river_speed_kmh,
+                                                                   s.reaction_dispatch_minutes))
+        assert around is not None and [r.code for r in around] == list(react.index)
 
 
 def test_the_kejadian_chronicle_shows_open_and_severe_first_a_page_at_a_time(polda_pages, monkeypatch):

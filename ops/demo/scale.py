@@ -158,7 +158,7 @@ def _assignments(plans: list[sp.KabupatenPlan], bko: list[tuple], legs: dict[str
     """One row per officer and duty window, as the Personel page's planner saves them (ops.planner.save_duties): each
     Polres planned over its own needs — its guard clusters, its legs, its Polsek's patrols and reserves, its Posko and
     warehouse — with its own roster and the BKO guarding its TPS; the BKO the province did not need stand by as
-    reserves throughout. Each plan keeps its patrols of the shift that holds `moment`: the voting day moves them."""
+    reserves throughout, spread over its Polres. Each plan keeps its patrols of the shift that holds `moment`: the voting day moves them."""
     wins = tasks.windows(settings)
     now = tasks.window_at(settings, moment)
     tahapan = {w.code: phase_at(w.start, settings).tahapan for w in wins}
@@ -174,13 +174,17 @@ def _assignments(plans: list[sp.KabupatenPlan], bko: list[tuple], legs: dict[str
         duties = plan_duties(wins, needs, _roster(plan.people + [bko_of[n] for n in here]),
                              {c.code: c.assigned for c in plan.clusters}, guarded)
         plan.patrols = {d.nrp: d.post for d in duties if d.task == "patroli" and now and d.window == now.code}
-        # A province holds a Posko and a warehouse per Polres: their officers are posted at the kabupaten.
-        kab = plan.kabupaten.code
+        # A province holds a Posko and a warehouse per Polres: their officers are posted at the kabupaten. Its
+        # reserves of no Polsek wait at its first Polsek (the one Posko HQ, polres_hq, is not theirs).
+        kab, first = plan.kabupaten.code, plan.polsek[0].code
         yield from ((d.nrp, single.get(d.post or "") if d.task == tasks.PAM_TPS else None,
-                     kab if d.task in ("posko", "pam_gudang") else d.post, tahapan[d.window], d.window, d.task)
+                     kab if d.task in ("posko", "pam_gudang") else first if d.task == "cadangan" and d.post is None
+                     else d.post, tahapan[d.window], d.window, d.task)
                     for d in duties)
+    # The BKO the province did not need, spread over its Polres, each waiting at the Polres's first Polsek.
     spare = _roster([x for x in bko if x[0] not in guarding])
-    yield from ((d.nrp, None, d.post, tahapan[d.window], d.window, d.task)
+    waits = {o.nrp: plans[k % len(plans)].polsek[0].code for k, o in enumerate(spare)}
+    yield from ((d.nrp, None, waits[d.nrp], tahapan[d.window], d.window, d.task)
                 for d in plan_duties(wins, {}, spare, {}, guarded))
 
 
