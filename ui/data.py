@@ -277,15 +277,8 @@ def _task_board(session, settings, moment, area: str = "") -> pd.DataFrame:
 
 
 task_board = at_moment(_task_board)
-# The operation's reserves of the minute, read once for every area drilled into (the nation's 83,554: seconds).
-reserves_on_duty = at_moment(reaction.reserves_at)
-
-
-def _reaction_table(session, settings, moment, area: str = "") -> pd.DataFrame:
-    return reaction.reaction_table(session, settings, moment, area, reserves_on_duty(moment_key(moment)))
-
-
-reaction_table = at_moment(_reaction_table)  # (key, area): the area's TPS, reached by any reserve
+# (key, area): the area's TPS, reached by any reserve (a drilled area reads those around it: ops.reaction)
+reaction_table = at_moment(reaction.reaction_table)
 def _incident_table(session, moment, area: str = ""):
     return incidents.incident_table(session, moment, area=area or None)
 
