@@ -16,7 +16,7 @@ from typing import Iterator
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ops import models as m
@@ -263,10 +263,12 @@ def _from_around(session: Session, settings: Settings, moment: dt.datetime, targ
         return south <= lat <= north and west <= lon <= east
 
     window = tasks.window_at(settings, now)
+    # Reserves posted to no Polsek and of none wait at the Polres HQ: should it stand here, read them all.
     if home.get(None) is not None and inside(*home[None]) and window is not None and session.scalar(
-            select(a.id).join(p, p.nrp == a.nrp).where(a.shift == window.code, a.task == "cadangan",
-                                                        a.cluster_code.is_(None), p.polsek_code.is_(None)).limit(1)):
-        return None  # reserves of no Polsek wait at the Polres HQ, which stands here: read them all
+            select(a.id).join(p, p.nrp == a.nrp).where(
+                a.shift == window.code, a.task == "cadangan", p.polsek_code.is_(None),
+                or_(a.cluster_code.is_(None), a.cluster_code.not_in(select(m.Polsek.code)))).limit(1)):
+        return None
     polsek = [code for code, at in home.items() if code is not None and inside(*at)]
     fresh = dt.timedelta(minutes=settings.traccar_silent_minutes)
     devices = session.scalars(select(pl.device_id).where(

@@ -186,3 +186,18 @@ def test_briefing_says_how_fast_the_reserves_reach_the_tps(session):
     c = gather(session, get_settings(), wib(0, 10), wib(0, 10))
     notes = [sec[0] for sec in sections(c, 100) if sec[0].startswith("#note:Waktu reaksi cadangan")]
     assert len(notes) == 1 and f"melewati batas {get_settings().reaction_limit_minutes:.0f} mnt" in notes[0]
+
+
+def test_every_drilled_kecamatan_is_reached_as_in_the_whole_operation(session):  # noqa: F811
+    """A drilled area reads the reserves around it first, or every reserve when it cannot show that enough (the
+    Polres demo's reserves of no Polsek wait at its HQ): either way each TPS has the whole operation's answer."""
+    from ops.clock import load_clock
+
+    s = get_settings()
+    now = load_clock(session).now()
+    whole = reaction.reaction_table(session, s, now).set_index("code")
+    kecamatan = session.scalars(select(m.Region.code).where(m.Region.level == "kecamatan")).all()
+    assert len(kecamatan) == 16
+    for kec in kecamatan:
+        part = reaction.reaction_table(session, s, now, kec).set_index("code")
+        assert len(part) and part.equals(whole.loc[part.index]), kec
