@@ -15,7 +15,7 @@ from ops.clock import as_utc
 from ops.config import Settings
 from ops.personnel import newest_fix_time, on_site_states, recent_fixes
 from ops.db import in_chunks
-from ops.region import in_area, kabupaten_of
+from ops.region import in_area, kabupaten_of, level_of_code
 
 DUTY_COLUMNS = ["nrp", "nama", "pangkat", "satuan", "polsek", "bko", "device", "tugas", "pos", "shift"]
 TASK_RANK = {t: i for i, t in enumerate(tasks.DUTIES)}
@@ -114,7 +114,7 @@ def post_places(session: Session, settings: Settings, posts: set[str] | None = N
         leg_rows = [r for part in parts for r in session.execute(legs.where(leg.kecamatan_code.in_(part)))]
         leg_rows += session.execute(legs.limit(1)).all()  # the warehouse: where any of them leaves
         # A kabupaten's warehouse: where any of its legs leaves.
-        leg_rows += [r for kab in posts if kab.count(".") == 1
+        leg_rows += [r for kab in posts if level_of_code(kab) == "kabupaten"
                      for r in session.execute(legs.where(in_area(leg.kecamatan_code, kab)).limit(1))]
     for code, cl, lat, lon in tps_rows:
         places[(tasks.PAM_TPS, cl or code)].append((lat, lon))

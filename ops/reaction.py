@@ -160,8 +160,13 @@ def _nearest_possible_km(lat: float, ring: int) -> float:
     longitude shrinks with the latitude; a little kept back for the curve of the great circle)."""
     if ring <= 1:
         return 0.0
-    widest = min(89.0, abs(lat) + ring * CELL_DEG)
-    return (ring - 1) * CELL_DEG * KM_PER_DEG * math.cos(math.radians(widest)) * 0.98
+    return (ring - 1) * CELL_DEG * _km_per_lon_degree(abs(lat) + ring * CELL_DEG)
+
+
+def _km_per_lon_degree(lat: float) -> float:
+    """At most the km a degree of longitude spans up to latitude `lat` (either side of the equator; a little kept
+    back for the curve of the great circle): how far apart two longitudes at least are."""
+    return KM_PER_DEG * math.cos(math.radians(min(89.0, abs(lat)))) * 0.98
 
 
 def reserves_at(session: Session, settings: Settings, moment: dt.datetime, nrps: set[str] | None = None
@@ -256,8 +261,7 @@ def _from_around(session: Session, settings: Settings, moment: dt.datetime, targ
     home = bases(session, settings)
     south, north = min(t.lat for t in targets), max(t.lat for t in targets)
     pad_lat = AROUND_KM / KM_PER_DEG
-    widest = min(89.0, max(abs(south), abs(north)) + pad_lat)
-    pad_lon = AROUND_KM / (KM_PER_DEG * math.cos(math.radians(widest)) * 0.98)
+    pad_lon = AROUND_KM / _km_per_lon_degree(max(abs(south), abs(north)) + pad_lat)
     west, east = min(t.lon for t in targets) - pad_lon, max(t.lon for t in targets) + pad_lon
     south, north = south - pad_lat, north + pad_lat
 
