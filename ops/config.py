@@ -95,7 +95,7 @@ class Settings(BaseSettings):
     escort_stages: list[str] = Field(["gudang-ppk", "ppk-pps", "pps-ppk"], description="Logistics stages whose legs each get an escort team; the legs between PPS and TPS travel with the TPS's own PAM TPS guards.")
     escort_team_size: int = Field(2, description="Polri escorting one logistics leg (out with the boxes and back).", ge=1)
     boat_crew_size: int = Field(1, description="Sat Polairud crew of the boat on a river leg, besides its escort team.", ge=0)
-    polres_hq: list[float] = Field([], description="Latitude and longitude of the Polres HQ and Posko: Posko staff are on site there, and reserves without a Polsek wait there. Empty: those count by their tracker only.")
+    polres_hq: list[float] = Field([], description="Latitude and longitude of the Polres HQ and Posko of a Polres operation: Posko staff are on site there, and reserves without a Polsek wait there. Empty, and at a Polda or the nation (every Polres has its own): those count by their tracker only.")
     reaction_dispatch_minutes: float = Field(10.0, description="Minutes from the order to a reserve leaving (briefing, mounting up), added to its travel time to a TPS.", ge=0)
     reaction_limit_minutes: float = Field(60.0, description="A TPS that the nearest available reserve cannot reach within this many minutes needs attention (Perhatian waktu_reaksi).", gt=0)
 

@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from ops.geo import route_km, travel_minutes
-from ops.tasks import PAM_TPS, Need, Window
+from ops.tasks import PAM_TPS, LegPlan, Need, Window, needs_by_window
 
 SEVERITY_ORDER = {"sangat_rawan": 0, "rawan": 1, "kurang_rawan": 2}
 
@@ -176,4 +176,56 @@ def plan_duties(wins: list[Window], needs: dict[str, list[Need]], roster: list[O
                 taken[o.nrp] = Duty(w.code, o.nrp, "cadangan", o.polsek)
         duties += sorted(taken.values(), key=lambda d: d.nrp)
         worked = set(taken)
+    return duties
+
+
+# ---------------- a Polda: every Polres over its own needs ----------------
+
+@dataclass
+class PolresPart:
+    """One Polres of an operation that spans several: its kabupaten/kota, guard clusters (officers assigned), legs,
+    Polsek (in code order) and roster (its own officers and the BKO guarding its TPS)."""
+    kabupaten: str
+    clusters: list[GuardCluster]
+    legs: list[LegPlan]
+    polsek: list[str]
+    roster: list[Officer]
+
+
+POLRES_POSTS = ("posko", "pam_gudang")  # one of each per Polres: at a Polda posted at its kabupaten
+
+
+def part_needs(settings, wins: list[Window], part: PolresPart) -> dict[str, list[Need]]:
+    """Every shift's needs of one Polres (ops.tasks.needs_by_window): its own Posko and warehouse among them."""
+    return needs_by_window(settings, wins, [(c.code, c.polsek_code, c.polri_required) for c in part.clusters],
+                           part.legs, part.polsek)
+
+
+def polres_needs(settings, wins: list[Window], parts: list[PolresPart]) -> dict[str, list[Need]]:
+    """Every shift's needs of several Polres together (each with its own Posko and warehouse)."""
+    out: dict[str, list[Need]] = defaultdict(list)
+    for part in parts:
+        for code, wanted in part_needs(settings, wins, part).items():
+            out[code] += wanted
+    return dict(out)
+
+
+def plan_polres_duties(settings, wins: list[Window], guarded: set[str], parts: list[PolresPart],
+                       spare: list[Officer]) -> list[Duty]:
+    """Every officer's shifts at an operation of several Polres: each Polres planned over its own needs (plan_duties),
+    its Posko and warehouse officers posted at its kabupaten and its reserves of no Polsek waiting at its first Polsek
+    (where it has none, at the kabupaten); the `spare` officers (BKO no Polres needed) stand by as reserves
+    throughout, spread over the Polres in turn. One plan over the whole province would weigh every need against
+    every officer of it."""
+    duties: list[Duty] = []
+    for part in parts:
+        waits = part.polsek[0] if part.polsek else part.kabupaten
+        duties += [Duty(d.window, d.nrp, d.task, part.kabupaten if d.task in POLRES_POSTS
+                        else waits if d.task == "cadangan" and d.post is None else d.post)
+                   for d in plan_duties(wins, part_needs(settings, wins, part), part.roster,
+                                        {c.code: c.assigned for c in part.clusters}, guarded)]
+    if parts:
+        waits = {o.nrp: parts[k % len(parts)] for k, o in enumerate(spare)}
+        duties += [Duty(d.window, d.nrp, d.task, waits[d.nrp].polsek[0] if waits[d.nrp].polsek
+                        else waits[d.nrp].kabupaten) for d in plan_duties(wins, {}, spare, {}, guarded)]
     return duties

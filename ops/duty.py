@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from ops import models as m
 from ops import tasks
+from ops.area import operation_area
 from ops.clock import as_utc
 from ops.config import Settings
 from ops.personnel import newest_fix_time, on_site_states, recent_fixes
@@ -23,11 +24,10 @@ TASK_RANK = {t: i for i, t in enumerate(tasks.DUTIES)}
 
 def area_members(session: Session, area: str) -> set[str]:
     """The officers of an area (a kabupaten of a Polda, a kecamatan), by NRP: those of a Polsek that covers a
-    kecamatan in it, and anyone posted at one of its TPS or PPK in any shift (a Polres unit or a BKO guarding there).
-    The roster records an officer's Polsek, not the Polres: a Polres unit's officer with no post in the area is not
-    counted; one on patrol or in reserve for one of its Polsek is, and at a Polda so is one at the Posko or the
-    warehouse of its Polres (posted at the kabupaten). Simple indexed look-ups, one after another: as one statement
-    of nested subqueries PostgreSQL planned it row by row over the nation's assignments."""
+    kecamatan in it, a kabupaten's Polres units (personnel.polres_code), and anyone posted in it in any shift: at one
+    of its TPS or PPK (a BKO guarding there), on patrol or in reserve for one of its Polsek, and at a Polda at the
+    Posko or the warehouse of its Polres (posted at the kabupaten). Simple indexed look-ups, one after another: as one
+    statement of nested subqueries PostgreSQL planned it row by row over the nation's assignments."""
     polsek = session.scalars(select(m.PolsekKecamatan.polsek_code).where(
         in_area(m.PolsekKecamatan.kecamatan_code, area))).all()
     # The post an assignment names: a PAM TPS its guard cluster (a TPS without one: its code), a PPK its kecamatan,
@@ -40,6 +40,8 @@ def area_members(session: Session, area: str) -> set[str]:
     posts.add(area)
     found = {nrp for part in in_chunks(polsek)
              for nrp in session.scalars(select(m.Personnel.nrp).where(m.Personnel.polsek_code.in_(part)))}
+    if level_of_code(area) == "kabupaten":
+        found.update(session.scalars(select(m.Personnel.nrp).where(m.Personnel.polres_code == area)))
     found.update(nrp for part in in_chunks(posts)
                  for nrp in session.scalars(select(m.Assignment.nrp).where(m.Assignment.cluster_code.in_(part))))
     return found
@@ -99,7 +101,7 @@ def post_places(session: Session, settings: Settings, posts: set[str] | None = N
                 ) -> dict[tuple[str, str | None], list[tuple[float, float]]]:
     """Where each fixed post stands (every post, or only those named in `posts`): a guard cluster's TPS, a PPK (where
     the warehouse legs deliver), the warehouse (where they leave; at a Polda each Polres's, posted at its kabupaten),
-    the Posko (polres_hq)."""
+    a Polres operation's Posko (polres_hq)."""
     places: dict[tuple[str, str | None], list[tuple[float, float]]] = defaultdict(list)
     tps = select(m.Tps.code, m.Tps.cluster_code, m.Tps.lat, m.Tps.lon)
     leg = m.LogisticsLeg
@@ -122,8 +124,8 @@ def post_places(session: Session, settings: Settings, posts: set[str] | None = N
         places[("pam_ppk", kec)] = [(tlat, tlon)]
         places[("pam_gudang", None)] = [(flat, flon)]
         places[("pam_gudang", kabupaten_of(kec))] = [(flat, flon)]
-    if settings.polres_hq:
-        places[("posko", None)] = [tuple(settings.polres_hq)]
+    if hq := polres_hq(session, settings):
+        places[("posko", None)] = [hq]
     return dict(places)
 
 
@@ -189,13 +191,22 @@ def by_task(session: Session, settings: Settings, moment: dt.datetime) -> dict[s
 
 
 def bases(session: Session, settings: Settings) -> dict[str | None, tuple[float, float]]:
-    """Where an officer starts from and a reserve waits: its Polsek HQ; None (Polres units, BKO) the Polres HQ."""
+    """Where an officer starts from and a reserve waits: its Polsek HQ; None (Polres units, BKO) the Polres HQ of a
+    Polres operation (polres_hq)."""
     # plain rows: the nation has 4,972 Polsek, read on every drilled reaction table
     out: dict[str | None, tuple[float, float]] = {code: (lat, lon) for code, lat, lon in session.execute(
         select(m.Polsek.code, m.Polsek.hq_lat, m.Polsek.hq_lon))}
-    if settings.polres_hq:
-        out[None] = (settings.polres_hq[0], settings.polres_hq[1])
+    if hq := polres_hq(session, settings):
+        out[None] = hq
     return out
+
+
+def polres_hq(session: Session, settings: Settings) -> tuple[float, float] | None:
+    """The HQ and Posko of a Polres operation (settings.polres_hq). Above one (a Polda, the nation) every Polres has
+    its own and one point cannot stand for them all: None, and the planner posts no one there (ops.planner)."""
+    if not settings.polres_hq or operation_area(session, settings).kabupaten_code is None:
+        return None
+    return settings.polres_hq[0], settings.polres_hq[1]
 
 
 PATROL_STOPS = 6  # TPS a patrol looks in on, spread over its Polsek

@@ -71,6 +71,9 @@ class Personnel(Base):
     rank: Mapped[str] = mapped_column(String(20))
     unit: Mapped[str] = mapped_column(String(80))
     polsek_code: Mapped[str | None] = mapped_column(ForeignKey("polsek.code"), index=True)
+    # The kabupaten/kota of the Polres of an officer of no Polsek (a Polres unit at a Polda; a Polsek's officer has
+    # its Polsek's); empty: the operation's own Polres, or a BKO of the Polda.
+    polres_code: Mapped[str | None] = mapped_column(String(20), index=True)
     role: Mapped[str] = mapped_column(String(40))
     bko: Mapped[bool] = mapped_column(Boolean, default=False)
     device_id: Mapped[str | None] = mapped_column(String(40), unique=True)

@@ -14,10 +14,12 @@ from ops import models as m
 from ops import tasks
 from ops.clock import as_utc
 from ops.config import Settings, load_pola
-from ops.deployment import Duty, GuardCluster, Officer, TpsPoint, assign_personnel, plan_clusters, plan_duties
+from ops.area import operation_area
+from ops.deployment import (Duty, GuardCluster, Officer, PolresPart, TpsPoint, assign_personnel, plan_clusters,
+                            plan_duties, plan_polres_duties, polres_needs)
 from ops.importers.spreadsheet import csv_bytes, xlsx_bytes
 from ops.phase import phase_at
-from ops.region import in_area
+from ops.region import in_area, kabupaten_of
 
 
 @dataclass
@@ -87,15 +89,56 @@ def stored_clusters(session: Session, settings: Settings, area: str | None = Non
     return list(out.values())
 
 
+def several_polres(session: Session, settings: Settings) -> bool:
+    """An operation above one kabupaten/kota (a Polda, the nation): a Polres per kabupaten, each with its own Posko,
+    warehouse and Polres units."""
+    return operation_area(session, settings).kabupaten_code is None
+
+
+def polres_parts(session: Session, clusters: list[GuardCluster], officers: list[Officer], area: str | None = None
+                 ) -> tuple[list[PolresPart], list[Officer]]:
+    """The Polres of an operation of several (of `area` only, when given), each with its guard clusters, legs, Polsek
+    and roster: the officers of its Polsek, its Polres units (personnel.polres_code) and the BKO guarding its TPS.
+    Second: the officers of no Polres there (BKO guarding nowhere, a Polres unit the roster names no Polres for)."""
+    pk = m.PolsekKecamatan
+    polres_of_polsek: dict[str, str] = {}
+    for kec, polsek in session.execute(select(pk.kecamatan_code, pk.polsek_code).where(
+            in_area(pk.kecamatan_code, area))):
+        polres_of_polsek.setdefault(polsek, kabupaten_of(kec))
+    parts: dict[str, PolresPart] = {}
+
+    def part(kab: str) -> PolresPart:
+        return parts.setdefault(kab, PolresPart(kab, [], [], [], []))
+    for c in clusters:
+        part(kabupaten_of(c.tps_codes[0])).clusters.append(c)
+    for leg in leg_plans(session, area):
+        part(kabupaten_of(leg.kecamatan)).legs.append(leg)
+    for polsek in sorted(polres_of_polsek):
+        part(polres_of_polsek[polsek]).polsek.append(polsek)
+    if not officers:
+        return [parts[k] for k in sorted(parts)], []
+    unit_of = dict(session.execute(select(m.Personnel.nrp, m.Personnel.polres_code).where(
+        m.Personnel.polres_code.is_not(None))).all())
+    guarding = {nrp: kabupaten_of(c.tps_codes[0]) for c in clusters for nrp in c.assigned}
+    spare = []
+    for o in officers:
+        kab = guarding.get(o.nrp) if o.bko else polres_of_polsek.get(o.polsek) if o.polsek else unit_of.get(o.nrp)
+        (parts[kab].roster if kab in parts else spare).append(o)
+    return [parts[k] for k in sorted(parts)], spare
+
+
 def operation_needs(session: Session, settings: Settings, clusters: list[GuardCluster] | None = None,
                     area: str | None = None) -> tuple[list[tasks.Window], dict[str, list[tasks.Need]]]:
-    """Every shift's needs: of the whole operation, or of `area` (its TPS, its legs, the Polsek covering it)."""
+    """Every shift's needs: of the whole operation, or of `area` (its TPS, its legs, the Polsek covering it); at an
+    operation of several Polres, a Posko and a warehouse for each one in it."""
     wins = tasks.windows(settings)
+    clusters = stored_clusters(session, settings, area) if clusters is None else clusters
+    if several_polres(session, settings):
+        return wins, polres_needs(settings, wins, polres_parts(session, clusters, [], area)[0])
     polsek = select(m.Polsek.code).order_by(m.Polsek.code)
     if area:
         polsek = polsek.where(m.Polsek.code.in_(select(m.PolsekKecamatan.polsek_code).where(
             in_area(m.PolsekKecamatan.kecamatan_code, area))))
-    clusters = stored_clusters(session, settings, area) if clusters is None else clusters
     return wins, tasks.needs_by_window(settings, wins, [(c.code, c.polsek_code, c.polri_required) for c in clusters],
                                        leg_plans(session, area), list(session.scalars(polsek)))
 
@@ -104,10 +147,14 @@ def _duties(session: Session, settings: Settings, clusters: list[GuardCluster], 
             ) -> tuple[list[str], list[tasks.Window], dict, list[Duty]]:
     pools, reserve = guard_pools(officers)
     surplus = assign_personnel(clusters, pools, reserve)
-    wins, needs = operation_needs(session, settings, clusters)
+    wins = tasks.windows(settings)
     guarded = {w.code for w in wins if tasks.guarded(settings, w)}
-    duties = plan_duties(wins, needs, officers, {c.code: c.assigned for c in clusters}, guarded)
-    return surplus, wins, needs, duties
+    if several_polres(session, settings):
+        parts, spare = polres_parts(session, clusters, officers)
+        return surplus, wins, polres_needs(settings, wins, parts), plan_polres_duties(settings, wins, guarded, parts,
+                                                                                      spare)
+    _, needs = operation_needs(session, settings, clusters)
+    return surplus, wins, needs, plan_duties(wins, needs, officers, {c.code: c.assigned for c in clusters}, guarded)
 
 
 def run_planner(session: Session, settings: Settings, road_kmh: float | None = None, river_kmh: float | None = None,

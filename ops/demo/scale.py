@@ -24,7 +24,7 @@ from ops.demo import scale_plan as sp
 from ops.demo import scenario as sc
 from ops.demo.bulk import BulkWriter
 from ops.demo.operation import read_demo_config
-from ops.deployment import Officer, assign_personnel, plan_duties
+from ops.deployment import Officer, PolresPart, assign_personnel, plan_polres_duties
 from ops.duty import patrol_stops
 from ops.phase import phase_at
 from ops.position_ingest import rebuild_latest
@@ -155,37 +155,29 @@ def _write_plans(writer: BulkWriter, region: RegionData, plans: list[sp.Kabupate
 
 def _assignments(plans: list[sp.KabupatenPlan], bko: list[tuple], legs: dict[str, list[tasks.LegPlan]],
                  settings: Settings, moment: dt.datetime):
-    """One row per officer and duty window, as the Personel page's planner saves them (ops.planner.save_duties): each
-    Polres planned over its own needs — its guard clusters, its legs, its Polsek's patrols and reserves, its Posko and
-    warehouse — with its own roster and the BKO guarding its TPS; the BKO the province did not need stand by as
-    reserves throughout, spread over its Polres. Each plan keeps its patrols of the shift that holds `moment`: the voting day moves them."""
+    """One row per officer and duty window, as the Personel page's planner saves them at a Polda
+    (ops.deployment.plan_polres_duties): each Polres planned over its own needs with its own roster and the BKO
+    guarding its TPS, the BKO the province did not need standing by as reserves. Each plan keeps its patrols of the
+    shift that holds `moment`: the voting day moves them."""
     wins = tasks.windows(settings)
     now = tasks.window_at(settings, moment)
     tahapan = {w.code: phase_at(w.start, settings).tahapan for w in wins}
     guarded = {w.code for w in wins if tasks.guarded(settings, w)}
     bko_of = {x[0]: x for x in bko}
-    guarding: set[str] = set()
+    parts, guarding = [], set()
     for plan in plans:
-        single = {cl.code: cl.tps_codes[0] for cl in plan.clusters if len(cl.tps_codes) == 1}
         here = [nrp for cl in plan.clusters for nrp in cl.assigned if nrp in bko_of]
         guarding.update(here)
-        needs = tasks.needs_by_window(settings, wins, [(c.code, c.polsek_code, c.polri_required) for c in plan.clusters],
-                                      legs[plan.kabupaten.code], [p.code for p in plan.polsek])
-        duties = plan_duties(wins, needs, _roster(plan.people + [bko_of[n] for n in here]),
-                             {c.code: c.assigned for c in plan.clusters}, guarded)
-        plan.patrols = {d.nrp: d.post for d in duties if d.task == "patroli" and now and d.window == now.code}
-        # A province holds a Posko and a warehouse per Polres: their officers are posted at the kabupaten. Its
-        # reserves of no Polsek wait at its first Polsek (the one Posko HQ, polres_hq, is not theirs).
-        kab, first = plan.kabupaten.code, plan.polsek[0].code
-        yield from ((d.nrp, single.get(d.post or "") if d.task == tasks.PAM_TPS else None,
-                     kab if d.task in ("posko", "pam_gudang") else first if d.task == "cadangan" and d.post is None
-                     else d.post, tahapan[d.window], d.window, d.task)
-                    for d in duties)
-    # The BKO the province did not need, spread over its Polres, each waiting at the Polres's first Polsek.
-    spare = _roster([x for x in bko if x[0] not in guarding])
-    waits = {o.nrp: plans[k % len(plans)].polsek[0].code for k, o in enumerate(spare)}
-    yield from ((d.nrp, None, waits[d.nrp], tahapan[d.window], d.window, d.task)
-                for d in plan_duties(wins, {}, spare, {}, guarded))
+        parts.append(PolresPart(plan.kabupaten.code, plan.clusters, legs[plan.kabupaten.code],
+                                [p.code for p in plan.polsek], _roster(plan.people + [bko_of[n] for n in here])))
+    duties = plan_polres_duties(settings, wins, guarded, parts, _roster([x for x in bko if x[0] not in guarding]))
+    single = {cl.code: cl.tps_codes[0] for plan in plans for cl in plan.clusters if len(cl.tps_codes) == 1}
+    polsek_of = {p.code: plan for plan in plans for p in plan.polsek}
+    for d in duties:
+        if d.task == "patroli" and now and d.window == now.code:
+            polsek_of[d.post].patrols[d.nrp] = d.post
+        yield (d.nrp, single.get(d.post or "") if d.task == tasks.PAM_TPS else None, d.post, tahapan[d.window],
+               d.window, d.task)
 
 
 def _roster(people: list[tuple]) -> list[Officer]:

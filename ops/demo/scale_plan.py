@@ -30,7 +30,7 @@ BKO_SHARE = 0.03  # Brimob reinforcements of the Polda per TPS (Ogan Ilir: 20 fo
 BOXES_PER_TPS = 2
 TPS_NEAR_KM = 0.6  # a TPS of a desa without a boundary stands within this of the desa's point
 
-PERSON_COLUMNS = ("nrp", "name", "rank", "unit", "polsek_code", "role", "bko", "device_id")
+PERSON_COLUMNS = ("nrp", "name", "rank", "unit", "polsek_code", "role", "bko", "device_id", "polres_code")
 TPS_COLUMNS = ("code", "desa_code", "kecamatan_code", "number", "address", "lat", "lon", "dpt", "kerawanan",
                "indikator", "akses", "polsek_code", "distance_km", "travel_min", "linmas", "cluster_code",
                "verification", "verified_at", "verified_by")
@@ -199,7 +199,8 @@ def plan_people(plan: KabupatenPlan, roster: Roster, seed: int, task_plan: dict[
 
     def add(rank: str, unit: str, role: str, polsek_code: str | None = None, device: bool = True) -> None:
         plan.people.append((roster.nrp(), f"{rng.choice(names.FIRST)} {rng.choice(names.LAST)}", rank, unit[:80],
-                            polsek_code, role, False, roster.device(prefix) if device else None))
+                            polsek_code, role, False, roster.device(prefix) if device else None,
+                            None if polsek_code else plan.kabupaten.code))
 
     add("AKBP", polres, "Kapolres", device=False)
     add("KOMPOL", polres, "Wakapolres", device=False)
@@ -232,7 +233,7 @@ def bko_people(province_code: str, province_name: str, n_tps: int, roster: Roste
     rng = rng_for(seed, "bko", province_code)
     return [(roster.nrp(), f"{rng.choice(names.FIRST)} {rng.choice(names.LAST)}", _bintara(rng),
              f"BKO Sat Brimob Polda {province_name}".strip()[:80], None, "PAM TPS (BKO)", True,
-             roster.device("BKO-" + province_code))
+             roster.device("BKO-" + province_code), None)
             for _ in range(math.ceil(n_tps * BKO_SHARE))]
 
 

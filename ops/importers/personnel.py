@@ -1,7 +1,8 @@
 """Import of the personnel roster.
 
 Columns: nrp, nama, pangkat, satuan, peran; optional: kode_polsek, bko (ya/tidak), id_perangkat (the Traccar device
-uniqueId of the officer's tracker).
+uniqueId of the officer's tracker), kode_polres (at a Polda: the kabupaten/kota code of the officer's Polres, which a
+Polres unit's officer needs; a Polsek's officer has its Polsek's).
 """
 from __future__ import annotations
 
@@ -16,11 +17,14 @@ from sqlalchemy.orm import Session
 from ops import models as m
 from ops.audit import record, snapshot
 from ops.config import Settings
+from ops.area import operation_area
 from ops.importers import (Column, ImportRejected, ImportReport, Problem, boolean, distinct, read_rows, record_file,
                            text)
+from ops.importers.checks import code_of
 from ops.ranks import RANKS, misfit
+from ops.region import kabupaten_of, within
 
-FIELDS = ("name", "rank", "unit", "polsek_code", "role", "bko", "device_id")
+FIELDS = ("name", "rank", "unit", "polsek_code", "role", "bko", "device_id", "polres_code")
 
 
 def parse_nrp(raw: str):
@@ -59,6 +63,8 @@ COLUMNS = [
     Column("kode_polsek", text(20), required=False, help="Polsek tempat bertugas (kode dari daftar Polsek)"),
     Column("bko", boolean, required=False, help="ya bila BKO dari Polda/Brimob, selain itu tidak"),
     Column("id_perangkat", text(40), required=False, help="uniqueId pelacak Traccar yang dibawa personel ini"),
+    Column("kode_polres", code_of("kabupaten"), required=False,
+           help="di Polda: kode kabupaten/kota Polres personel ini (mis. 16.10); wajib bagi satuan Polres tanpa Polsek"),
 ]
 
 
@@ -66,6 +72,10 @@ def import_personnel(session: Session, settings: Settings, data: bytes, filename
                      progress: Callable[[float], None] = lambda f: None) -> ImportReport:
     rows, problems = read_rows(settings, data, filename, COLUMNS, lambda f: progress(f * 0.6))
     polsek = set(session.scalars(select(m.Polsek.code)))
+    scope = operation_area(session, settings).code
+    kabupaten = set(session.scalars(select(m.Region.code).where(m.Region.level == "kabupaten")))
+    polres_of_polsek = {ps: kabupaten_of(k) for k, ps in session.execute(
+        select(m.PolsekKecamatan.kecamatan_code, m.PolsekKecamatan.polsek_code))}
     devices = dict(session.execute(select(m.Personnel.device_id, m.Personnel.nrp)
                                    .where(m.Personnel.device_id.is_not(None))).all())
     seen_dev: dict[str, int] = {}
@@ -78,6 +88,13 @@ def import_personnel(session: Session, settings: Settings, data: bytes, filename
         if ps and ps not in polsek:
             problems.append(Problem(row_no, "kode_polsek", f"Polsek {ps} tidak dikenal; yang ada: "
                                                            f"{', '.join(sorted(polsek))}"))
+        polres = r.get("kode_polres")
+        if polres and (polres not in kabupaten or not within(polres, scope)):
+            problems.append(Problem(row_no, "kode_polres", f"{polres} bukan kabupaten/kota di wilayah operasi "
+                                                           f"({scope or 'nasional'})"))
+        elif polres and ps in polres_of_polsek and polres_of_polsek[ps] != polres:
+            problems.append(Problem(row_no, "kode_polres", f"{ps} adalah Polsek di {polres_of_polsek[ps]}, bukan "
+                                                           f"di {polres}"))
         dev = r.get("id_perangkat")
         if dev:
             if dev in seen_dev:
@@ -89,7 +106,8 @@ def import_personnel(session: Session, settings: Settings, data: bytes, filename
         if why:
             warnings.append(Problem(row_no, "pangkat", why))
         clean.append({"nrp": nrp, "name": r["nama"], "rank": r["pangkat"], "unit": r["satuan"], "polsek_code": ps,
-                      "role": r["peran"], "bko": bool(r.get("bko")), "device_id": dev})
+                      "role": r["peran"], "bko": bool(r.get("bko")), "device_id": dev,
+                      "polres_code": polres})
     if problems:
         raise ImportRejected(problems)
     report = ImportReport("Personel", len(clean), warnings=warnings)
@@ -127,6 +145,7 @@ def import_personnel(session: Session, settings: Settings, data: bytes, filename
 def frame(session: Session, settings: Settings | None = None) -> pd.DataFrame:
     """The roster in the import format."""
     rows = [{"nrp": p.nrp, "nama": p.name, "pangkat": p.rank, "satuan": p.unit, "peran": p.role,
-             "kode_polsek": p.polsek_code or "", "bko": "ya" if p.bko else "tidak", "id_perangkat": p.device_id or ""}
+             "kode_polsek": p.polsek_code or "", "bko": "ya" if p.bko else "tidak", "id_perangkat": p.device_id or "",
+             "kode_polres": p.polres_code or ""}
             for p in session.scalars(select(m.Personnel).order_by(m.Personnel.nrp))]
     return pd.DataFrame(rows, columns=[c.name for c in COLUMNS])
