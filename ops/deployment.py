@@ -192,9 +192,6 @@ class PolresPart:
     roster: list[Officer]
 
 
-POLRES_POSTS = ("posko", "pam_gudang")  # one of each per Polres: at a Polda posted at its kabupaten
-
-
 def part_needs(settings, wins: list[Window], part: PolresPart) -> dict[str, list[Need]]:
     """Every shift's needs of one Polres (ops.tasks.needs_by_window): its own Posko and warehouse among them."""
     return needs_by_window(settings, wins, [(c.code, c.polsek_code, c.polri_required) for c in part.clusters],
@@ -212,16 +209,16 @@ def polres_needs(settings, wins: list[Window], parts: list[PolresPart]) -> dict[
 
 def plan_polres_duties(settings, wins: list[Window], guarded: set[str], parts: list[PolresPart],
                        spare: list[Officer]) -> list[Duty]:
-    """Every officer's shifts at an operation of several Polres: each Polres planned over its own needs (plan_duties),
-    its Posko and warehouse officers posted at its kabupaten and its reserves of no Polsek waiting at its first Polsek
-    (where it has none, at the kabupaten); the `spare` officers (BKO no Polres needed) stand by as reserves
-    throughout, spread over the Polres in turn. One plan over the whole province would weigh every need against
-    every officer of it."""
+    """Every officer's shifts at an operation of several Polres: each Polres planned over its own needs (plan_duties).
+    What a Polres operation posts at no post (the Polres) is posted at the kabupaten — its Posko, its warehouse, the
+    escorts of its warehouse legs — but for its reserves of no Polsek, who wait at its first Polsek (where it has
+    none, at the kabupaten). The `spare` officers (BKO no Polres needed) stand by as reserves throughout, spread over
+    the Polres in turn. One plan over the whole province would weigh every need against every officer of it."""
     duties: list[Duty] = []
     for part in parts:
         waits = part.polsek[0] if part.polsek else part.kabupaten
-        duties += [Duty(d.window, d.nrp, d.task, part.kabupaten if d.task in POLRES_POSTS
-                        else waits if d.task == "cadangan" and d.post is None else d.post)
+        duties += [Duty(d.window, d.nrp, d.task, d.post if d.post is not None
+                        else waits if d.task == "cadangan" else part.kabupaten)
                    for d in plan_duties(wins, part_needs(settings, wins, part), part.roster,
                                         {c.code: c.assigned for c in part.clusters}, guarded)]
     if parts:

@@ -245,11 +245,14 @@ def postings(session: Session, settings: Settings, moment: dt.datetime) -> list[
 
 
 def post_name(task: str, post: str | None, names) -> str:
-    """A post as the Posko says it: the guard cluster, 'PPK Kec. Pemulutan', 'Polsek Pemulutan', 'Polres'."""
+    """A post as the Posko says it: the guard cluster, 'PPK Kec. Pemulutan', 'Polsek Pemulutan', 'Polres' (at a
+    Polda 'Polres Ogan Ilir')."""
     if task == tasks.OFF_DUTY:
         return "—"
     if post is None:
         return "Polres"
+    if level_of_code(post) == "kabupaten":
+        return names.polres(post)
     if task == "pam_ppk":
         return f"PPK {names.kecamatan(post)}"
     return names.polsek.get(post, post)

@@ -219,10 +219,10 @@ def test_every_polres_of_the_polda_demo_fills_its_shift_as_its_planner_plans(pol
 
 def test_the_planner_saved_at_a_polda_gives_every_polres_its_own_posko_warehouse_and_reserves(polda_sqlite, use,
                                                                                                tmp_path):
-    """The Personel page's planner saved at a Polda plans each Polres over its own needs, as the demo does: a Posko
-    and a warehouse per Polres posted at its kabupaten, a Polres unit's officers kept in their own Polres, every
-    reserve waiting at a Polsek (none at the one polres_hq of the settings, which is Ogan Ilir's); and on voting day
-    no kabupaten is short of anything."""
+    """The Personel page's planner saved at a Polda plans each Polres over its own needs, as the demo does: a Posko,
+    a warehouse and the warehouse legs' escorts per Polres posted at its kabupaten, a Polres unit's officers kept in
+    their own Polres, every reserve waiting at a Polsek (none at the one polres_hq of the settings, which is Ogan
+    Ilir's); and on voting day no kabupaten is short of anything."""
     from ops import duty, tasks
     from ops.clock import wib_at
     from ops.planner import save_plan
@@ -244,8 +244,9 @@ def test_the_planner_saved_at_a_polda_gives_every_polres_its_own_posko_warehouse
             per = Counter((shift, post) for shift, t, post, *_ in rows if t == task)
             assert {post for _, post in per} == set(kabs), task
             assert set(per.values()) == {s.task_plan[task]}, (task, per)
-        units = [r for r in rows if r.polres_code]
-        assert units
+        assert [r for r in rows if r.polres_code]  # the demo's Polres units name their Polres
+        # Nothing at no post (the Polres): the Posko, warehouse and warehouse-leg escorts at their kabupaten.
+        assert not [r for r in rows if r.cluster_code is None]
         for shift, task, post, polsek, polres, bko in rows:
             if task == "cadangan":
                 assert post in polres_of_polsek, (shift, post)  # at a Polsek, never at no post
@@ -254,6 +255,8 @@ def test_the_planner_saved_at_a_polda_gives_every_polres_its_own_posko_warehouse
             if polres and task in ("posko", "pam_gudang", "patroli", "cadangan"):
                 assert (post if task in ("posko", "pam_gudang") else polres_of_polsek[post]) == polres
         assert duty.bases(session, s).get(None) is None
+        names = load_names(session)  # the Personel page names the post by its Polres, never by the bare code
+        assert [duty.post_name(t, "16.10", names) for t in ("posko", "pengawalan")] == ["Polres Ogan Ilir"] * 2
         now = wib_at(s.voting_day, dt.time(10, 0))
         whole = duty.task_board(session, s, now).set_index("tugas")
         assert whole.loc["posko", "wajib"] == len(kabs) * s.task_plan["posko"]

@@ -53,11 +53,11 @@ with tab_tasks:
     c.kpi(cols[3], "Shift", f"{tasks.h_label(s, window.day)} {window.shift}" if window else "di luar operasi",
           f"{fmt_wib(window.start)} s.d. {fmt_wib(window.end)}" if window else
           f"Operasi {s.phase_start:%d/%m} s.d. {s.phase_end:%d/%m}")
-    if not where.is_top:  # the roster records an officer's Polsek, not the Polres (ops.duty.area_members)
-        st.caption("Roster wilayah ini: personel Polsek yang mencakup kecamatannya dan setiap personel yang berpos di "
-                   "TPS atau PPK-nya, berpatroli atau siaga cadangan untuk Polsek-nya, atau (di Polda) di Posko dan "
-                   "gudang Polres-nya: satuan Polres dan BKO yang bertugas di sini. Satuan Polres tanpa pos di wilayah "
-                   "ini tidak terhitung di sini; lihat seluruh operasi untuk roster lengkap.")
+    if not where.is_top:  # who counts in a drilled area: ops.duty.area_members
+        st.caption("Roster wilayah ini: personel Polsek yang mencakup kecamatannya, satuan Polres-nya (kode_polres di "
+                   "roster), dan setiap personel yang berpos di TPS atau PPK-nya, berpatroli atau siaga cadangan untuk "
+                   "Polsek-nya, atau (di Polda) di Posko, gudang dan pengawalan gudang Polres-nya. Satuan Polres tanpa "
+                   "kode_polres dan tanpa pos di wilayah ini tidak terhitung di sini; lihat seluruh operasi.")
     count = (lambda v: "—" if v is None or v != v else c.number(v))  # off duty has nothing required or on site
     figures = {"Wajib": "wajib", "Ditugaskan": "ditugaskan", "Kurang": "kurang", "Di lokasi / aktif": "di_lokasi"}
     shown = pd.DataFrame({"Tugas": list(board["tugas"].map(tasks.DUTY_LABEL)) + ["Jumlah (= roster)"],
