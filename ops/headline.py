@@ -163,13 +163,15 @@ def measures(h: dict, settings: Settings, now: dt.datetime) -> list[Measure]:
                                hours=settings.perhatian_boxes_at_ppk_hours) else "netral",
                            f"per TPS · {h['logistik_terlambat']} pengiriman terlambat"))
     if h["sungai_tunda"] is None:  # an overview of a province or the nation: boats are judged per kabupaten
-        out.append(Measure("sungai", "Perahu: tunda / hati-hati", "—", None, "netral",
+        out.append(Measure("sungai", "Perahu ditunda", "—", None, "netral",
                            "dinilai per kabupaten/kota: pilih wilayahnya", ("bmkg-forecast", "river")))
     else:
-        out.append(Measure("sungai", "Perahu: tunda / hati-hati", f"{h['sungai_tunda']} / {h['sungai_hati_hati']}",
-                           None, "buruk" if h["sungai_tunda"] else "waspada" if h["sungai_hati_hati"] else "baik",
-                           f"perjalanan sungai {settings.perhatian_river_lookahead_hours:.0f} jam ke depan",
-                           ("bmkg-forecast", "river")))
+        # The figure is the boats to hold back (the decision); those to go with care follow in words, so that two
+        # counts side by side never read as "x of y".
+        out.append(Measure("sungai", "Perahu ditunda", _n(h["sungai_tunda"]), None,
+                           "buruk" if h["sungai_tunda"] else "waspada" if h["sungai_hati_hati"] else "baik",
+                           f"{h['sungai_hati_hati']} hati-hati · perjalanan sungai "
+                           f"{settings.perhatian_river_lookahead_hours:.0f} jam ke depan", ("bmkg-forecast", "river")))
     if now >= t.closing:
         out.append(Measure("tps_selesai", "Penghitungan selesai", _n(h["tps_selesai"]), _n(h["tps"]),
                            _share_tone(h["tps_selesai"], h["tps"], 1.0, 0.9) if now >= t.counting_end else "netral",
