@@ -15,7 +15,7 @@ from ops.area import operation_area
 from ops.clock import as_utc
 from ops.config import Settings
 from ops.personnel import newest_fix_time, on_site_states, recent_fixes
-from ops.db import in_chunks
+from ops.db import in_chunks, one_of
 from ops.region import in_area, kabupaten_of, level_of_code
 
 DUTY_COLUMNS = ["nrp", "nama", "pangkat", "satuan", "polsek", "bko", "device", "tugas", "pos", "shift"]
@@ -38,12 +38,12 @@ def area_members(session: Session, area: str) -> set[str]:
                                                              in_area(m.Region.code, area))))
     posts.update(polsek)
     posts.add(area)
-    found = {nrp for part in in_chunks(polsek)
-             for nrp in session.scalars(select(m.Personnel.nrp).where(m.Personnel.polsek_code.in_(part)))}
+    found = {nrp for cond in one_of(session, m.Personnel.polsek_code, polsek)
+             for nrp in session.scalars(select(m.Personnel.nrp).where(cond))}
     if level_of_code(area) == "kabupaten":
         found.update(session.scalars(select(m.Personnel.nrp).where(m.Personnel.polres_code == area)))
-    found.update(nrp for part in in_chunks(posts)
-                 for nrp in session.scalars(select(m.Assignment.nrp).where(m.Assignment.cluster_code.in_(part))))
+    found.update(nrp for cond in one_of(session, m.Assignment.cluster_code, posts)
+                 for nrp in session.scalars(select(m.Assignment.nrp).where(cond)))
     return found
 
 
@@ -66,7 +66,7 @@ def duty_at(session: Session, settings: Settings, moment: dt.datetime, area: str
         people = session.execute(q.order_by(p.nrp)).all()
     else:
         wanted = wanted & doing if task is not None else wanted
-        people = sorted((r for part in in_chunks(wanted) for r in session.execute(q.where(p.nrp.in_(part)))),
+        people = sorted((r for cond in one_of(session, p.nrp, wanted) for r in session.execute(q.where(cond))),
                         key=lambda r: r.nrp)
     out = []
     for nrp, name, rank, unit, polsek, bko, device in people:
@@ -90,7 +90,7 @@ def _held(session: Session, window: tasks.Window | None, nrps: set[str] | None, 
     if nrps is None:
         rows = session.execute(q).all()
     else:
-        rows = [r for part in in_chunks(nrps) for r in session.execute(q.where(a.nrp.in_(part)))]
+        rows = [r for cond in one_of(session, a.nrp, nrps) for r in session.execute(q.where(cond))]
     held: dict[str, tuple[str, str | None]] = {}
     for nrp, duty, post in sorted(rows, key=lambda r: (TASK_RANK.get(r.task, len(TASK_RANK)), r.nrp)):
         held.setdefault(nrp, (duty, post))

@@ -81,8 +81,11 @@ class Personnel(Base):
 
 class Assignment(Base):
     __tablename__ = "assignment"
+    # Officers' rows of one shift (ops.duty._held: the nation has 400,004 officers over 16 shifts); its nrp prefix
+    # serves the look-ups by officer alone.
+    __table_args__ = (Index("ix_assignment_nrp_shift", "nrp", "shift"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    nrp: Mapped[str] = mapped_column(ForeignKey("personnel.nrp"), index=True)
+    nrp: Mapped[str] = mapped_column(ForeignKey("personnel.nrp"))
     tps_code: Mapped[str | None] = mapped_column(ForeignKey("tps.code"), index=True)
     cluster_code: Mapped[str | None] = mapped_column(String(40), index=True)
     tahapan: Mapped[str] = mapped_column(String(12))

@@ -16,7 +16,7 @@ from ops import models as m
 from ops import positions, presence
 from ops.clock import as_utc
 from ops.config import Settings
-from ops.db import IN_CHUNK, in_chunks
+from ops.db import IN_CHUNK, one_of
 from ops.presence import Fix, Place, Presence
 from ops.tasks import PAM_TPS
 
@@ -84,8 +84,8 @@ def guards(session: Session, posts: set[str] | None = None) -> list[tuple]:
     if posts is None:
         rows = session.execute(q.order_by(p.polsek_code, p.nrp, a.id)).all()
     else:  # each post looked up by its index, a chunk at a time, then put in the same order
-        rows = sorted((r for part in in_chunks(posts) for column in (a.cluster_code, a.tps_code)
-                       for r in session.execute(q.add_columns(a.id).where(column.in_(part)))),
+        rows = sorted((r for column in (a.cluster_code, a.tps_code) for cond in one_of(session, column, posts)
+                       for r in session.execute(q.add_columns(a.id).where(cond))),
                       key=lambda r: (r.polsek_code is None, r.polsek_code or "", r.nrp, r.id))
     for r in rows:
         seen.setdefault(r.nrp, tuple(r)[:8])

@@ -9,13 +9,13 @@ import datetime as dt
 from collections import defaultdict
 from typing import NamedTuple
 
-from sqlalchemy import func, or_, select, union
+from sqlalchemy import func, select, union
 from sqlalchemy.orm import Session
 
 from ops import models as m
 from ops.clock import UTC, as_utc
 from ops.config import Settings
-from ops.db import in_chunks, one_of
+from ops.db import one_of
 from ops.presence import Fix, Place, Presence, history_span, post_rule
 from ops.tasks import PAM_TPS
 
@@ -39,9 +39,8 @@ def device_posts(session: Session, settings: Settings, devices: set[str] | None 
     if devices is None:
         rows = conn.execute(assigned.order_by(m.Assignment.id)).fetchall()
     else:
-        rows = sorted((r for part in in_chunks(devices)
-                       for r in conn.execute(assigned.where(m.Personnel.device_id.in_(part))).fetchall()),
-                      key=lambda r: r[3])
+        rows = sorted((r for cond in one_of(session, m.Personnel.device_id, devices)
+                       for r in conn.execute(assigned.where(cond)).fetchall()), key=lambda r: r[3])
     places: dict[str, list[Place]] = defaultdict(list)
     # fetchall(): the driver builds every row at once, rather than one call a row
     where = select(m.Tps.code, m.Tps.cluster_code, m.Tps.lat, m.Tps.lon)
@@ -49,8 +48,9 @@ def device_posts(session: Session, settings: Settings, devices: set[str] | None 
         tps = conn.execute(where).fetchall()
     else:
         keys = {cluster or code for _, cluster, code, _ in rows}
-        tps = [r for part in in_chunks(keys) for r in conn.execute(
-            where.where(or_(m.Tps.cluster_code.in_(part), m.Tps.code.in_(part)))).fetchall()]
+        # by its cluster or by its own code: a TPS found both ways counts once
+        tps = list({r[0]: r for column in (m.Tps.cluster_code, m.Tps.code) for cond in one_of(session, column, keys)
+                    for r in conn.execute(where.where(cond)).fetchall()}.values())
     for code, cluster, lat, lon in tps:
         places[cluster or code].append((lat, lon))
     posts = {key: Post(tuple(p), post_rule(p, settings)) for key, p in places.items()}

@@ -279,10 +279,10 @@ def _from_around(session: Session, settings: Settings, moment: dt.datetime, targ
     fresh = dt.timedelta(minutes=settings.traccar_silent_minutes)
     devices = session.scalars(select(pl.device_id).where(
         pl.lat.between(south, north), pl.lon.between(west, east), pl.fix_time > now - fresh)).all()
-    nrps = {n for part in in_chunks(polsek) for n in session.scalars(select(p.nrp).where(p.polsek_code.in_(part)))}
+    nrps = {n for cond in one_of(session, p.polsek_code, polsek) for n in session.scalars(select(p.nrp).where(cond))}
     if window is not None:
-        nrps.update(n for part in in_chunks(polsek) for n in session.scalars(select(a.nrp).where(
-            a.shift == window.code, a.task == "cadangan", a.cluster_code.in_(part))))
+        nrps.update(n for cond in one_of(session, a.cluster_code, polsek) for n in session.scalars(select(a.nrp).where(
+            a.shift == window.code, a.task == "cadangan", cond)))
     nrps.update(n for part in one_of(session, p.device_id, devices) for n in session.scalars(select(p.nrp).where(part)))
     found = nearest(targets, reserves_at(session, settings, moment, nrps), *speeds)
     if any(r.reserve is None or haversine_km(r.reserve.lat, r.reserve.lon, t.lat, t.lon) > AROUND_KM

@@ -28,9 +28,10 @@ def populate_0005(engine) -> None:
         s.flush()
         s.add(m.Tps(code="16.10.04.2001.001", desa_code="16.10.04.2001", kecamatan_code="16.10.04", number=1,
                     lat=-3.2, lon=104.65, dpt=300, kerawanan="rawan"))
-        for i in (1, 2, 3):
-            s.add(m.Personnel(nrp=f"8501000{i}", name=f"P{i}", rank="BRIPKA", unit="Polsek", role="PAM TPS",
-                              device_id=f"DEV-{i}"))
+        for i in (1, 2, 3):  # by the columns 0005 had (the ORM would name later ones)
+            s.execute(m.Personnel.__table__.insert().values(nrp=f"8501000{i}", name=f"P{i}", rank="BRIPKA",
+                                                            unit="Polsek", role="PAM TPS", bko=False,
+                                                            device_id=f"DEV-{i}"))
     positions, statuses = m.PositionEvent.__table__, m.TpsStatusEvent.__table__
     with engine.begin() as c:
         for k in range(12):  # 23:00 to 00:50 WIB, every ten minutes
@@ -65,7 +66,7 @@ def test_migration_0007_carries_a_populated_0006_database(db_url):
     populate_0005(engine)
     before = snapshot(engine)
     upgrade(engine)
-    assert schema_revision(engine) == "0009"  # 0007, then the roll-ups' counts and the area prefix indexes
+    assert schema_revision(engine) == "0011"  # 0007, then the roll-ups' counts, the area prefix indexes, 0010, 0011
     assert snapshot(engine) == before
     newest = {}
     for row in before["position_event"]:
@@ -96,7 +97,7 @@ def test_migration_0007_carries_a_populated_0006_database(db_url):
     assert snapshot(engine)["tps_status_event"] == before["tps_status_event"]
     assert len(snapshot(engine)["position_event"]) == len(before["position_event"]) + 1
     upgrade(engine)
-    assert schema_revision(engine) == "0009"  # 0007, then the roll-ups' counts and the area prefix indexes
+    assert schema_revision(engine) == "0011"  # 0007, then the roll-ups' counts, the area prefix indexes, 0010, 0011
 
 
 @pytest.fixture
