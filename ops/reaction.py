@@ -169,10 +169,10 @@ def _km_per_lon_degree(lat: float) -> float:
     return KM_PER_DEG * math.cos(math.radians(min(89.0, abs(lat)))) * 0.98
 
 
-def reserves_at(session: Session, settings: Settings, moment: dt.datetime, nrps: set[str] | None = None
-                ) -> list[Reserve]:
+def reserves_at(session: Session, settings: Settings, moment: dt.datetime, nrps: set[str] | None = None,
+                home: dict[str | None, tuple[float, float]] | None = None) -> list[Reserve]:
     """The officers on reserve at the moment (of `nrps` only, when given), each where it would leave from and
-    whether it is free."""
+    whether it is free. `home`: ops.duty.bases, when the caller has read them."""
     from ops.duty import bases, duty_at
     from ops.incidents import incident_table
     from ops.personnel import last_fixes
@@ -181,7 +181,7 @@ def reserves_at(session: Session, settings: Settings, moment: dt.datetime, nrps:
     board = duty_at(session, settings, now, task="cadangan", nrps=nrps)  # only the reserves, not the whole roster
     if board.empty:
         return []
-    home = bases(session, settings)
+    home = bases(session, settings) if home is None else home
     polsek = dict(session.execute(select(m.Polsek.code, m.Polsek.name)).all())
     fresh = dt.timedelta(minutes=settings.traccar_silent_minutes)
     devices = {d for d in board["device"] if d}
@@ -284,7 +284,7 @@ def _from_around(session: Session, settings: Settings, moment: dt.datetime, targ
         nrps.update(n for cond in one_of(session, a.cluster_code, polsek) for n in session.scalars(select(a.nrp).where(
             a.shift == window.code, a.task == "cadangan", cond)))
     nrps.update(n for part in one_of(session, p.device_id, devices) for n in session.scalars(select(p.nrp).where(part)))
-    found = nearest(targets, reserves_at(session, settings, moment, nrps), *speeds)
+    found = nearest(targets, reserves_at(session, settings, moment, nrps, home), *speeds)
     if any(r.reserve is None or haversine_km(r.reserve.lat, r.reserve.lon, t.lat, t.lon) > AROUND_KM
            for t, r in zip(targets, found)):
         return None
