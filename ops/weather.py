@@ -158,16 +158,16 @@ def discharge_trend(session: Session, settings: Settings, now: dt.datetime, days
     return df
 
 
-def forecast_coverage(session: Session, now: dt.datetime) -> pd.DataFrame:
-    """Per kecamatan: desa with a TPS, of them with a BMKG forecast of their own, and the age of the oldest and newest
-    (hours). The rest are judged by their kecamatan's forecast (ops.feeds.coverage)."""
+def forecast_coverage(session: Session, now: dt.datetime, area: str | None = None) -> pd.DataFrame:
+    """Per kecamatan (of `area` only, when given): desa with a TPS, of them with a BMKG forecast of their own, and the
+    age of the oldest and newest (hours). The rest are judged by their kecamatan's forecast (ops.feeds.coverage)."""
     now = as_utc(now)
-    desa = pd.DataFrame(session.execute(select(m.Tps.kecamatan_code, m.Tps.desa_code).distinct()).all(),
-                        columns=["kecamatan", "desa"])
+    desa = pd.DataFrame(session.execute(select(m.Tps.kecamatan_code, m.Tps.desa_code).where(
+        in_area(m.Tps.kecamatan_code, area)).distinct()).all(), columns=["kecamatan", "desa"])
     fetched = pd.DataFrame(session.execute(
         select(m.WeatherForecast.area_code, func.max(m.WeatherForecast.fetched_at))
-        .where(m.WeatherForecast.source == "bmkg").group_by(m.WeatherForecast.area_code)).all(),
-        columns=["desa", "fetched"])
+        .where(m.WeatherForecast.source == "bmkg", in_area(m.WeatherForecast.area_code, area))
+        .group_by(m.WeatherForecast.area_code)).all(), columns=["desa", "fetched"])
     if desa.empty:
         return pd.DataFrame(columns=["kecamatan", "desa", "dengan_prakiraan", "tertua_jam", "terbaru_jam"])
     df = desa.merge(fetched, on="desa", how="left")

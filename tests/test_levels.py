@@ -188,6 +188,23 @@ def test_a_drilled_kabupaten_lists_its_own_incidents_and_tps_only(polda_pages):
     assert not any("dirinci per kabupaten/kota" in i.value for i in tps.info)
 
 
+def test_sumber_data_of_a_drilled_kabupaten_shows_its_own_forecast_coverage(polda_pages):
+    """The BMKG coverage of a drilled kabupaten: its own kecamatan, each as the whole operation's table counts it."""
+    from ops.weather import forecast_coverage
+
+    with session_scope(get_engine(polda_pages)) as session:
+        now = load_clock(session).now()
+        whole = forecast_coverage(session, now)
+        kab = forecast_coverage(session, now, "16.10")
+    ours = whole[whole["kecamatan"].str.startswith("16.10.")]
+    assert len(kab) and len(ours) < len(whole)
+    key = ["kecamatan", "desa", "dengan_prakiraan"]
+    assert kab[key].sort_values("kecamatan").values.tolist() == ours[key].sort_values("kecamatan").values.tolist()
+    page = _page("views/sumber_data.py", wilayah="16.10")
+    assert len(page.dataframe[0].value) == len(kab)
+    assert any("Cakupan prakiraan BMKG · Kabupaten Ogan Ilir" in h.value for h in page.subheader)
+
+
 def test_the_wall_of_a_polda_ranks_its_kabupaten_and_a_kiosk_url_focuses_it(polda_pages, monkeypatch):
     monkeypatch.setenv("OPS_WALL_VIEWS", '["peta", "kecamatan"]')
     from ops.config import reset_settings

@@ -310,15 +310,16 @@ tps_detail = at_moment(lambda session, settings, moment, code: tps_detail_of(ses
 discharge_trend = at_moment(weather.discharge_trend)
 
 
-def _coverage(session, settings, moment):
-    return weather.forecast_coverage(session, moment)
+def _coverage(session, settings, moment, area: str = ""):
+    return weather.forecast_coverage(session, moment, area or None)
 
 
 _forecast_coverage = at_moment(_coverage)
 
 
-def forecast_coverage() -> pd.DataFrame:
-    return _forecast_coverage(moment_key(now()))
+def forecast_coverage(area: str = "") -> pd.DataFrame:
+    """BMKG coverage per kecamatan of `area` ('' the whole operation)."""
+    return _forecast_coverage(moment_key(now()), area)
 polsek_names = cached(queries.polsek_names)
 desa_names = cached(queries.desa_names)
 

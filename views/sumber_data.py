@@ -6,7 +6,7 @@ from ops.clock import MACHINE_CLOCK, fmt_wib
 from ops.freshness import FEED_LABEL, RUN_LABEL, run_state
 from ops.scheduler import demo_mode, lease_holder
 from ui import components as c
-from ui import data
+from ui import data, wilayah
 
 c.page("Sumber data")
 s = data.settings()
@@ -34,8 +34,9 @@ def health():
     st.caption("Penjadwal: " + (
         f"dijalankan oleh {c.plain(holder[0])} (sewa berlaku s.d. {fmt_wib(holder[1])}, {MACHINE_CLOCK})"
         if holder else "tidak ada penjadwal aktif — jalankan `python -m ops worker`"))
-    st.subheader("Cakupan prakiraan BMKG")
-    cov = data.forecast_coverage()
+    where = wilayah.focus()
+    st.subheader("Cakupan prakiraan BMKG" + ("" if where.is_top else f" · {data.place_names().area(where.code)}"))
+    cov = data.forecast_coverage(wilayah.area(where))
     if len(cov):
         own, total = int(cov["dengan_prakiraan"].sum()), int(cov["desa"].sum())
         st.caption(f"{own} dari {total} desa ber-TPS punya prakiraan BMKG sendiri; desa lain dinilai dengan prakiraan "

@@ -156,12 +156,12 @@ def _on_guard(f: TpsFacts) -> tuple:
 
 def _stored(session: Session, codes: set[str] | None, total: int) -> dict[str, TpsFacts]:
     """The stored facts of these TPS (None: all); by code while they are few, else all read and picked."""
-    q = select(m.TpsState.code, m.TpsState.facts)
+    q = select(m.TpsState.code, state.as_text(m.TpsState.facts))
     if codes is not None and len(codes) < total // 4:
         ordered = sorted(codes)
-        return {c: state.from_json(f) for i in range(0, len(ordered), WRITE_BATCH)
+        return {c: state.from_text(f) for i in range(0, len(ordered), WRITE_BATCH)
                 for c, f in session.execute(q.where(m.TpsState.code.in_(ordered[i:i + WRITE_BATCH])))}
-    return {c: state.from_json(f) for c, f in session.execute(q) if codes is None or c in codes}
+    return {c: state.from_text(f) for c, f in session.execute(q) if codes is None or c in codes}
 
 
 def _gather(session: Session, settings: Settings, now: dt.datetime, codes: set[str], total: int) -> dict[str, TpsFacts]:
@@ -175,14 +175,14 @@ def _gather(session: Session, settings: Settings, now: dt.datetime, codes: set[s
 def table(session: Session, area: str | None = None) -> pd.DataFrame:
     """The per-TPS table (the columns of readiness.per_tps) as the worker last computed it; `area` limits it to a
     province ("16"), kabupaten ("16.10"), kecamatan ("16.10.05") or desa by its indexed column."""
-    q = select(m.TpsState.facts, m.TpsState.skor_sebelum, m.TpsState.skor_pemungutan, m.TpsState.skor_sesudah,
+    q = select(state.as_text(m.TpsState.facts), m.TpsState.skor_sebelum, m.TpsState.skor_pemungutan, m.TpsState.skor_sesudah,
                cast(m.TpsState.detail, Text))  # decoded by state.detail_reader
     if area:
         column = {0: m.TpsState.kabupaten_code, 1: m.TpsState.kabupaten_code, 2: m.TpsState.kecamatan_code,
                   3: m.TpsState.desa_code}[area.count(".")]
         q = q.where(column.startswith(area + ".", autoescape=True) if "." not in area else column == area)
     detail = state.detail_reader()
-    rows = [row_of(state.from_json(f), {"sebelum": a, "pemungutan": b, "sesudah": c}, detail(d))
+    rows = [row_of(state.from_text(f), {"sebelum": a, "pemungutan": b, "sesudah": c}, detail(d))
             for f, a, b, c, d in session.execute(q.order_by(m.TpsState.code))]
     return pd.DataFrame(rows, columns=COLUMNS)
 
@@ -281,8 +281,8 @@ def replay(session: Session, settings: Settings, moment: dt.datetime) -> pd.Data
         # Most TPS changed since the snapshot (a voting morning): gathering them all in one pass is cheaper than
         # loading the snapshot and regathering by code.
         return table_of(gather_facts(session, settings, moment), settings, moment, order=True)
-    facts = {c: state.from_json(f) for c, f in session.execute(
-        select(m.TpsSnapshot.code, m.TpsSnapshot.facts).where(m.TpsSnapshot.taken_at == at))}
+    facts = {c: state.from_text(f) for c, f in session.execute(
+        select(m.TpsSnapshot.code, state.as_text(m.TpsSnapshot.facts)).where(m.TpsSnapshot.taken_at == at))}
     # Area facts (weather, warnings, rivers, recap) are taken as they stood at the moment for every TPS; the TPS
     # that events touched since the snapshot are regathered whole.
     apply_environment(facts, environment(session, settings, moment))

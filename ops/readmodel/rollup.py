@@ -48,7 +48,7 @@ def recompute_rollups(session: Session, kecamatan: set[str] | None, now: dt.date
     # once per distinct text (state.detail_reader): the nation's 823,220 rows, each with its own decoded detail, held
     # at once were most of the 12 GB its first build took.
     q = select(m.TpsState.kecamatan_code, m.TpsState.skor_sebelum, m.TpsState.skor_pemungutan,
-               m.TpsState.skor_sesudah, cast(m.TpsState.detail, Text), m.TpsState.facts)
+               m.TpsState.skor_sesudah, cast(m.TpsState.detail, Text), state.as_text(m.TpsState.facts))
     if kecamatan is not None:
         if not kecamatan:
             return
@@ -77,7 +77,7 @@ def recompute_rollups(session: Session, kecamatan: set[str] | None, now: dt.date
                 acc[1] += 1
                 acc[2] += score >= threshold
                 acc[3].update({i["kind"] for i in detail[phase]["masalah"]})
-        f = state.from_json(facts)
+        f = state.from_text(facts)
         rows.append({"code": f.code, "lead": f.code in leads, "cluster": f.cluster_code or f.code, "status": f.status,
                      "logistik": f.logistik_state, "logistik_due": f.logistik_due, "gangguan_at": f.gangguan_at,
                      "personel_wajib": f.personnel_required, "personel_ditugaskan": f.personnel_assigned,

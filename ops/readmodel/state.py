@@ -8,6 +8,9 @@ import json
 import typing
 from typing import Callable
 
+import orjson
+from sqlalchemy import Text, cast
+
 from ops.readiness.model import TpsFacts
 
 _HINTS = typing.get_type_hints(TpsFacts)
@@ -31,7 +34,23 @@ def from_json(d: dict) -> TpsFacts:
     for name in TIME_FIELDS:
         if d.get(name) is not None:
             d[name] = dt.datetime.fromisoformat(d[name])
-    return TpsFacts(**{k: v for k, v in d.items() if k in _HINTS})
+    # Facts stored by an older version may hold a field since dropped; sorting them out row by row cost seconds at
+    # the nation, so only when there are any.
+    return TpsFacts(**d) if d.keys() <= _HINTS.keys() else TpsFacts(**{k: v for k, v in d.items() if k in _HINTS})
+
+
+def as_text(column):
+    """A stored facts column, read as its text for from_text."""
+    return cast(column, Text)
+
+
+def from_text(text: str) -> TpsFacts:
+    """Facts read as text (as_text), decoded by orjson: the driver's json.loads took 13 s of the 20 s that reading
+    the nation's 823,220 documents cost, orjson a fraction of it."""
+    try:
+        return from_json(orjson.loads(text))
+    except orjson.JSONDecodeError:  # text only Python's json takes (a NaN that SQLite kept as written)
+        return from_json(json.loads(text))
 
 
 def detail_reader() -> Callable[[str], dict]:
