@@ -19,7 +19,7 @@ from ops.deployment import (Duty, GuardCluster, Officer, PolresPart, TpsPoint, a
                             plan_duties, plan_polres_duties, polres_needs)
 from ops.importers.spreadsheet import csv_bytes, xlsx_bytes
 from ops.phase import phase_at
-from ops.region import in_area, kabupaten_of
+from ops.region import in_area, kabupaten_of, level_of_code
 
 
 @dataclass
@@ -130,17 +130,22 @@ def polres_parts(session: Session, clusters: list[GuardCluster], officers: list[
 def operation_needs(session: Session, settings: Settings, clusters: list[GuardCluster] | None = None,
                     area: str | None = None) -> tuple[list[tasks.Window], dict[str, list[tasks.Need]]]:
     """Every shift's needs: of the whole operation, or of `area` (its TPS, its legs, the Polsek covering it); at an
-    operation of several Polres, a Posko and a warehouse for each one in it."""
+    operation of several Polres, a Posko and a warehouse for each one in it. An area below a kabupaten (a kecamatan,
+    a desa) holds no Posko or warehouse: it does not need theirs."""
     wins = tasks.windows(settings)
     clusters = stored_clusters(session, settings, area) if clusters is None else clusters
     if several_polres(session, settings):
-        return wins, polres_needs(settings, wins, polres_parts(session, clusters, [], area)[0])
-    polsek = select(m.Polsek.code).order_by(m.Polsek.code)
-    if area:
-        polsek = polsek.where(m.Polsek.code.in_(select(m.PolsekKecamatan.polsek_code).where(
-            in_area(m.PolsekKecamatan.kecamatan_code, area))))
-    return wins, tasks.needs_by_window(settings, wins, [(c.code, c.polsek_code, c.polri_required) for c in clusters],
-                                       leg_plans(session, area), list(session.scalars(polsek)))
+        needs = polres_needs(settings, wins, polres_parts(session, clusters, [], area)[0])
+    else:
+        polsek = select(m.Polsek.code).order_by(m.Polsek.code)
+        if area:
+            polsek = polsek.where(m.Polsek.code.in_(select(m.PolsekKecamatan.polsek_code).where(
+                in_area(m.PolsekKecamatan.kecamatan_code, area))))
+        needs = tasks.needs_by_window(settings, wins, [(c.code, c.polsek_code, c.polri_required) for c in clusters],
+                                      leg_plans(session, area), list(session.scalars(polsek)))
+    if area and level_of_code(area) not in ("nasional", "provinsi", "kabupaten"):
+        needs = {w: [n for n in wanted if n.task not in tasks.POLRES_TASKS] for w, wanted in needs.items()}
+    return wins, needs
 
 
 def _duties(session: Session, settings: Settings, clusters: list[GuardCluster], officers: list[Officer]

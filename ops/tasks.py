@@ -47,6 +47,7 @@ DUTY_LABEL = {**{k: t.label for k, t in TASKS.items()}, OFF_DUTY: "Lepas dinas"}
 REQUIRED_BY_LABEL = {"pola": "pola pengamanan", "logistik": "rencana logistik", "rencana": "rencana tetap"}
 PLANNED_TASKS = tuple(k for k, t in TASKS.items() if t.required_by == "rencana" or k == "pam_ppk")  # task_plan keys
 POLSEK_TASKS = ("patroli", "cadangan")  # task_plan counts these per Polsek; the others once (per PPK for pam_ppk)
+POLRES_TASKS = ("pam_gudang", "posko")  # once per Polres: no kecamatan holds them
 
 # Roster roles (peran) that point to a task: each task's own label, and the command roles.
 ROLE_TASK = {**{t.label.lower(): k for k, t in TASKS.items()},
@@ -196,7 +197,7 @@ def ppk_needs(legs: list[LegPlan], wins: list[Window], per_shift: int) -> dict[s
 def fixed_needs(plan: dict[str, int], polsek: list[str]) -> list[Need]:
     """The posts task_plan sets for every window: the warehouse and the Posko once, patrols and reserves per
     Polsek."""
-    out = [Need(t, None, None, plan.get(t, 0)) for t in ("pam_gudang", "posko") if plan.get(t, 0) > 0]
+    out = [Need(t, None, None, plan.get(t, 0)) for t in POLRES_TASKS if plan.get(t, 0) > 0]
     for t in POLSEK_TASKS:
         if plan.get(t, 0) > 0:
             out += [Need(t, p, p, plan[t]) for p in polsek]

@@ -49,6 +49,21 @@ def test_every_roster_member_has_one_task_or_is_off_duty_at_every_moment(session
     assert duty.by_task(session, s, wib(-10, 10))[tasks.OFF_DUTY] == 331
 
 
+def test_a_drilled_kecamatan_is_not_short_of_the_polres_posko_and_warehouse(session):
+    """The Posko and the KPU warehouse are the Polres's: a drilled kecamatan does not need them (it showed 'kurang 6'
+    Posko in every kecamatan), while the whole operation still does, and fills them."""
+    s = get_settings()
+    moment = wib(0, 10)
+    whole = duty.task_board(session, s, moment).set_index("tugas")
+    for task in tasks.POLRES_TASKS:
+        assert whole.loc[task, "wajib"] == s.task_plan[task] and whole.loc[task, "kurang"] == 0
+    for kec in session.scalars(select(m.PolsekKecamatan.kecamatan_code)):
+        board = duty.task_board(session, s, moment, area=kec).set_index("tugas")
+        for task in tasks.POLRES_TASKS:
+            assert board.loc[task, "wajib"] == 0 and board.loc[task, "kurang"] == 0, (kec, board)
+        assert board.loc[tasks.PAM_TPS, "wajib"] > 0  # its own needs stay
+
+
 def test_the_plan_meets_every_need_and_reuses_officers_across_days(session):
     s = get_settings()
     wins, needs = planner.operation_needs(session, s)
