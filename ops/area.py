@@ -83,6 +83,12 @@ def operation_area(session: Session, settings: Settings) -> OperationArea:
     return recorded_area(session) or configured_area(settings)
 
 
+def several_polres(session: Session, settings: Settings) -> bool:
+    """An operation above one kabupaten/kota (a Polda, the nation): a Polres per kabupaten, each with its own HQ,
+    Posko, warehouse and Polres units."""
+    return operation_area(session, settings).kabupaten_code is None
+
+
 def record_area(session: Session, area: OperationArea) -> None:
     for key in META_KEYS:
         session.merge(m.OperationMeta(key=key, value=getattr(area, key) if key != "area_code" else area.code))

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ops import models as m
 from ops import tasks
-from ops.area import operation_area
+from ops.area import several_polres
 from ops.clock import as_utc
 from ops.config import Settings
 from ops.personnel import newest_fix_time, on_site_states, recent_fixes
@@ -204,7 +204,7 @@ def bases(session: Session, settings: Settings) -> dict[str | None, tuple[float,
 def polres_hq(session: Session, settings: Settings) -> tuple[float, float] | None:
     """The HQ and Posko of a Polres operation (settings.polres_hq). Above one (a Polda, the nation) every Polres has
     its own and one point cannot stand for them all: None, and the planner posts no one there (ops.planner)."""
-    if not settings.polres_hq or operation_area(session, settings).kabupaten_code is None:
+    if not settings.polres_hq or several_polres(session, settings):
         return None
     return settings.polres_hq[0], settings.polres_hq[1]
 

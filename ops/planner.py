@@ -14,7 +14,7 @@ from ops import models as m
 from ops import tasks
 from ops.clock import as_utc
 from ops.config import Settings, load_pola
-from ops.area import operation_area
+from ops.area import several_polres
 from ops.deployment import (Duty, GuardCluster, Officer, PolresPart, TpsPoint, assign_personnel, plan_clusters,
                             plan_duties, plan_polres_duties, polres_needs)
 from ops.importers.spreadsheet import csv_bytes, xlsx_bytes
@@ -87,12 +87,6 @@ def stored_clusters(session: Session, settings: Settings, area: str | None = Non
                                                     0.0))
         c.tps_codes.append(code)
     return list(out.values())
-
-
-def several_polres(session: Session, settings: Settings) -> bool:
-    """An operation above one kabupaten/kota (a Polda, the nation): a Polres per kabupaten, each with its own Posko,
-    warehouse and Polres units."""
-    return operation_area(session, settings).kabupaten_code is None
 
 
 def polres_parts(session: Session, clusters: list[GuardCluster], officers: list[Officer], area: str | None = None
