@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import time
 from collections import defaultdict
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
@@ -36,6 +37,11 @@ PG_TYPES = ("varchar", "varchar", "timestamptz", "timestamptz") + ("float8",) * 
 PG_LATEST_TYPES = PG_TYPES + ("varchar", "timestamptz", "timestamptz")
 DEVICE, FIX_TIME, LAT, LON = 0, 2, 4, 5  # places in a row of COLUMNS
 CHUNK = 5000  # devices per history read (bound parameters stay far below either database's limit)
+# A tracker's post changes seldom (a roster import, the planner), and reading the posts every poll was a fifth of the
+# ingest, so they are read again only this often. Facts folded meanwhile against a post that has changed carry the old
+# post's rule; every reader compares that with the post in force and takes the history instead
+# (ops.positions.on_site_inputs), and the first poll after the posts are read again folds those devices afresh.
+POSTS_FOR = 300.0  # seconds
 # COPY straight into position_event, or always through the staging table: bench/bench_ingest.py measures both.
 COPY_INTO_TABLE = True
 NO_POST = Post((), None)
@@ -162,15 +168,41 @@ def _copy_rows(cur: Any, table: str, columns: tuple[str, ...], types: tuple[str,
             copy.write_row(row)
 
 
+_SEEN: dict[tuple, tuple[float, dict[str, Post]]] = {}  # per database and limits: when read, and each tracker's post
+
+
+def _posts(session: Session, settings: Settings, devices: set[str]) -> dict[str, Post]:
+    """The post each of `devices` keeps its facts against (NO_POST: none), as read at most POSTS_FOR seconds ago."""
+    key = (session.get_bind().url.render_as_string(hide_password=False), settings.on_site_radius_m,
+           settings.traccar_silent_minutes, settings.on_site_dwell_minutes)
+    now = time.monotonic()
+    seen = _SEEN.get(key)
+    if seen is None or now - seen[0] > POSTS_FOR:
+        for old in [k for k, (at, _) in _SEEN.items() if now - at > POSTS_FOR]:
+            del _SEEN[old]
+        seen = _SEEN[key] = (now, {})
+    known = seen[1]
+    missing = devices - known.keys()
+    if missing:
+        found = device_posts(session, settings, missing)
+        known.update({dev: found[dev][0] if dev in found else NO_POST for dev in missing})
+    return known
+
+
+def forget_posts() -> None:
+    """Read every post afresh at the next poll (the database under an address was replaced)."""
+    _SEEN.clear()
+
+
 def _keep_latest(session: Session, settings: Settings, facts: dict[str, Presence], new: list[Row],
                  recount: set[str]) -> None:
-    posts = device_posts(session, settings)
     by_device: dict[str, list[Row]] = defaultdict(list)
     for row in new:
         by_device[row[DEVICE]].append(row)
+    posts = _posts(session, settings, set(by_device) | recount)
     upserts: list[tuple] = []
     for dev, rows in by_device.items():
-        post = posts[dev][0] if dev in posts else NO_POST
+        post = posts[dev]
         start = facts.get(dev)
         if dev in recount or start is None or start.rule != post.rule:
             recount.add(dev)
@@ -180,8 +212,8 @@ def _keep_latest(session: Session, settings: Settings, facts: dict[str, Presence
         p = fold(start, [(r[FIX_TIME], r[LAT], r[LON]) for r in rows], post.places, settings, post.rule)
         upserts.append(rows[-1] + (p.rule, p.stay_since, p.outside_at))
     if recount:
-        upserts += _recounted(session, settings, sorted(recount), facts, by_device, posts)
-    _upsert(session, upserts)
+        upserts += _recounted(session, settings, sorted(recount), facts, by_device, {d: [posts[d]] for d in recount})
+    _upsert(session, upserts, any(row[DEVICE] not in facts for row in upserts))
 
 
 def _recounted(session: Session, settings: Settings, devices: list[str], facts: dict[str, Presence],
@@ -208,8 +240,9 @@ def _recounted(session: Session, settings: Settings, devices: list[str], facts: 
     return out
 
 
-def _upsert(session: Session, rows: list[tuple]) -> None:
-    """Insert or replace each device's row; an older fix never overwrites a newer one."""
+def _upsert(session: Session, rows: list[tuple], first_rows: bool = True) -> None:
+    """Insert or replace each device's row; an older fix never overwrites a newer one. `first_rows`: some devices may
+    have no row yet (False: every one has, as its kept facts read in this transaction showed)."""
     if not rows:
         return
     conn = session.connection()
@@ -222,8 +255,9 @@ def _upsert(session: Session, rows: list[tuple]) -> None:
             cur.execute(f"UPDATE position_latest l SET ({', '.join(LATEST[1:])}) = "
                         f"({', '.join('s.' + c for c in LATEST[1:])}) FROM position_latest_stage s "
                         f"WHERE l.device_id = s.device_id AND s.fix_time >= l.fix_time")
-            cur.execute(f"INSERT INTO position_latest ({cols}) SELECT {cols} FROM position_latest_stage s WHERE NOT "
-                        f"EXISTS (SELECT 1 FROM position_latest l WHERE l.device_id = s.device_id)")
+            if first_rows:
+                cur.execute(f"INSERT INTO position_latest ({cols}) SELECT {cols} FROM position_latest_stage s WHERE "
+                            f"NOT EXISTS (SELECT 1 FROM position_latest l WHERE l.device_id = s.device_id)")
         return
     updates = ", ".join(f"{c} = excluded.{c}" for c in LATEST[1:])
     upsert = f"ON CONFLICT (device_id) DO UPDATE SET {updates} WHERE excluded.fix_time >= position_latest.fix_time"

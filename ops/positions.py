@@ -70,6 +70,8 @@ def kept(session: Session, devices: set[str] | None = None) -> dict[str, Presenc
             "SELECT device_id, fix_time, lat, lon, post_rule, stay_since, outside_at FROM position_latest").fetchall()
     else:
         rows = [r for part in one_of(session, pl.device_id, devices) for r in conn.execute(q.where(part)).fetchall()]
+    if conn.dialect.name == "postgresql":  # timestamptz arrive aware: the rows are the facts as they are
+        return {r[0]: Presence._make(r[1:]) for r in rows}
     return {dev: Presence(utc(t), lat, lon, rule, utc(stay), utc(out)) for dev, t, lat, lon, rule, stay, out in rows}
 
 

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from ops import models as m
+from ops import position_ingest
 from ops.clock import as_utc, from_wib, load_clock, set_clock
 from ops.config import get_settings, reset_settings
 from ops.db import get_engine, session_scope, upgrade
@@ -189,10 +190,14 @@ def test_a_resent_fix_and_a_duplicate_in_one_batch_are_stored_once(operation):
     assert latest == {"DEV-1": later["fix_time"], "DEV-2": T0, "DEV-3": fresh["fix_time"], "DEV-4": T0}
 
 
-def test_position_latest_equals_the_history_after_random_batches(operation):
+@pytest.mark.parametrize("posts_for", [0.0, 300.0], ids=["posts-every-poll", "posts-kept"])
+def test_position_latest_equals_the_history_after_random_batches(operation, posts_for, monkeypatch):
     """Random polls: fixes inside and outside the posts, resends, late fixes, duplicates in a batch, silences longer
     than the silent limit, and a post changed midway. After every batch position_latest holds each device's newest
-    fix and facts that judge every later moment as the whole history would."""
+    fix and facts that judge every later moment as the whole history would. With the posts kept between polls
+    (posts-kept) the moved device's facts keep its old post until they are read again, and the reads take its
+    history meanwhile; once they are read again, the next fix folds it afresh."""
+    monkeypatch.setattr(position_ingest, "POSTS_FOR", posts_for)
     rng = random.Random(7)
     s = get_settings()
     clock = {dev: T0 for dev in DEVICES}
@@ -256,6 +261,18 @@ def test_position_latest_equals_the_history_after_random_batches(operation):
                     expected = judge(fold(None, fixes, posts[dev], s), now, s)
                     assert judge_on_site(asked.get(dev, []), posts[dev], now, s) == expected, (poll, dev, now)
                     assert isinstance(asked[dev], Presence) == (kept[dev].post_rule == post_rule(posts[dev], s))
+            if poll > 20 and "DEV-1" in kept and as_utc(kept["DEV-1"].fix_time) > moved_at:
+                assert (kept["DEV-1"].post_rule == post_rule(POSTS["K2"], s)) == (posts_for == 0), poll
+        if poll == 20:
+            moved_at = max(clock.values())
+    if posts_for:  # the posts are read again: the moved device's next fix folds it against its new post
+        monkeypatch.setattr(position_ingest, "POSTS_FOR", 0.0)
+        at = max(clock.values()) + dt.timedelta(seconds=30)
+        store(operation, [fix("DEV-1", at, *POSTS["K2"][0])])
+        with session_scope(operation) as session:
+            row = session.get(m.PositionLatest, "DEV-1")
+            assert row.post_rule == post_rule(POSTS["K2"], s)
+            assert isinstance(recent_fixes(session, s, at)["DEV-1"], Presence)
 
 
 def test_facts_kept_for_another_post_are_refused():

@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ops import coordination, events, incidents, logistics, perhatian, personnel, planner, queries, setup_check
 from ops import timeline as timeline_ops
 from ops import weather
-from ops import duty, reaction
+from ops import duty, position_ingest, reaction
 from ops import readiness as readiness_ops
 from ops.calendar import current_settings
 from ops.clock import load_clock
@@ -33,6 +33,7 @@ def forget() -> None:
     st.cache_data.clear()
     _effective_settings.clear()
     _shared_names.clear()
+    position_ingest.forget_posts()  # an in-app scheduler's ingest reads the imported posts at its next poll
 
 
 def engine():
