@@ -85,12 +85,17 @@ def _held(session: Session, window: tasks.Window | None, nrps: set[str] | None, 
         return {}
     a = m.Assignment
     q = select(a.nrp, a.task, a.cluster_code).where(a.shift == window.code)
-    if task is not None:
-        q = q.where(a.nrp.in_(select(a.nrp).where(a.shift == window.code, a.task == task)))
     if nrps is None:
+        if task is not None:
+            q = q.where(a.nrp.in_(select(a.nrp).where(a.shift == window.code, a.task == task)))
         rows = session.execute(q).all()
     else:
+        # The officers named, by (nrp, shift); those with no row of `task` are left out here rather than by a
+        # sub-select, which would go through every row of the task in the window (the nation's 83,000 reserves).
         rows = [r for cond in one_of(session, a.nrp, nrps) for r in session.execute(q.where(cond))]
+        if task is not None:
+            on_task = {r.nrp for r in rows if r.task == task}
+            rows = [r for r in rows if r.nrp in on_task]
     held: dict[str, tuple[str, str | None]] = {}
     for nrp, duty, post in sorted(rows, key=lambda r: (TASK_RANK.get(r.task, len(TASK_RANK)), r.nrp)):
         held.setdefault(nrp, (duty, post))

@@ -255,7 +255,9 @@ def _from_around(session: Session, settings: Settings, moment: dt.datetime, targ
 
     pl, p, a = m.PositionLatest, m.Personnel, m.Assignment
     now = as_utc(moment)
-    newest = session.scalar(select(func.max(pl.fix_time)))
+    # The newest fix stored, from the history's time index (position_latest has no index beside its key, so that
+    # the ingest's updates stay in place): never older than position_latest's newest, so never a wrong shortcut.
+    newest = session.scalar(select(func.max(m.PositionEvent.fix_time)))
     if not targets or (newest is not None and as_utc(newest) > now):
         return None
     home = bases(session, settings)
@@ -277,13 +279,18 @@ def _from_around(session: Session, settings: Settings, moment: dt.datetime, targ
         return None
     polsek = [code for code, at in home.items() if code is not None and inside(*at)]
     fresh = dt.timedelta(minutes=settings.traccar_silent_minutes)
-    devices = session.scalars(select(pl.device_id).where(
-        pl.lat.between(south, north), pl.lon.between(west, east), pl.fix_time > now - fresh)).all()
-    nrps = {n for cond in one_of(session, p.polsek_code, polsek) for n in session.scalars(select(p.nrp).where(cond))}
+    nrps: set[str] = set()
     if window is not None:
-        nrps.update(n for cond in one_of(session, a.cluster_code, polsek) for n in session.scalars(select(a.nrp).where(
-            a.shift == window.code, a.task == "cadangan", cond)))
-    nrps.update(n for part in one_of(session, p.device_id, devices) for n in session.scalars(select(p.nrp).where(part)))
+        # Those whose tracker is here now, the Polsek's own and those posted to one; only officers with a reserve
+        # row in the window can be on reserve (reserves_at keeps those whose task it is), so a Polsek's others are
+        # left out at once. (The trackers here are few: a join costs less than matching them to the reserves.)
+        on_reserve = select(a.nrp).where(a.shift == window.code, a.task == "cadangan")
+        nrps.update(session.scalars(select(p.nrp).join(pl, pl.device_id == p.device_id).where(
+            pl.lat.between(south, north), pl.lon.between(west, east), pl.fix_time > now - fresh)))
+        nrps.update(n for cond in one_of(session, p.polsek_code, polsek) for n in session.scalars(
+            select(p.nrp).where(cond, p.nrp.in_(on_reserve))))
+        nrps.update(n for cond in one_of(session, a.cluster_code, polsek) for n in session.scalars(
+            on_reserve.where(cond)))
     found = nearest(targets, reserves_at(session, settings, moment, nrps, home), *speeds)
     if any(r.reserve is None or haversine_km(r.reserve.lat, r.reserve.lon, t.lat, t.lon) > AROUND_KM
            for t, r in zip(targets, found)):
