@@ -15,16 +15,15 @@ travel as tuples and the drivers' own bulk paths carry them.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import time
 from collections import defaultdict
-from contextlib import contextmanager
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from ops import models as m
+from ops.bulk import bulk
 from ops.clock import utcnow
 from ops.config import Settings, get_settings
 from ops.positions import Post, device_posts, kept, utc
@@ -47,19 +46,6 @@ COPY_INTO_TABLE = True
 NO_POST = Post((), None)
 
 Row = tuple  # one fix in COLUMNS order
-
-
-@contextmanager
-def bulk() -> Iterator[None]:
-    """No garbage collection while a poll's rows are built: they hold no reference cycles, and tens of thousands of
-    them would set off full collections over the whole process (some 40% of the ingest's time); it runs after."""
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
 
 
 def store_positions(session: Session, records: list[dict], source: str, settings: Settings | None = None) -> int:

@@ -199,6 +199,7 @@ def test_position_latest_equals_the_history_after_random_batches(operation, post
     history meanwhile; once they are read again, the next fix folds it afresh."""
     monkeypatch.setattr(position_ingest, "POSTS_FOR", posts_for)
     rng = random.Random(7)
+    moved_at = None  # DEV-1's last fix before it moved
     s = get_settings()
     clock = {dev: T0 for dev in DEVICES}
     sent: list[dict] = []
@@ -261,7 +262,7 @@ def test_position_latest_equals_the_history_after_random_batches(operation, post
                     expected = judge(fold(None, fixes, posts[dev], s), now, s)
                     assert judge_on_site(asked.get(dev, []), posts[dev], now, s) == expected, (poll, dev, now)
                     assert isinstance(asked[dev], Presence) == (kept[dev].post_rule == post_rule(posts[dev], s))
-            if poll > 20 and "DEV-1" in kept and as_utc(kept["DEV-1"].fix_time) > moved_at:
+            if moved_at is not None and "DEV-1" in kept and as_utc(kept["DEV-1"].fix_time) > moved_at:
                 assert (kept["DEV-1"].post_rule == post_rule(POSTS["K2"], s)) == (posts_for == 0), poll
         if poll == 20:
             moved_at = max(clock.values())

@@ -149,3 +149,27 @@ def test_pages_read_the_read_model_while_the_worker_keeps_it_current(demo_copy):
         assert _live_table(session, s, wib(10, 6)).iloc[0]["skor_pemungutan"] == 0.123
         # a read model left behind by a stopped worker is not shown as current
         assert _live_table(session, s, wib(10, 30)).iloc[0]["skor_pemungutan"] != 0.123
+
+
+def test_stored_facts_read_back_whole_and_those_of_another_version_too():
+    """Facts as this version stores them come back equal (by position, the fast way); facts stored by a version that
+    lacked a field, or held one since dropped, come back with the field's default or without it."""
+    import orjson
+
+    from ops.readiness.model import TpsFacts
+    from ops.readmodel import state
+
+    facts = TpsFacts(code="16.10.04.2001.001", kerawanan="rawan", akses="sungai", kecamatan_code="16.10.04",
+                     desa_code="16.10.04.2001", polsek_code="PS-1", status="siap", status_at=wib(7, 5),
+                     open_incidents=["tinggi"], voting_rain_at=wib(11, 0), voting_rain_mm=21.5, cluster_code="K1")
+    text = orjson.dumps(state.to_json(facts)).decode()
+    assert state.from_text(text) == facts
+    older = orjson.loads(text)
+    del older["cluster_code"]
+    assert state.from_json(older) == TpsFacts(**{**facts.__dict__, "cluster_code": None})
+    newer = {**orjson.loads(text), "dropped_since": 3}
+    assert state.from_json(newer) == facts
+    swapped = orjson.loads(text)
+    del swapped["cluster_code"]
+    swapped["dropped_since"] = None  # as many keys as fields, not the same ones
+    assert state.from_json(swapped) == TpsFacts(**{**facts.__dict__, "cluster_code": None})

@@ -5,6 +5,7 @@ import datetime as dt
 from typing import Any
 
 from ops import position_ingest
+from ops.bulk import bulk
 from ops.config import Settings
 from ops.feeds import http as fhttp
 from ops.feeds.base import Feed, FeedContext, FeedError, Parsed, num, parse_time
@@ -33,7 +34,7 @@ class Traccar(Feed):
 
 
 def parse_positions(devices, positions, known: dict[str, str]) -> Parsed:
-    with position_ingest.bulk():
+    with bulk():
         return _parse(devices, positions, known)
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
+from ops.bulk import bulk
 from ops.calendar import effective_settings
 from ops.clock import as_utc, load_clock
 from ops.config import Settings
@@ -29,6 +30,7 @@ def current(session: Session, settings: Settings, moment: dt.datetime, **tables)
     return sorted(store.annotate(session, items, moment), key=rank_key), sit
 
 
+@bulk()  # the whole operation's TPS, legs and reserves at once: ops.bulk
 def sync_now(settings: Settings, moment: dt.datetime | None = None, fence=None,
              use_readmodel: bool = False) -> store.SyncReport:
     """The worker's minute: evaluate at the operation clock and keep the stored items, events and outbox in line.

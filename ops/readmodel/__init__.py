@@ -22,6 +22,7 @@ from sqlalchemy import Text, cast, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from ops import models as m
+from ops.bulk import bulk
 from ops.audit import _plain
 from ops.clock import as_utc, utcnow
 from ops.config import Settings
@@ -90,6 +91,7 @@ def _write(session: Session, rows: Iterable[dict], replace_all: bool) -> None:
         session.execute(insert(m.TpsState), batch)
 
 
+@bulk()  # hundreds of thousands of facts at a province or the nation: ops.bulk
 def rebuild(session: Session, settings: Settings, now: dt.datetime) -> Report:
     """Everything from the history (first build, a rebuilt demo, a clock set back)."""
     return _all(session, settings, as_utc(now), "dibangun")
@@ -104,6 +106,7 @@ def _all(session: Session, settings: Settings, now: dt.datetime, mode: str) -> R
     return Report(mode, len(facts), (utcnow() - started).total_seconds())
 
 
+@bulk()  # hundreds of thousands of facts at a province or the nation: ops.bulk
 def refresh(session: Session, settings: Settings, now: dt.datetime) -> Report:
     """Bring the read model from its last moment up to `now`, regathering only what changed."""
     now = as_utc(now)
@@ -172,6 +175,7 @@ def _gather(session: Session, settings: Settings, now: dt.datetime, codes: set[s
     return gather_facts(session, settings, now, codes)
 
 
+@bulk()  # hundreds of thousands of facts at a province or the nation: ops.bulk
 def table(session: Session, area: str | None = None) -> pd.DataFrame:
     """The per-TPS table (the columns of readiness.per_tps) as the worker last computed it; `area` limits it to a
     province ("16"), kabupaten ("16.10"), kecamatan ("16.10.05") or desa by its indexed column."""
@@ -265,6 +269,7 @@ def snapshot(session: Session, now: dt.datetime) -> int:
     return len(rows)
 
 
+@bulk()  # hundreds of thousands of facts at a province or the nation: ops.bulk
 def replay(session: Session, settings: Settings, moment: dt.datetime) -> pd.DataFrame:
     """The per-TPS table at a past moment: from the nearest snapshot before it, regathering what events touched since
     with the area facts of the moment; a full recompute when there is no snapshot."""

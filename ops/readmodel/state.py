@@ -29,7 +29,23 @@ def to_json(f: TpsFacts) -> dict:
     return d
 
 
+_TIME_AT = tuple(i for i, name in enumerate(_FIELDS) if name in TIME_FIELDS)
+
+
 def from_json(d: dict) -> TpsFacts:
+    if len(d) == len(_FIELDS):
+        # Every field and no other (the facts this version stores): passed by position. By keyword, CPython matches
+        # each of the 32 decoded (not interned) names against the parameters text by text: 15 µs a TPS, 12 s of
+        # reading the nation's read model.
+        try:
+            values = [d[name] for name in _FIELDS]
+        except KeyError:
+            pass
+        else:
+            for i in _TIME_AT:
+                if values[i] is not None:
+                    values[i] = dt.datetime.fromisoformat(values[i])
+            return TpsFacts(*values)
     d = dict(d)
     for name in TIME_FIELDS:
         if d.get(name) is not None:
