@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from ops import models as m
 from ops.clock import as_utc
+from ops.db import one_of
 from ops.logistics import STAGE_LABEL
 from ops.places import Names, load_names
 from ops.region import in_area, within
@@ -27,12 +28,20 @@ def newest_events(session: Session, now: dt.datetime, limit: int = 15, hours: fl
     since = now - dt.timedelta(hours=hours)
     names = names if names is not None else load_names(session)
     rows = []
-    for code, status, at, reporter, kec in session.execute(
-            select(m.TpsStatusEvent.tps_code, m.TpsStatusEvent.status, m.TpsStatusEvent.occurred_at,
-                   m.TpsStatusEvent.reporter, m.Tps.kecamatan_code).join(m.Tps, m.Tps.code == m.TpsStatusEvent.tps_code)
-            .where(m.TpsStatusEvent.occurred_at <= now, m.TpsStatusEvent.occurred_at > since,
-                   m.TpsStatusEvent.status.in_(NOTEWORTHY_STATUS), in_area(m.Tps.kecamatan_code, area))
-            .order_by(m.TpsStatusEvent.occurred_at.desc()).limit(limit)):
+    reports = select(m.TpsStatusEvent.tps_code, m.TpsStatusEvent.status, m.TpsStatusEvent.occurred_at,
+                     m.TpsStatusEvent.reporter, m.Tps.kecamatan_code).join(
+        m.Tps, m.Tps.code == m.TpsStatusEvent.tps_code).where(
+        m.TpsStatusEvent.occurred_at <= now, m.TpsStatusEvent.occurred_at > since,
+        m.TpsStatusEvent.status.in_(NOTEWORTHY_STATUS)).order_by(m.TpsStatusEvent.occurred_at.desc()).limit(limit)
+    if area:
+        # The area's TPS named outright, each looked up by (tps_code, occurred_at): filtered by the join instead,
+        # PostgreSQL read the whole nation's day of reports to find a kabupaten's few (0.3 s, against 0.02 s).
+        codes = session.scalars(select(m.Tps.code).where(in_area(m.Tps.kecamatan_code, area))).all()
+        found = [r for cond in one_of(session, m.TpsStatusEvent.tps_code, codes)
+                 for r in session.execute(reports.where(cond))]
+    else:
+        found = session.execute(reports).all()
+    for code, status, at, reporter, kec in sorted(found, key=lambda r: as_utc(r[2]), reverse=True)[:limit]:
         rows.append({"at": as_utc(at), "jenis": "Status TPS",
                      "teks": f"{names.tps_short(code)}: {TPS_STATUS.get(status, status)}",
                      "lokasi": names.kecamatan(kec), "penting": status == "gangguan"})
@@ -48,12 +57,18 @@ def newest_events(session: Session, now: dt.datetime, limit: int = 15, hours: fl
     for w in [w for w in warnings if not area or any(within(k, area) for k in (w.kecamatan_codes or []))][:limit]:
         rows.append({"at": as_utc(w.sent), "jenis": "Peringatan BMKG", "teks": w.headline or w.event,
                      "lokasi": ", ".join(names.kecamatan(k) for k in (w.kecamatan_codes or [])), "penting": True})
-    for state, at, to_name, stage, kec in session.execute(
-            select(m.LogisticsEvent.state, m.LogisticsEvent.occurred_at, m.LogisticsLeg.to_name, m.LogisticsLeg.stage,
-                   m.LogisticsLeg.kecamatan_code).join(m.LogisticsLeg, m.LogisticsLeg.id == m.LogisticsEvent.leg_id)
-            .where(m.LogisticsEvent.occurred_at <= now, m.LogisticsEvent.occurred_at > since,
-                   m.LogisticsEvent.state == "diserahkan", in_area(m.LogisticsLeg.kecamatan_code, area))
-            .order_by(m.LogisticsEvent.occurred_at.desc()).limit(limit)):
+    handovers = select(m.LogisticsEvent.state, m.LogisticsEvent.occurred_at, m.LogisticsLeg.to_name,
+                       m.LogisticsLeg.stage, m.LogisticsLeg.kecamatan_code).join(
+        m.LogisticsLeg, m.LogisticsLeg.id == m.LogisticsEvent.leg_id).where(
+        m.LogisticsEvent.occurred_at <= now, m.LogisticsEvent.occurred_at > since,
+        m.LogisticsEvent.state == "diserahkan").order_by(m.LogisticsEvent.occurred_at.desc()).limit(limit)
+    if area:  # as the reports above: the area's legs named outright
+        legs = session.scalars(select(m.LogisticsLeg.id).where(in_area(m.LogisticsLeg.kecamatan_code, area))).all()
+        found = [r for cond in one_of(session, m.LogisticsEvent.leg_id, legs)
+                 for r in session.execute(handovers.where(cond))]
+    else:
+        found = session.execute(handovers).all()
+    for state, at, to_name, stage, kec in sorted(found, key=lambda r: as_utc(r[1]), reverse=True)[:limit]:
         rows.append({"at": as_utc(at), "jenis": "Logistik",
                      "teks": f"Kotak suara diserahkan di {to_name} ({STAGE_LABEL.get(stage, stage)})",
                      "lokasi": names.kecamatan(kec), "penting": False})

@@ -6,7 +6,7 @@ import io
 import openpyxl
 import pytest
 
-from ops.clock import from_wib
+from ops.clock import as_utc, from_wib
 from ops.config import get_settings
 from ops.db import get_engine, session_scope
 from ops.headline import headline
@@ -140,3 +140,37 @@ def test_incidents_at_a_moment(session):
     inc = incident_table(session, TEN)
     assert inc.iloc[0]["severity"] == "tinggi" and inc.iloc[0]["state"] != "selesai"
     assert len(incident_table(session, SIX)) < len(inc)
+
+
+def test_the_newest_events_of_an_area_are_those_of_its_tps_and_legs(session):
+    """The newest list of a drilled area (its TPS and legs named outright) holds the same reports and hand-overs as
+    filtering the operation's events by the area in one query, for the operation, each kecamatan and a desa."""
+    from sqlalchemy import select
+
+    from ops import models as m
+    from ops.events import NOTEWORTHY_STATUS, newest_events
+    from ops.region import in_area
+
+    evening = from_wib(dt.datetime(2024, 11, 27, 20, 0))
+    kecamatan = sorted(session.scalars(select(m.Tps.kecamatan_code).distinct()))
+    desa = session.scalar(select(m.Tps.desa_code).order_by(m.Tps.desa_code))
+    for moment in (TEN, evening):
+        for area in [None, *kecamatan, desa]:
+            since = moment - dt.timedelta(hours=24)
+            reports = session.execute(
+                select(m.TpsStatusEvent.occurred_at).join(m.Tps, m.Tps.code == m.TpsStatusEvent.tps_code).where(
+                    m.TpsStatusEvent.occurred_at <= moment, m.TpsStatusEvent.occurred_at > since,
+                    m.TpsStatusEvent.status.in_(NOTEWORTHY_STATUS), in_area(m.Tps.kecamatan_code, area))
+                .order_by(m.TpsStatusEvent.occurred_at.desc()).limit(15)).scalars().all()
+            handed = session.execute(
+                select(m.LogisticsEvent.occurred_at).join(m.LogisticsLeg, m.LogisticsLeg.id == m.LogisticsEvent.leg_id)
+                .where(m.LogisticsEvent.occurred_at <= moment, m.LogisticsEvent.occurred_at > since,
+                       m.LogisticsEvent.state == "diserahkan", in_area(m.LogisticsLeg.kecamatan_code, area))
+                .order_by(m.LogisticsEvent.occurred_at.desc()).limit(15)).scalars().all()
+            got = newest_events(session, moment, area=area)
+            for kind, expected in (("Status TPS", reports), ("Logistik", handed)):
+                shown = sorted(got.loc[got["jenis"] == kind, "at"], reverse=True)
+                whole = sorted((as_utc(t) for t in expected), reverse=True)
+                assert shown == whole[:len(shown)], (moment, area, kind)
+                if len(got) < 15:  # nothing cut off by the list's length: every one of them is shown
+                    assert len(shown) == len(whole), (moment, area, kind)
