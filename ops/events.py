@@ -33,15 +33,9 @@ def newest_events(session: Session, now: dt.datetime, limit: int = 15, hours: fl
         m.Tps, m.Tps.code == m.TpsStatusEvent.tps_code).where(
         m.TpsStatusEvent.occurred_at <= now, m.TpsStatusEvent.occurred_at > since,
         m.TpsStatusEvent.status.in_(NOTEWORTHY_STATUS)).order_by(m.TpsStatusEvent.occurred_at.desc()).limit(limit)
-    if area:
-        # The area's TPS named outright, each looked up by (tps_code, occurred_at): filtered by the join instead,
-        # PostgreSQL read the whole nation's day of reports to find a kabupaten's few (0.3 s, against 0.02 s).
-        codes = session.scalars(select(m.Tps.code).where(in_area(m.Tps.kecamatan_code, area))).all()
-        found = [r for cond in one_of(session, m.TpsStatusEvent.tps_code, codes)
-                 for r in session.execute(reports.where(cond))]
-    else:
-        found = session.execute(reports).all()
-    for code, status, at, reporter, kec in sorted(found, key=lambda r: as_utc(r[2]), reverse=True)[:limit]:
+    found = _newest_of(session, reports, m.TpsStatusEvent.tps_code,
+                       select(m.Tps.code).where(in_area(m.Tps.kecamatan_code, area)) if area else None, 2, limit)
+    for code, status, at, reporter, kec in found:
         rows.append({"at": as_utc(at), "jenis": "Status TPS",
                      "teks": f"{names.tps_short(code)}: {TPS_STATUS.get(status, status)}",
                      "lokasi": names.kecamatan(kec), "penting": status == "gangguan"})
@@ -62,15 +56,24 @@ def newest_events(session: Session, now: dt.datetime, limit: int = 15, hours: fl
         m.LogisticsLeg, m.LogisticsLeg.id == m.LogisticsEvent.leg_id).where(
         m.LogisticsEvent.occurred_at <= now, m.LogisticsEvent.occurred_at > since,
         m.LogisticsEvent.state == "diserahkan").order_by(m.LogisticsEvent.occurred_at.desc()).limit(limit)
-    if area:  # as the reports above: the area's legs named outright
-        legs = session.scalars(select(m.LogisticsLeg.id).where(in_area(m.LogisticsLeg.kecamatan_code, area))).all()
-        found = [r for cond in one_of(session, m.LogisticsEvent.leg_id, legs)
-                 for r in session.execute(handovers.where(cond))]
-    else:
-        found = session.execute(handovers).all()
-    for state, at, to_name, stage, kec in sorted(found, key=lambda r: as_utc(r[1]), reverse=True)[:limit]:
+    found = _newest_of(session, handovers, m.LogisticsEvent.leg_id,
+                       select(m.LogisticsLeg.id).where(in_area(m.LogisticsLeg.kecamatan_code, area)) if area else None,
+                       1, limit)
+    for state, at, to_name, stage, kec in found:
         rows.append({"at": as_utc(at), "jenis": "Logistik",
                      "teks": f"Kotak suara diserahkan di {to_name} ({STAGE_LABEL.get(stage, stage)})",
                      "lokasi": names.kecamatan(kec), "penting": False})
     df = pd.DataFrame(rows, columns=["at", "jenis", "teks", "lokasi", "penting"])
     return df.sort_values("at", ascending=False).head(limit).reset_index(drop=True)
+
+
+def _newest_of(session: Session, stmt, column, members, at: int, limit: int) -> list:
+    """`stmt`'s rows (newest first, `limit` of them; the moment at place `at`), of the area's `members` only when
+    given (a select of the values of `column` in the area): named outright, each is looked up by its own index.
+    Filtered by a join instead, PostgreSQL misjudged an area and read the whole nation's day of status reports to
+    find a kabupaten's few (0.3 s, against 0.02 s)."""
+    if members is None:
+        return session.execute(stmt).all()
+    found = [r for cond in one_of(session, column, session.scalars(members).all())
+             for r in session.execute(stmt.where(cond))]
+    return sorted(found, key=lambda r: as_utc(r[at]), reverse=True)[:limit]
