@@ -173,3 +173,28 @@ def test_stored_facts_read_back_whole_and_those_of_another_version_too():
     del swapped["cluster_code"]
     swapped["dropped_since"] = None  # as many keys as fields, not the same ones
     assert state.from_json(swapped) == TpsFacts(**{**facts.__dict__, "cluster_code": None})
+
+
+def test_a_tps_class_set_by_the_operator_reaches_the_read_model_at_the_next_minute(demo_db_copy):
+    """Reference data changes without an event: an operator sets a TPS's class (its cluster's pola changes with it).
+    The next refresh sees the audit row, gathers everything anew and agrees with a full recompute; the minute after
+    is a partial refresh again."""
+    from ops import entries
+    from ops.readmodel import state
+
+    s = get_settings()
+    engine = get_engine(demo_db_copy)
+    with session_scope(engine) as session:
+        readmodel.rebuild(session, s, wib(10, 40))
+        code = session.scalar(select(m.Tps.code).where(m.Tps.kerawanan == "kurang_rawan",
+                                                       m.Tps.cluster_code.is_not(None)).order_by(m.Tps.code))
+    with session_scope(engine) as session:
+        entries.kerawanan_change(session, "admin", code, "sangat_rawan", "verifikasi ulang di lapangan")
+    with session_scope(engine) as session:
+        report = readmodel.refresh(session, s, wib(10, 41))
+        assert report.mode == "dibangun"
+        facts = state.from_text(session.scalar(select(state.as_text(m.TpsState.facts)).where(m.TpsState.code == code)))
+        assert facts.kerawanan == "sangat_rawan"
+        assert same(per_tps(session, s, wib(10, 41)), readmodel.table(session)) == []
+    with session_scope(engine) as session:
+        assert readmodel.refresh(session, s, wib(10, 42)).mode == "sebagian"

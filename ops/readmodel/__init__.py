@@ -99,10 +99,12 @@ def rebuild(session: Session, settings: Settings, now: dt.datetime) -> Report:
 
 def _all(session: Session, settings: Settings, now: dt.datetime, mode: str) -> Report:
     started = utcnow()
+    reference = touched.reference_stamp(session)  # before gathering: a change landing meanwhile is seen next time
     facts = gather_facts(session, settings, now)
     _write(session, _rows(facts, settings, now), replace_all=True)
     recompute_rollups(session, None, now, settings.readiness_ready_threshold)
-    _set_meta(session, {"at": now.isoformat(), "machine_at": started.isoformat(), "ids": touched.high_water(session)})
+    _set_meta(session, {"at": now.isoformat(), "machine_at": started.isoformat(), "ids": touched.high_water(session),
+                        "reference": reference})
     return Report(mode, len(facts), (utcnow() - started).total_seconds())
 
 
@@ -115,8 +117,11 @@ def refresh(session: Session, settings: Settings, now: dt.datetime) -> Report:
         return rebuild(session, settings, now)
     last = dt.datetime.fromisoformat(meta["at"])
     total = session.scalar(select(func.count()).select_from(m.Tps))
-    if now < last or session.scalar(select(func.count()).select_from(m.TpsState)) != total:
-        return rebuild(session, settings, now)  # the clock went back, or TPS were imported since
+    if now < last or session.scalar(select(func.count()).select_from(m.TpsState)) != total or \
+            meta.get("reference") != touched.reference_stamp(session):
+        # The clock went back, TPS were added, or the reference data changed since (an import, a saved plan, a TPS's
+        # class set by the operator): every TPS is gathered anew.
+        return rebuild(session, settings, now)
     started = utcnow()
     span = touched.Span(last, now, dict(meta["ids"]), dt.datetime.fromisoformat(meta["machine_at"]))
     ids = touched.high_water(session)  # read before the touched sets: what lands meanwhile waits for the next round
@@ -149,7 +154,8 @@ def refresh(session: Session, settings: Settings, now: dt.datetime) -> Report:
             recompute_rollups(session, {f.kecamatan_code for f in changed.values()}, now,
                               settings.readiness_ready_threshold)
         mode, n = "sebagian", len(changed)
-    _set_meta(session, {"at": now.isoformat(), "machine_at": started.isoformat(), "ids": ids})
+    _set_meta(session, {"at": now.isoformat(), "machine_at": started.isoformat(), "ids": ids,
+                        "reference": meta["reference"]})
     return Report(mode, n, (utcnow() - started).total_seconds())
 
 

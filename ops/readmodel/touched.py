@@ -38,6 +38,20 @@ EVENTS = {
 }
 
 
+# Besides events, the facts are gathered from the TPS, the roster and its assignments, the legs, the stakeholders, the
+# Polsek and the calendar. Those change through the imports, the planner and the operator's TPS edits, each of which
+# leaves an audit row of one of these actions (ops.audit): one newer than the read model was built on has every TPS
+# gathered anew (a TPS's class sets the pola of its whole guard cluster; a moved guard leaves one cluster for another).
+REFERENCE_ACTIONS = ("impor", "impor_tambah", "impor_ubah", "impor_hapus", "impor_turunan", "simpan_rencana",
+                     "ubah_kerawanan", "verifikasi")
+
+
+def reference_stamp(session: Session) -> int:
+    """The newest audit row of a change to the reference data (0: none yet)."""
+    return session.scalar(select(func.coalesce(func.max(m.AuditLog.id), 0)).where(
+        m.AuditLog.action.in_(REFERENCE_ACTIONS)))
+
+
 def high_water(session: Session) -> dict[str, int]:
     """The newest id of every event table: the next refresh starts after these."""
     return {name: session.scalar(select(func.coalesce(func.max(cols[0]), 0))) for name, cols in EVENTS.items()}
