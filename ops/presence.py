@@ -66,7 +66,7 @@ def fold(start: Presence | None, fixes: Iterable[Fix], places: Sequence[Place], 
     for t, lat, lon in fixes:
         if rule is None:
             pass
-        elif _inside(lat, lon, places, radius_km):
+        elif within_radius(lat, lon, places, radius_km):
             if stay is None or t - last > silence:
                 stay = t
         else:
@@ -81,7 +81,8 @@ def _limits(radius_m: float, silent_minutes: int) -> tuple[float, dt.timedelta]:
     return radius_m / 1000, dt.timedelta(minutes=silent_minutes)
 
 
-def _inside(lat: float, lon: float, places: Sequence[Place], radius_km: float) -> bool:
+def within_radius(lat: float, lon: float, places: Sequence[Place], radius_km: float) -> bool:
+    """Whether (lat, lon) lies within `radius_km` of any of `places`."""
     # A great circle is never shorter than its north-south part (111.19 km a degree of latitude), so a place farther
     # than the radius by latitude alone is passed over without the trigonometry; 111.0 keeps the test on the safe side.
     return any(abs(lat - pl) * 111.0 <= radius_km and haversine_km(lat, lon, pl, po) <= radius_km for pl, po in places)

@@ -24,6 +24,7 @@ from ops import tasks
 from ops.clock import as_utc
 from ops.config import Settings
 from ops.geo import EARTH_RADIUS_KM, haversine_km, route_km, travel_minutes
+from ops.presence import within_radius
 from ops.db import in_chunks, one_of
 from ops.region import in_area
 
@@ -205,7 +206,7 @@ def reserves_at(session: Session, settings: Settings, moment: dt.datetime, nrps:
             (lat, lon), located = base, "markas"
         else:
             continue  # no base and no fix: nowhere to leave from
-        busy = fix is not None and any(haversine_km(lat, lon, a, b) <= radius_km for a, b in open_at)
+        busy = fix is not None and within_radius(lat, lon, open_at, radius_km)
         out.append(Reserve(r.nrp, polsek.get(r.pos) or r.satuan, r.pos, lat, lon, located, not busy))
     return out
 
