@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from ops import models as m
 from ops.bulk import bulk
 from ops.audit import _plain
-from ops.clock import as_utc, utcnow
+from ops.clock import as_utc, load_clock, utcnow
 from ops.config import Settings
 from ops.readiness import (COLUMNS, apply_environment, environment, gather_facts, judge, refresh_personnel, row_of,
                            table_of)
@@ -103,8 +103,10 @@ def _all(session: Session, settings: Settings, now: dt.datetime, mode: str) -> R
     facts = gather_facts(session, settings, now)
     _write(session, _rows(facts, settings, now), replace_all=True)
     recompute_rollups(session, None, now, settings.readiness_ready_threshold)
+    wide_until = now + touched.wide_after_rebuild(settings, load_clock(session).speed)
     _set_meta(session, {"at": now.isoformat(), "machine_at": started.isoformat(), "ids": touched.high_water(session),
-                        "reference": reference})
+                        "reference": reference, "on_site": _on_site_limits(settings),
+                        "wide_until": wide_until.isoformat()})
     return Report(mode, len(facts), (utcnow() - started).total_seconds())
 
 
@@ -118,9 +120,10 @@ def refresh(session: Session, settings: Settings, now: dt.datetime) -> Report:
     last = dt.datetime.fromisoformat(meta["at"])
     total = session.scalar(select(func.count()).select_from(m.Tps))
     if now < last or session.scalar(select(func.count()).select_from(m.TpsState)) != total or \
-            meta.get("reference") != touched.reference_stamp(session):
-        # The clock went back, TPS were added, or the reference data changed since (an import, a saved plan, a TPS's
-        # class set by the operator): every TPS is gathered anew.
+            meta.get("reference") != touched.reference_stamp(session) or \
+            meta.get("on_site") != _on_site_limits(settings):
+        # The clock went back, TPS were added, the reference data changed since (an import, a saved plan, a TPS's
+        # class set by the operator) or the on-site limits did: every TPS is gathered anew.
         return rebuild(session, settings, now)
     started = utcnow()
     span = touched.Span(last, now, dict(meta["ids"]), dt.datetime.fromisoformat(meta["machine_at"]))
@@ -128,7 +131,9 @@ def refresh(session: Session, settings: Settings, now: dt.datetime) -> Report:
     events = touched.by_events(session, settings, span)
     # A guard's fixes change only the personnel facts: those TPS are refolded from their stored facts, not regathered
     # (during voting hours every guard moves every minute: at a province that is every TPS, each minute).
-    guards = touched.guarded(session, settings, span) - events
+    wide_until = meta.get("wide_until")
+    precise = wide_until is not None and now > dt.datetime.fromisoformat(wide_until)
+    guards = (touched.guarded_precisely if precise else touched.guarded)(session, settings, span) - events
     if touched.crossed(settings, last, now):
         # What is due changed, or the forecast windows moved: every TPS keeps its event facts, takes the area facts
         # of now and is rescored; the touched ones are regathered whole.
@@ -154,9 +159,13 @@ def refresh(session: Session, settings: Settings, now: dt.datetime) -> Report:
             recompute_rollups(session, {f.kecamatan_code for f in changed.values()}, now,
                               settings.readiness_ready_threshold)
         mode, n = "sebagian", len(changed)
-    _set_meta(session, {"at": now.isoformat(), "machine_at": started.isoformat(), "ids": ids,
-                        "reference": meta["reference"]})
+    _set_meta(session, {**meta, "at": now.isoformat(), "machine_at": started.isoformat(), "ids": ids})
     return Report(mode, n, (utcnow() - started).total_seconds())
+
+
+def _on_site_limits(settings: Settings) -> list:
+    """The settings ops.presence judges by (a change refolds every tracker's history: see touched.guarded_precisely)."""
+    return [settings.on_site_radius_m, settings.traccar_silent_minutes, settings.on_site_dwell_minutes]
 
 
 def _on_guard(f: TpsFacts) -> tuple:

@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 from ops import models as m
 from ops.config import Settings
 from ops.db import in_chunks, one_of
+from ops.position_ingest import POSTS_FOR
+from ops.presence import HELD_SLACK, history_span
 from ops.readiness import operation_times
 from ops.tasks import PAM_TPS
 
@@ -113,12 +115,73 @@ def by_events(session: Session, settings: Settings, span: Span) -> set[str]:
 
 def guarded(session: Session, settings: Settings, span: Span) -> set[str]:
     """TPS whose guards' on-site answer may have changed: a device that sent fixes in the window the check looks at
-    (arrivals, departures, a dwell completing, a device falling silent all happen inside it)."""
+    (arrivals, departures, a dwell completing, a device falling silent all happen inside it). A replay's span, and the
+    first minutes after a rebuild, take this wide set; the live minute takes `guarded_precisely`."""
     window = dt.timedelta(minutes=max(settings.on_site_dwell_minutes, settings.traccar_silent_minutes) + 5)
     devices = set(session.scalars(select(m.PositionEvent.device_id).where(
         m.PositionEvent.fix_time > span.since - window, m.PositionEvent.fix_time <= span.until).distinct()))
     if "position" in span.ids:
-        devices |= set(session.scalars(select(m.PositionEvent.device_id).where(*_new("position", span)).distinct()))
+        devices |= _new_fixes(session, span)
+    return guarded_by(session, devices)
+
+
+def guarded_precisely(session: Session, settings: Settings, span: Span) -> set[str]:
+    """TPS whose guards' on-site answer may have changed in the span, device by device: the trackers with new fixes,
+    those whose kept facts cross one of ops.presence.judge's limits in it, and those without kept facts that reported
+    in the window. At the nation `guarded`'s window held every tracker that reported in the last 25 minutes, and
+    their TPS were refolded every minute even when nothing came in.
+
+    Only sound while every tracker's kept facts were judged against its post in force (ops.positions.on_site_inputs
+    otherwise folds its history, whose answer moves with other instants): the refresh takes `guarded` for a while
+    after anything that moves posts (`wide_after_rebuild`)."""
+    devices = _new_fixes(session, span) | _crossing(session, settings, span)
+    window = dt.timedelta(minutes=max(settings.on_site_dwell_minutes, settings.traccar_silent_minutes) + 5)
+    pe, pl = m.PositionEvent, m.PositionLatest
+    # Trackers on the roster without kept facts (fixes copied in another way): each probes its own index range.
+    devices |= set(session.scalars(select(m.Personnel.device_id).where(
+        m.Personnel.device_id.is_not(None),
+        ~select(pl.device_id).where(pl.device_id == m.Personnel.device_id).exists(),
+        select(pe.id).where(pe.device_id == m.Personnel.device_id, pe.fix_time > span.since - window,
+                            pe.fix_time <= span.until).exists())))
+    return guarded_by(session, devices)
+
+
+# The limits ops.presence.judge compares the kept facts with are minutes; a crossing this near the span's edges is
+# taken too (it only refolds a TPS that then compares unchanged).
+EDGE = dt.timedelta(minutes=1)
+
+
+def _crossing(session: Session, settings: Settings, span: Span) -> set[str]:
+    """Trackers whose kept facts cross a limit of ops.presence.judge in the span: falling silent, their newest fix
+    leaving the dwell period, a stay completing it, an outside fix leaving it; and facts newer than the span's end
+    (read from the history instead)."""
+    pl = m.PositionLatest
+    silent = dt.timedelta(minutes=settings.traccar_silent_minutes)
+    dwell = dt.timedelta(minutes=settings.on_site_dwell_minutes)
+
+    def crosses(column, limit: dt.timedelta):
+        # judge changes when now passes column + limit: column within (since - limit, until - limit]
+        return (column > span.since - limit - EDGE) & (column <= span.until - limit + EDGE)
+    return set(session.scalars(select(pl.device_id).where(or_(
+        pl.fix_time > span.until, crosses(pl.fix_time, silent), crosses(pl.fix_time, dwell),
+        crosses(pl.stay_since, dwell - HELD_SLACK), crosses(pl.outside_at, dwell)))))
+
+
+def _new_fixes(session: Session, span: Span) -> set[str]:
+    """Trackers with fixes recorded after the refresh's watermark."""
+    return set(session.scalars(select(m.PositionEvent.device_id).where(*_new("position", span)).distinct()))
+
+
+def wide_after_rebuild(settings: Settings, speed: float) -> dt.timedelta:
+    """How long after a rebuild (operation time) the refresh takes `guarded`'s wide window: a rebuild follows a change
+    of posts or of the on-site limits, and until the ingest reads the posts again (POSTS_FOR seconds of machine time,
+    at the clock's speed) and every tracker folded against an old post has fallen out of the history span, the kept
+    facts do not tell when their answers move."""
+    return history_span(settings) + dt.timedelta(seconds=POSTS_FOR * max(speed, 1.0)) + EDGE
+
+
+def guarded_by(session: Session, devices: set[str]) -> set[str]:
+    """The TPS these trackers' officers guard (their whole guard cluster)."""
     if not devices:
         return set()
     # At the nation every tracker moves each minute: 300,000 devices, past any IN list's parameter limit.
