@@ -97,7 +97,7 @@ def _minute_job(settings: Settings, token: str) -> Callable[[], None]:
     Perhatian on it, keep the items (escalating the untaken) and deliver the messages due. All fenced: a holder that
     lost the lease writes nothing and sends nothing. Perhatian is evaluated even when the read model could not be
     brought current (then from the history)."""
-    def readmodel_part() -> bool:
+    def readmodel_part():
         from ops import readmodel
         from ops.clock import load_clock
 
@@ -109,24 +109,25 @@ def _minute_job(settings: Settings, token: str) -> Callable[[], None]:
             report = readmodel.keep_current(session, settings, load_clock(session).now())
             fence(token)(session)
         log.info("read model %s", report)
-        return True
+        return report
 
-    def perhatian_part(current: bool) -> None:
+    def perhatian_part(refreshed) -> None:
         from ops import perhatian
         from ops.perhatian.notify import deliver_due
 
-        report = perhatian.sync_now(settings, fence=fence(token), use_readmodel=current)
+        report = perhatian.sync_now(settings, fence=fence(token), use_readmodel=refreshed is not None,
+                                    refreshed=refreshed)
         delivered = deliver_due(get_engine(settings.database_url), settings, fence=fence(token))
         log.info("perhatian: %s; sent %s, waiting %s%s", report, delivered.sent or 0, delivered.waiting,
                  "".join(f"; {c} failed: {e}" for c, e in delivered.failed.items()))
 
     def work() -> None:
         try:
-            current = bool(_guarded("read model", readmodel_part)())
+            refreshed = _guarded("read model", readmodel_part)()
         except Exception:  # a fault in the read model must not keep Perhatian from the commander
             log.exception("read model not brought current")
-            current = False
-        _guarded("perhatian", lambda: perhatian_part(current))()
+            refreshed = None
+        _guarded("perhatian", lambda: perhatian_part(refreshed))()
     return work
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, text
 from ops import config as ops_config
 from ops import db as ops_db
 from ops import position_ingest
+from ops.readmodel import held
 
 ROOT = Path(__file__).resolve().parent.parent
 FEEDS = ROOT / "tests" / "payloads"
@@ -42,6 +43,7 @@ def _fresh_settings(monkeypatch):
     ops_config.reset_settings()
     ops_db.get_engine.cache_clear()
     position_ingest.forget_posts()  # a test's database may have the same address as the one before it
+    held.forget()
     yield
     ops_config.reset_settings()
     ops_db.get_engine.cache_clear()

@@ -246,3 +246,73 @@ def touched_since(session, s, since, until) -> set[str]:
     from ops.readmodel import touched
 
     return touched.guarded_precisely(session, s, touched.Span(since, until, touched.high_water(session)))
+
+
+def test_the_worker_holds_the_table_and_reads_again_only_the_rows_a_refresh_rewrote(demo_db_copy):
+    """Perhatian's table (the read model joined with the TPS points) is held from one minute to the next: after a
+    random stream it equals a whole read, and the rows the refresh did not rewrite are the very ones held before.
+    After another process wrote the read model (a rebuild from the command line) the next minute reads it whole."""
+    from ops import queries
+    from ops.readiness import with_points
+    from ops.readmodel import held
+
+    s = get_settings()
+    engine = get_engine(demo_db_copy)
+
+    def whole(session):
+        return with_points(queries.tps_points(session), readmodel.table(session))
+    with session_scope(engine) as session:
+        first = held.table_with_points(session, readmodel.rebuild(session, s, wib(10, 40)))
+    with session_scope(engine) as session:
+        stream(session, random.Random(3), wib(10, 40), wib(10, 50), 150)
+    with session_scope(engine) as session:
+        report = readmodel.refresh(session, s, wib(10, 50))
+        assert report.mode == "sebagian" and 0 < len(report.codes) < 667
+    with session_scope(engine) as session:
+        kept = held.table_with_points(session, report)
+        pd.testing.assert_frame_equal(kept, whole(session))
+        same_rows = ~kept["code"].isin(report.codes)
+        assert same_rows.sum() == 667 - len(report.codes)
+        before = first.set_index("code")["masalah_pemungutan"]
+        assert all(before[c] is m_ for c, m_ in zip(kept.loc[same_rows, "code"], kept.loc[same_rows, "masalah_pemungutan"]))
+    with session_scope(engine) as session:
+        readmodel.rebuild(session, s, wib(10, 50))  # another process: the rows held here no longer stand
+        session.execute(m.TpsState.__table__.update().where(m.TpsState.code == kept.iloc[0]["code"])
+                        .values(skor_pemungutan=0.123))
+    with session_scope(engine) as session:
+        stream(session, random.Random(4), wib(10, 50), wib(10, 55), 50)
+    with session_scope(engine) as session:
+        report = readmodel.refresh(session, s, wib(10, 55))
+        again = held.table_with_points(session, report)
+        pd.testing.assert_frame_equal(again, whole(session))
+        assert (again["code"] == kept.iloc[0]["code"]).any() and 0.123 in set(again["skor_pemungutan"])
+
+
+def test_the_worker_holds_the_legs_and_reads_again_only_those_with_new_reports(demo_db_copy):
+    """Perhatian's leg board is held from one minute to the next: minute by minute through a stream of hand-overs —
+    some recorded late for an earlier moment, some recorded ahead for a moment the clock reaches later — it equals
+    the board read whole, lateness and ETA included; a leg import (a reference change) has it read whole."""
+    from ops import audit
+    from ops.logistics import leg_board
+    from ops.readmodel import held
+
+    engine = get_engine(demo_db_copy)
+    rng = random.Random(11)
+    with session_scope(engine) as session:
+        legs = list(session.scalars(select(m.LogisticsLeg.id)))
+    for minute in range(0, 40, 4):
+        now = wib(10, minute)
+        with session_scope(engine) as session:
+            for _ in range(25):
+                at = now + dt.timedelta(minutes=rng.choice((-30, -2, 1, 3, 9)))  # late, fresh, ahead of the clock
+                session.add(m.LogisticsEvent(leg_id=rng.choice(legs), state=rng.choice(
+                    ("berangkat", "tiba", "diserahkan")), occurred_at=at, recorded_at=utcnow(), source="uji"))
+        with session_scope(engine) as session:
+            pd.testing.assert_frame_equal(held.leg_board(session, now), leg_board(session, now))
+    with session_scope(engine) as session:
+        leg = session.get(m.LogisticsLeg, legs[0])
+        leg.planned_arrive = wib(9, 0)
+        leg.tps_code = None
+        audit.record(session, "uji", "impor", "logistics_leg", str(leg.id), None, {"planned_arrive": "09:00"})
+    with session_scope(engine) as session:
+        pd.testing.assert_frame_equal(held.leg_board(session, wib(10, 40)), leg_board(session, wib(10, 40)))

@@ -32,19 +32,24 @@ def current(session: Session, settings: Settings, moment: dt.datetime, **tables)
 
 @bulk()  # the whole operation's TPS, legs and reserves at once: ops.bulk
 def sync_now(settings: Settings, moment: dt.datetime | None = None, fence=None,
-             use_readmodel: bool = False) -> store.SyncReport:
+             use_readmodel: bool = False, refreshed=None) -> store.SyncReport:
     """The worker's minute: evaluate at the operation clock and keep the stored items, events and outbox in line.
     `fence(session)` (the scheduler's lease check) runs just before the commit. With `use_readmodel` (the worker and
     `ops readmodel`, right after bringing it current) the TPS are read from the read model instead of recomputed from
-    the history (at a province, a tenth of a second instead of tens)."""
+    the history (at a province, a tenth of a second instead of tens), and the table and the legs are held from one
+    minute to the next (ops.readmodel.held): `refreshed`, the report of that refresh, names the rows it rewrote."""
     from ops import readmodel
+    from ops.readmodel import held
 
     engine = get_engine(settings.database_url)
     with session_scope(engine) as session:
         settings = effective_settings(settings, session)  # the operation's imported calendar, if any
         moment = as_utc(moment) if moment else load_clock(session).now()
-        tps = readmodel.current_table(session, settings, moment) if use_readmodel else None
-        items, _ = evaluate(session, settings, moment, tps=tps)
+        if use_readmodel and readmodel.is_current(session, settings, moment):
+            tables = {"tps": held.table_with_points(session, refreshed), "legs": held.leg_board(session, moment)}
+        else:
+            tables = {}
+        items, _ = evaluate(session, settings, moment, **tables)
         report = store.sync(session, settings, items, moment)
         if fence is not None:
             fence(session)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from dataclasses import dataclass
 from itertools import islice
 from typing import Iterable, Iterator
@@ -26,6 +27,7 @@ from ops.bulk import bulk
 from ops.audit import _plain
 from ops.clock import as_utc, load_clock, utcnow
 from ops.config import Settings
+from ops.db import one_of
 from ops.readiness import (COLUMNS, apply_environment, environment, gather_facts, judge, refresh_personnel, row_of,
                            table_of)
 from ops.readiness.model import PHASES, TpsFacts
@@ -42,6 +44,10 @@ class Report:
     mode: str  # dibangun (rebuilt), semua (all regathered), sebagian (the touched ones)
     tps: int
     seconds: float
+    # Every write of the read model leaves a new stamp in its meta (ops.readmodel.held compares them).
+    stamp: str | None = None
+    after: str | None = None  # sebagian: the stamp it continued from
+    codes: frozenset[str] | None = None  # sebagian: the TPS whose rows it rewrote (None: every row)
 
     def __str__(self) -> str:
         return f"{self.mode}: {self.tps} TPS dalam {self.seconds:.1f} dtk"
@@ -54,6 +60,11 @@ def _meta(session: Session, key: str = META) -> dict | None:
 
 def _set_meta(session: Session, value: dict, key: str = META) -> None:
     session.merge(m.OperationMeta(key=key, value=json.dumps(value)))
+
+
+def stamp(session: Session) -> str | None:
+    """The stamp of the read model's last write (None: never built, or built before stamps)."""
+    return (_meta(session) or {}).get("stamp")
 
 
 def refreshed_at(session: Session) -> dt.datetime | None:
@@ -104,10 +115,11 @@ def _all(session: Session, settings: Settings, now: dt.datetime, mode: str) -> R
     _write(session, _rows(facts, settings, now), replace_all=True)
     recompute_rollups(session, None, now, settings.readiness_ready_threshold)
     wide_until = now + touched.wide_after_rebuild(settings, load_clock(session).speed)
+    stamp = uuid.uuid4().hex
     _set_meta(session, {"at": now.isoformat(), "machine_at": started.isoformat(), "ids": touched.high_water(session),
                         "reference": reference, "on_site": _on_site_limits(settings),
-                        "wide_until": wide_until.isoformat()})
-    return Report(mode, len(facts), (utcnow() - started).total_seconds())
+                        "wide_until": wide_until.isoformat(), "stamp": stamp})
+    return Report(mode, len(facts), (utcnow() - started).total_seconds(), stamp)
 
 
 @bulk()  # hundreds of thousands of facts at a province or the nation: ops.bulk
@@ -143,7 +155,7 @@ def refresh(session: Session, settings: Settings, now: dt.datetime) -> Report:
         facts.update(_gather(session, settings, now, events, total))
         _write(session, _rows(facts, settings, now), replace_all=True)
         recompute_rollups(session, None, now, settings.readiness_ready_threshold)
-        mode, n = "semua", len(facts)
+        mode, n, codes = "semua", len(facts), None
     else:
         events |= touched.environment_touched(session, span)
         guards -= events
@@ -158,9 +170,10 @@ def refresh(session: Session, settings: Settings, now: dt.datetime) -> Report:
             _write(session, _rows(changed, settings, now), replace_all=False)
             recompute_rollups(session, {f.kecamatan_code for f in changed.values()}, now,
                               settings.readiness_ready_threshold)
-        mode, n = "sebagian", len(changed)
-    _set_meta(session, {**meta, "at": now.isoformat(), "machine_at": started.isoformat(), "ids": ids})
-    return Report(mode, n, (utcnow() - started).total_seconds())
+        mode, n, codes = "sebagian", len(changed), frozenset(changed)
+    stamp = uuid.uuid4().hex
+    _set_meta(session, {**meta, "at": now.isoformat(), "machine_at": started.isoformat(), "ids": ids, "stamp": stamp})
+    return Report(mode, n, (utcnow() - started).total_seconds(), stamp, meta.get("stamp"), codes)
 
 
 def _on_site_limits(settings: Settings) -> list:
@@ -191,9 +204,10 @@ def _gather(session: Session, settings: Settings, now: dt.datetime, codes: set[s
 
 
 @bulk()  # hundreds of thousands of facts at a province or the nation: ops.bulk
-def table(session: Session, area: str | None = None) -> pd.DataFrame:
+def table(session: Session, area: str | None = None, codes: Iterable[str] | None = None) -> pd.DataFrame:
     """The per-TPS table (the columns of readiness.per_tps) as the worker last computed it; `area` limits it to a
-    province ("16"), kabupaten ("16.10"), kecamatan ("16.10.05") or desa by its indexed column."""
+    province ("16"), kabupaten ("16.10"), kecamatan ("16.10.05") or desa by its indexed column, `codes` to those
+    TPS."""
     q = select(state.as_text(m.TpsState.facts), m.TpsState.skor_sebelum, m.TpsState.skor_pemungutan, m.TpsState.skor_sesudah,
                cast(m.TpsState.detail, Text))  # decoded by state.detail_reader
     if area:
@@ -201,8 +215,12 @@ def table(session: Session, area: str | None = None) -> pd.DataFrame:
                   3: m.TpsState.desa_code}[area.count(".")]
         q = q.where(column.startswith(area + ".", autoescape=True) if "." not in area else column == area)
     detail = state.detail_reader()
+    wheres = [None] if codes is None else one_of(session, m.TpsState.code, set(codes))
     rows = [row_of(state.from_text(f), {"sebelum": a, "pemungutan": b, "sesudah": c}, detail(d))
-            for f, a, b, c, d in session.execute(q.order_by(m.TpsState.code))]
+            for where in wheres for f, a, b, c, d in session.execute(
+                (q if where is None else q.where(where)).order_by(m.TpsState.code))]
+    if codes is not None:
+        rows.sort(key=lambda r: r["code"])  # SQLite reads the codes in several lists
     return pd.DataFrame(rows, columns=COLUMNS)
 
 

@@ -146,11 +146,6 @@ def guarded_precisely(session: Session, settings: Settings, span: Span) -> set[s
     return guarded_by(session, devices)
 
 
-# The limits ops.presence.judge compares the kept facts with are minutes; a crossing this near the span's edges is
-# taken too (it only refolds a TPS that then compares unchanged).
-EDGE = dt.timedelta(minutes=1)
-
-
 def _crossing(session: Session, settings: Settings, span: Span) -> set[str]:
     """Trackers whose kept facts cross a limit of ops.presence.judge in the span: falling silent, their newest fix
     leaving the dwell period, a stay completing it, an outside fix leaving it; and facts newer than the span's end
@@ -160,8 +155,9 @@ def _crossing(session: Session, settings: Settings, span: Span) -> set[str]:
     dwell = dt.timedelta(minutes=settings.on_site_dwell_minutes)
 
     def crosses(column, limit: dt.timedelta):
-        # judge changes when now passes column + limit: column within (since - limit, until - limit]
-        return (column > span.since - limit - EDGE) & (column <= span.until - limit + EDGE)
+        # judge's answer at `since` and at `until` differ only if column + limit lies between them (whether it counts
+        # at the very instant differs by limit, so both ends are taken)
+        return (column >= span.since - limit) & (column <= span.until - limit)
     return set(session.scalars(select(pl.device_id).where(or_(
         pl.fix_time > span.until, crosses(pl.fix_time, silent), crosses(pl.fix_time, dwell),
         crosses(pl.stay_since, dwell - HELD_SLACK), crosses(pl.outside_at, dwell)))))
@@ -177,7 +173,7 @@ def wide_after_rebuild(settings: Settings, speed: float) -> dt.timedelta:
     of posts or of the on-site limits, and until the ingest reads the posts again (POSTS_FOR seconds of machine time,
     at the clock's speed) and every tracker folded against an old post has fallen out of the history span, the kept
     facts do not tell when their answers move."""
-    return history_span(settings) + dt.timedelta(seconds=POSTS_FOR * max(speed, 1.0)) + EDGE
+    return history_span(settings) + dt.timedelta(seconds=POSTS_FOR * max(speed, 1.0), minutes=1)
 
 
 def guarded_by(session: Session, devices: set[str]) -> set[str]:
