@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ops import models as m
 from ops.config import Settings
-from ops.db import in_chunks, one_of
+from ops.db import one_of
 from ops.position_ingest import POSTS_FOR
 from ops.presence import HELD_SLACK, history_span
 from ops.readiness import operation_times
@@ -185,8 +185,10 @@ def guarded_by(session: Session, devices: set[str]) -> set[str]:
         select(m.Assignment.cluster_code).join(m.Personnel, m.Personnel.nrp == m.Assignment.nrp).where(
             part, m.Assignment.task == PAM_TPS).distinct())}
     clusters.discard(None)
-    return {c for part in in_chunks(clusters) for c in session.scalars(select(m.Tps.code).where(
-        or_(m.Tps.cluster_code.in_(part), m.Tps.code.in_(part))))}
+    # By its cluster or by its own code, each through its index (one array parameter each on PostgreSQL: 300,000
+    # clusters as IN lists took 8 s).
+    return {c for column in (m.Tps.cluster_code, m.Tps.code) for part in one_of(session, column, clusters)
+            for c in session.scalars(select(m.Tps.code).where(part))}
 
 
 def _areas_tps(session: Session, areas: set[str]) -> set[str]:
