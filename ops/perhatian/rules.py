@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from itertools import groupby
 
 import pandas as pd
 
@@ -32,7 +33,7 @@ def _kec_place(sit: Situation, kec: str) -> Place:
     return Place("kecamatan", kec, sit.names.kecamatan(kec), kec)
 
 
-def _worst_class(kelas: pd.Series) -> str:
+def _worst_class(kelas: Iterable[str]) -> str:
     return min(kelas, key=KERAWANAN_RANK.get)
 
 
@@ -67,8 +68,11 @@ def kejadian(sit: Situation) -> list[Item]:
     limit = sit.settings.perhatian_incident_followup_minutes
     items = []
     open_ = inc[inc["state"] != "selesai"]
-    # The TPS of the open incidents, once (a filter of the nation's 823,220 TPS per incident took seconds).
-    at = sit.tps[sit.tps["code"].isin(set(open_["tps_code"].dropna()))].drop_duplicates("code").set_index("code")
+    # The TPS of the open incidents, once, as plain values (a filter of the nation's 823,220 TPS per incident, and
+    # then a look-up in a frame per incident, took seconds).
+    at = sit.tps[sit.tps["code"].isin(set(open_["tps_code"].dropna()))].drop_duplicates("code")
+    polsek_of = dict(zip(at["code"], at["polsek_code"]))
+    travel_of = {c: float(v) for c, v in zip(at["code"], at["travel_min"]) if v == v and v is not None}
     for r in open_.itertuples():
         occurred = _utc(r.occurred_at)
         minutes = (sit.moment - occurred).total_seconds() / 60
@@ -78,7 +82,6 @@ def kejadian(sit: Situation) -> list[Item]:
             severity = raise_severity(severity)
         place = (Place("tps", r.tps_code, sit.names.tps(r.tps_code), r.kecamatan_code) if r.tps_code
                  else _kec_place(sit, r.kecamatan_code))
-        tps = at.loc[[r.tps_code]] if r.tps_code and r.tps_code in at.index else at.iloc[0:0]
         last = r.updates[-1] if r.updates else {}
         taken = r.state == "ditangani"
         items.append(Item("kejadian", severity, place, occurred, state="ditangani" if taken else "baru",
@@ -86,8 +89,8 @@ def kejadian(sit: Situation) -> list[Item]:
                           note=last.get("note") if taken else None, facts={
             "ref": r.ref, "title": r.title, "category": r.category, "severity": r.severity, "state": r.state,
             "minutes_open": round(minutes), "followed_up": followed, "followup_limit": limit,
-            "polsek": tps["polsek_code"].iloc[0] if len(tps) else None,
-            "travel_min": float(tps["travel_min"].iloc[0]) if len(tps) and tps["travel_min"].notna().iloc[0] else None,
+            "polsek": polsek_of.get(r.tps_code) if r.tps_code else None,
+            "travel_min": travel_of.get(r.tps_code) if r.tps_code else None,
         }, ref=r.ref))
     return items
 
@@ -99,17 +102,23 @@ def personel(sit: Situation) -> list[Item]:
     if not (t.opening - dt.timedelta(hours=1) <= sit.moment < t.counting_end):
         return []
     tps = sit.tps[sit.tps["personel_wajib"] > 0]
-    short = tps[tps["personel_di_lokasi"] < tps["personel_wajib"]]
+    short = tps[tps["personel_di_lokasi"] < tps["personel_wajib"]].sort_values(["cluster", "code"])
     items = []
-    for cluster, part in short.groupby("cluster", sort=True):
-        first = part.sort_values("code").iloc[0]
-        kelas = _worst_class(part["kerawanan"])
-        required, on_site, silent = int(first.personel_wajib), int(first.personel_di_lokasi), int(first.perangkat_senyap)
+    # Each cluster's TPS as a run of plain rows, its first TPS first: a frame per cluster (the nation's thousands of
+    # clusters short of guards) took seconds.
+    rows = list(zip(*(short[c].tolist() for c in ("cluster", "code", "kerawanan", "personel_wajib",
+                                                   "personel_di_lokasi", "perangkat_senyap", "polsek_code",
+                                                   "travel_min", "kecamatan_code"))))
+    for cluster, run in groupby(rows, key=lambda r: r[0]):
+        part = list(run)
+        _, code, _, required, on_site, silent, polsek, travel, kec = part[0]
+        kelas = _worst_class(r[2] for r in part)
+        required, on_site, silent = int(required), int(on_site), int(silent)
         missing = required - on_site
         facts = {"required": required, "on_site": on_site, "missing": missing, "silent": silent,
-                 "kerawanan": kelas, "tps": sorted(part["code"]), "polsek": first.polsek_code,
-                 "travel_min": float(first.travel_min) if first.travel_min == first.travel_min else None}
-        place = Place("tps", first.code, sit.names.tps(first.code), first.kecamatan_code)
+                 "kerawanan": kelas, "tps": [r[1] for r in part], "polsek": polsek,
+                 "travel_min": float(travel) if travel == travel and travel is not None else None}
+        place = Place("tps", code, sit.names.tps(code), kec)
         since = t.opening - dt.timedelta(hours=1)
         if silent >= missing and kelas in GUARDED:
             items.append(Item("perangkat_senyap", "tinggi" if kelas == "sangat_rawan" else "sedang", place, since, facts,
