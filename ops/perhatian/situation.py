@@ -21,6 +21,7 @@ from ops.places import Names, load_names
 from ops.reaction import reaction_table
 from ops.readiness import operation_times, per_tps, with_points
 from ops.readiness.model import Times
+from ops.tasks import guarded_span
 from ops.weather import active_warnings
 
 
@@ -61,7 +62,14 @@ def gather(session: Session, settings: Settings, moment: dt.datetime, tps: pd.Da
                      times=operation_times(settings), tps=tps_table, incidents=incident_table(session, moment),
                      legs=board, river=judged, warnings=warnings, discharge=discharge,
                      feeds=feed_states(session, settings, moment), feeds_in_use=feeds_in_use(session, settings),
-                     names=load_names(session), reaction=reaction_table(session, settings, moment))
+                     names=load_names(session), reaction=_reaction(session, settings, moment))
+
+
+def _reaction(session: Session, settings: Settings, moment: dt.datetime) -> pd.DataFrame:
+    """Every TPS's reaction time, while the TPS hold ballot boxes (the only span the waktu_reaksi rule judges): at the
+    nation it takes some 16 s of the minute."""
+    start, end = guarded_span(settings)
+    return reaction_table(session, settings, moment) if start <= moment < end else pd.DataFrame()
 
 
 def feeds_in_use(session: Session, settings: Settings) -> tuple[str, ...]:
