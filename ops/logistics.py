@@ -28,9 +28,10 @@ WINDOW_BEFORE = dt.timedelta(hours=3)  # a river leg's departure window opens 3 
 
 
 def _utc(values: pd.Series) -> pd.Series:
-    """Stored times as UTC timestamps (SQLite hands them back without a zone)."""
+    """Stored times as UTC timestamps (SQLite hands them back without a zone), to the microsecond as stored (a column
+    with no time at all would otherwise come out in seconds)."""
     out = pd.to_datetime(values)
-    return out.dt.tz_localize("UTC") if out.dt.tz is None else out.dt.tz_convert("UTC")
+    return (out.dt.tz_localize("UTC") if out.dt.tz is None else out.dt.tz_convert("UTC")).dt.as_unit("us")
 VERDICT_LABEL = {"go": "Aman berangkat", "hati-hati": "Hati-hati", "tunda": "Tunda"}
 
 

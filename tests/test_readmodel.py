@@ -316,3 +316,22 @@ def test_the_worker_holds_the_legs_and_reads_again_only_those_with_new_reports(d
         audit.record(session, "uji", "impor", "logistics_leg", str(leg.id), None, {"planned_arrive": "09:00"})
     with session_scope(engine) as session:
         pd.testing.assert_frame_equal(held.leg_board(session, wib(10, 40)), leg_board(session, wib(10, 40)))
+
+
+def test_held_legs_first_read_before_any_report_take_the_first_reports(demo_db_copy):
+    """An operation whose legs have no report yet (the held columns hold nothing to type them by): the first reports,
+    an actor's name among them, reach the held board as they reach one read whole."""
+    from ops.logistics import leg_board
+    from ops.readmodel import held
+
+    engine = get_engine(demo_db_copy)
+    with session_scope(engine) as session:
+        session.execute(m.LogisticsEvent.__table__.delete())
+        legs = list(session.scalars(select(m.LogisticsLeg.id).order_by(m.LogisticsLeg.id).limit(5)))
+    with session_scope(engine) as session:
+        pd.testing.assert_frame_equal(held.leg_board(session, wib(10, 0)), leg_board(session, wib(10, 0)))
+        for leg in legs:
+            session.add(m.LogisticsEvent(leg_id=leg, state="berangkat", occurred_at=wib(10, 1), recorded_at=utcnow(),
+                                         source="uji", actor="Bripka Uji"))
+    with session_scope(engine) as session:
+        pd.testing.assert_frame_equal(held.leg_board(session, wib(10, 2)), leg_board(session, wib(10, 2)))

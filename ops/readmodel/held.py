@@ -81,16 +81,19 @@ def leg_board(session: Session, now: dt.datetime) -> pd.DataFrame:
     reference = touched.reference_stamp(session)
     # read before the states: a report landing meanwhile is read again next minute
     high_water = session.scalar(select(func.coalesce(func.max(m.LogisticsEvent.id), 0)))
+    legs = None
     if held is not None and held.reference == reference and held.at <= now:
-        legs = held.legs
         ev = m.LogisticsEvent
         moved = set(conn.execute(select(ev.leg_id).where(or_(
             ev.id > held.high_water, (ev.occurred_at > held.at) & (ev.occurred_at <= now))).distinct()).scalars())
+        legs = held.legs
         if moved:
             fresh = logistics.leg_states(conn, now, ev.leg_id.in_(sorted(moved)) if len(moved) <= 500 else true())
-            fresh = fresh[fresh["id"].isin(moved)]
-            legs = _with_new_states(legs, fresh)
-    else:
+            try:
+                legs = _with_new_states(legs, fresh[fresh["id"].isin(moved)])
+            except (TypeError, ValueError):  # a value the held column's type cannot take: read them whole
+                legs = None
+    if legs is None:
         legs = logistics.leg_rows(conn, true())
         if legs.empty:
             return legs
@@ -108,6 +111,8 @@ def _with_new_states(legs: pd.DataFrame, fresh: pd.DataFrame) -> pd.DataFrame:
     states = logistics.with_states(fresh[["id"]], fresh)
     for column in logistics.STATE_COLUMNS[1:]:
         legs.iloc[rows, legs.columns.get_loc(column)] = states[column].to_numpy()
+        if legs[column].dtype == object:  # held before any report typed it: typed as a whole read would type it
+            legs[column] = legs[column].infer_objects()
     return legs
 
 
