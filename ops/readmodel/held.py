@@ -14,13 +14,12 @@ read model meanwhile, a change of the reference data, the clock set back — rea
 """
 from __future__ import annotations
 
-import pandas as pd
-from sqlalchemy.orm import Session
-
 import datetime as dt
 from typing import NamedTuple
 
+import pandas as pd
 from sqlalchemy import func, or_, select, true
+from sqlalchemy.orm import Session
 
 from ops import logistics, queries
 from ops import models as m

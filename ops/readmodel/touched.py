@@ -117,7 +117,7 @@ def guarded(session: Session, settings: Settings, span: Span) -> set[str]:
     """TPS whose guards' on-site answer may have changed: a device that sent fixes in the window the check looks at
     (arrivals, departures, a dwell completing, a device falling silent all happen inside it). A replay's span, and the
     first minutes after a rebuild, take this wide set; the live minute takes `guarded_precisely`."""
-    window = dt.timedelta(minutes=max(settings.on_site_dwell_minutes, settings.traccar_silent_minutes) + 5)
+    window = _window(settings)
     devices = set(session.scalars(select(m.PositionEvent.device_id).where(
         m.PositionEvent.fix_time > span.since - window, m.PositionEvent.fix_time <= span.until).distinct()))
     if "position" in span.ids:
@@ -135,7 +135,7 @@ def guarded_precisely(session: Session, settings: Settings, span: Span) -> set[s
     otherwise folds its history, whose answer moves with other instants): the refresh takes `guarded` for a while
     after anything that moves posts (`wide_after_rebuild`)."""
     devices = _new_fixes(session, span) | _crossing(session, settings, span)
-    window = dt.timedelta(minutes=max(settings.on_site_dwell_minutes, settings.traccar_silent_minutes) + 5)
+    window = _window(settings)
     pe, pl = m.PositionEvent, m.PositionLatest
     # Trackers on the roster without kept facts (fixes copied in another way): each probes its own index range.
     devices |= set(session.scalars(select(m.Personnel.device_id).where(
@@ -144,6 +144,12 @@ def guarded_precisely(session: Session, settings: Settings, span: Span) -> set[s
         select(pe.id).where(pe.device_id == m.Personnel.device_id, pe.fix_time > span.since - window,
                             pe.fix_time <= span.until).exists())))
     return guarded_by(session, devices)
+
+
+def _window(settings: Settings) -> dt.timedelta:
+    """How far back a tracker's fixes can still move its on-site answer (ops.presence.judge's longest limit, and a
+    margin)."""
+    return dt.timedelta(minutes=max(settings.on_site_dwell_minutes, settings.traccar_silent_minutes) + 5)
 
 
 def _crossing(session: Session, settings: Settings, span: Span) -> set[str]:
@@ -155,8 +161,8 @@ def _crossing(session: Session, settings: Settings, span: Span) -> set[str]:
     dwell = dt.timedelta(minutes=settings.on_site_dwell_minutes)
 
     def crosses(column, limit: dt.timedelta):
-        # judge's answer at `since` and at `until` differ only if column + limit lies between them (whether it counts
-        # at the very instant differs by limit, so both ends are taken)
+        # judge's answers at `since` and at `until` differ only if column + limit lies between them; some of its
+        # comparisons are strict and some are not, so both ends are taken
         return (column >= span.since - limit) & (column <= span.until - limit)
     return set(session.scalars(select(pl.device_id).where(or_(
         pl.fix_time > span.until, crosses(pl.fix_time, silent), crosses(pl.fix_time, dwell),
