@@ -39,14 +39,20 @@ def leg_board(session: Session, now: dt.datetime, area: str | None = None) -> pd
     """Every leg (of `area`, a region code, when given) with its latest state at `now`, when that was reported, ETA
     and whether it is late."""
     now = as_utc(now)
+    legs = legs_at(session, now, area)
+    return legs if legs.empty else judged(legs, now)
+
+
+def legs_at(session: Session, now: dt.datetime, area: str | None = None) -> pd.DataFrame:
+    """The legs (of `area`, when given) with their states at `now` (with_states), not yet judged."""
     conn = session.connection()  # Core rows, not the ORM's: the nation has 1,820,109 legs and 2.7 million events
     in_area = (true() if not area else
                or_(m.LogisticsLeg.kecamatan_code == area, m.LogisticsLeg.kecamatan_code.like(f"{area}.%")))
     legs = leg_rows(conn, in_area)
     if legs.empty:
         return legs
-    return judged(with_states(legs, leg_states(conn, now, m.LogisticsEvent.leg_id.in_(
-        select(m.LogisticsLeg.id).where(in_area)) if area else true())), now)
+    return with_states(legs, leg_states(conn, as_utc(now), m.LogisticsEvent.leg_id.in_(
+        select(m.LogisticsLeg.id).where(in_area)) if area else true()))
 
 
 LEG_COLUMNS = (m.LogisticsLeg.id, m.LogisticsLeg.direction, m.LogisticsLeg.stage, m.LogisticsLeg.from_name,

@@ -97,7 +97,7 @@ def _minute_job(settings: Settings, token: str) -> Callable[[], None]:
     Perhatian on it, keep the items (escalating the untaken) and deliver the messages due. All fenced: a holder that
     lost the lease writes nothing and sends nothing. Perhatian is evaluated even when the read model could not be
     brought current (then from the history)."""
-    def readmodel_part():
+    def readmodel_part():  # -> readmodel.Report: the rows it rewrote, for Perhatian's held table
         from ops import readmodel
         from ops.clock import load_clock
 

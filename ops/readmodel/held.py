@@ -18,7 +18,7 @@ import datetime as dt
 from typing import NamedTuple
 
 import pandas as pd
-from sqlalchemy import func, or_, select, true
+from sqlalchemy import or_, select, true
 from sqlalchemy.orm import Session
 
 from ops import logistics, queries
@@ -43,10 +43,10 @@ def table_with_points(session: Session, report) -> pd.DataFrame:
             and report.after == held[0]:
         frame = held[1]
         if report.codes:
+            rewritten = frame["code"].isin(report.codes)
             points = [c for c in frame.columns if c not in OWN_COLUMNS]  # in the order with_points put them
-            fresh = with_points(frame[frame["code"].isin(report.codes)][points],
-                                readmodel.table(session, codes=report.codes))
-            joined = pd.concat([frame[~frame["code"].isin(report.codes)], fresh], ignore_index=True)
+            fresh = with_points(frame.loc[rewritten, points], readmodel.table(session, codes=report.codes))
+            joined = pd.concat([frame[~rewritten], fresh], ignore_index=True)
             # A column that one of the two parts holds no value in comes back as objects: typed as a whole read would
             # type it.
             for c in [c for c in joined.columns if joined[c].dtype == object and
@@ -79,7 +79,7 @@ def leg_board(session: Session, now: dt.datetime) -> pd.DataFrame:
     conn = session.connection()
     reference = touched.reference_stamp(session)
     # read before the states: a report landing meanwhile is read again next minute
-    high_water = session.scalar(select(func.coalesce(func.max(m.LogisticsEvent.id), 0)))
+    high_water = touched.newest_id(session, "logistics")
     legs = None
     if held is not None and held.reference == reference and held.at <= now:
         ev = m.LogisticsEvent
@@ -93,10 +93,9 @@ def leg_board(session: Session, now: dt.datetime) -> pd.DataFrame:
             except (TypeError, ValueError):  # a value the held column's type cannot take: read them whole
                 legs = None
     if legs is None:
-        legs = logistics.leg_rows(conn, true())
+        legs = logistics.legs_at(session, now)
         if legs.empty:
             return legs
-        legs = logistics.with_states(legs, logistics.leg_states(conn, now, true()))
     _LEGS[key] = Legs(reference, now, high_water, legs)
     return logistics.judged(legs, now)
 

@@ -56,7 +56,12 @@ def reference_stamp(session: Session) -> int:
 
 def high_water(session: Session) -> dict[str, int]:
     """The newest id of every event table: the next refresh starts after these."""
-    return {name: session.scalar(select(func.coalesce(func.max(cols[0]), 0))) for name, cols in EVENTS.items()}
+    return {name: newest_id(session, name) for name in EVENTS}
+
+
+def newest_id(session: Session, name: str) -> int:
+    """The newest id of one event table of EVENTS (0: none yet)."""
+    return session.scalar(select(func.coalesce(func.max(EVENTS[name][0]), 0)))
 
 
 def _new(name: str, span: Span):
