@@ -225,7 +225,7 @@ def jalur_sungai(sit: Situation) -> list[Item]:
         items.append(Item("jalur_sungai", "tinggi" if verdict == "tunda" else "sedang", _kec_place(sit, kec), None, {
                               "stage": stage, "verdict": verdict, "n_legs": len(part), "first_depart": first,
                               "boxes": int(part["boxes"].sum()), "reasons": list(reasons.values())},
-                          ref=f"{kec}:{stage}"))
+                          ref=f"{kec}:{stage}:{verdict}"))  # a kecamatan's boats of a stage may split both ways
     return items
 
 
