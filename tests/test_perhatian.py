@@ -161,6 +161,11 @@ def test_late_legs_and_river_legs_to_postpone():
     assert "tunda — hujan lebat 25 mm/3 jam" in wording.title(items[0])
     assert "Tunda keberangkatan perahu" in wording.action(items[0])
     assert len(rules.jalur_sungai(situation(wib(0, 20), river=river))) == 2
+    # Boats of one kecamatan and stage judged both ways are two items, each its own (the store keeps one per key).
+    split = pd.concat([river, river.iloc[[0]].assign(verdict="hati-hati", boxes=1)], ignore_index=True)
+    both = rules.jalur_sungai(situation(wib(0, 10), river=split))
+    assert sorted((i.severity, i.facts["verdict"]) for i in both) == [("sedang", "hati-hati"), ("tinggi", "tunda")]
+    assert len({i.key for i in both}) == 2
 
 
 def test_heavy_rain_and_thunder_during_voting_weigh_more_on_river_and_open_air_tps():
