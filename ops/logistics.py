@@ -3,6 +3,8 @@ tunda verdict from the forecast, the warnings and the river discharge over the l
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
 from dataclasses import dataclass
 
 import pandas as pd
@@ -25,6 +27,7 @@ STAGE_DIRECTION = {"gudang-ppk": "berangkat", "ppk-pps": "berangkat", "pps-tps":
                    "pps-ppk": "kembali"}
 LATE_GRACE = dt.timedelta(minutes=15)
 WINDOW_BEFORE = dt.timedelta(hours=3)  # a river leg's departure window opens 3 hours before it is due to leave
+SLOT = dt.timedelta(hours=3)  # a forecast slot (ops.weather.rain_slots) covers three hours from its start
 
 
 def _utc(values: pd.Series) -> pd.Series:
@@ -170,6 +173,10 @@ def judge_window(rain_mm: float | None, wind_kmh: float | None, warned: bool, di
     return RouteVerdict("hati-hati" if care else "go", care or [{"kind": "aman"}])
 
 
+def _start(slot: tuple) -> dt.datetime:
+    return slot[0]
+
+
 def river_legs(session: Session, settings: Settings, now: dt.datetime, board: pd.DataFrame | None = None) -> pd.DataFrame:
     """River legs not yet arrived, each with its departure window (3 h before departure to arrival) judged."""
     now = as_utc(now)
@@ -187,9 +194,15 @@ def river_legs(session: Session, settings: Settings, now: dt.datetime, board: pd
     warnings = active_warnings(session, now, ahead_hours=72)
     discharge = {(p, d): q for p, d, q in session.execute(select(
         m.RiverDischarge.point_code, m.RiverDischarge.day, m.RiverDischarge.discharge))}
-    by_kec = {k: g for k, g in slots.groupby("kecamatan")}
-    by_area = {k: g for k, g in slots.groupby("area")} if source == "bmkg" else {}
-    empty = slots.iloc[0:0]
+    # Each area's slots as plain (start, rain, wind) tuples in time order, a leg's window cut out by bisection: a
+    # pandas filter per leg cost 0.3 ms (1.7 s for a Polres of 13,000 TPS).
+    by_kec: dict[str, list[tuple]] = defaultdict(list)
+    by_area: dict[str, list[tuple]] = defaultdict(list)
+    for area, kec, slot, rain, wind in sorted(zip(slots["area"], slots["kecamatan"], (as_utc(t) for t in slots["slot"]),
+                                                  slots["rain_mm"], slots["wind_kmh"]), key=lambda r: r[2]):
+        by_kec[kec].append((slot, rain, wind))
+        if source == "bmkg":
+            by_area[area].append((slot, rain, wind))
     verdicts, reasons, windows, opened = [], [], [], []
     for leg in legs.itertuples():
         window_from = as_utc(leg.planned_depart) - WINDOW_BEFORE
@@ -197,16 +210,16 @@ def river_legs(session: Session, settings: Settings, now: dt.datetime, board: pd
         w_start = max(now, window_from)
         eta = leg.eta if isinstance(leg.eta, pd.Timestamp) and not pd.isna(leg.eta) else now
         w_end = max(as_utc(leg.planned_arrive), as_utc(eta), w_start) + dt.timedelta(hours=1)
-        # BMKG forecasts the leg's own desa when it has one; else the heaviest of its kecamatan.
-        area = by_area.get(leg.desa_code) if leg.desa_code in by_area else by_kec.get(leg.kecamatan_code, empty)
-        if not area.empty:  # no forecast yet (a new operation, a demo before its first run): nothing to judge
-            area = area[(area["slot"] + pd.Timedelta(hours=3) > w_start) & (area["slot"] < w_end)]
+        # BMKG forecasts the leg's own desa when it has one; else the heaviest of its kecamatan. No forecast yet (a new
+        # operation, a demo before its first run): nothing to judge.
+        area = by_area[leg.desa_code] if leg.desa_code in by_area else by_kec.get(leg.kecamatan_code, ())
+        within = area[bisect_right(area, w_start - SLOT, key=_start):bisect_left(area, w_end, key=_start)]
         warned = any(leg.kecamatan_code in (w.kecamatan_codes or []) and as_utc(w.effective) < w_end
                      and as_utc(w.expires) > w_start for w in warnings)
         day = w_start.astimezone(WIB).date()
-        v = judge_window(area["rain_mm"].max() if not area.empty else None,
-                         area["wind_kmh"].max() if not area.empty else None, warned,
-                         discharge.get((leg.kecamatan_code, day)), settings)
+        v = judge_window(max(r for _, r, _ in within) if within else None,
+                         max(w for _, _, w in within) if within else None,
+                         warned, discharge.get((leg.kecamatan_code, day)), settings)
         verdicts.append(v.verdict)
         reasons.append(v.reasons)
         windows.append(f"{fmt_wib(w_start)}–{fmt_wib(w_end, False)}")
