@@ -384,3 +384,51 @@ def test_an_operation_before_its_tps_list_has_nothing_to_flag_and_no_error(db_ur
         items, _ = perhatian.current(s, get_settings(), wib(0, 10, 0))
     # only what concerns the whole operation (feeds never run); nothing placed at a TPS or kecamatan
     assert items and {i.place.level for i in items} <= {"sumber", "operasi"}
+
+
+def test_a_polres_whose_worker_keeps_it_current_lists_what_the_worker_stored(demo_copy, monkeypatch):
+    """Once the worker's minute has brought the read model and Perhatian to the clock, a Polres's pages list the items
+    it stored (evaluating 13,000 TPS on a page took seconds) — the very items the page would evaluate — and follow
+    the store: an item the worker found cleared leaves the page."""
+    import html
+    import re
+
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from conftest import ROOT
+    from ops import readmodel
+    from ops.clock import load_clock
+    from ui import perhatian as ph
+
+    monkeypatch.setattr(ph, "PAGE_ROWS", 1000)
+    settings = get_settings()
+
+    def page_rows() -> list[str]:
+        at = AppTest.from_file(str(ROOT / "views" / "perhatian.py"), default_timeout=120)
+        at.run()
+        assert not at.exception, at.exception
+        st.cache_data.clear()  # the next run reads anew
+        return [html.unescape(m.value) for m in at.markdown if "class='ph-row'" in m.value]
+
+    evaluated = page_rows()  # no worker yet: evaluated at the minute
+    with session_scope(get_engine(demo_copy)) as s:
+        now = load_clock(s).now()
+        readmodel.keep_current(s, settings, now)
+    perhatian.sync_now(settings, now, use_readmodel=True)
+    with session_scope(get_engine(demo_copy)) as s:
+        stored = store.open_items(s)
+    assert len(stored) > 10
+    read = page_rows()
+    # The same items; only "since" differs (first seen: stored by the worker's minute just now), and with it the order
+    # among items of one severity (the oldest first).
+    without_since = lambda rows: sorted(re.sub(r"<span class='ph-meta'>.*?</span>", "", r) for r in rows)  # noqa: E731
+    assert without_since(read) == without_since(evaluated) and len(read) == len(stored)
+
+    names = [i.place.name for i in stored]
+    gone = next(i for i in stored if names.count(i.place.name) == 1 and i.place.level == "tps")
+    with session_scope(get_engine(demo_copy)) as s:  # the worker's next minute found it cleared
+        s.get(m.Alert, gone.id).active = False
+    after = page_rows()
+    assert len(after) == len(read) - 1
+    assert not any(gone.place.name in r for r in after) and any(gone.place.name in r for r in read)

@@ -109,10 +109,10 @@ def items_in(items: list, f: Focus) -> list:
 
 
 def perhatian(key: str, f: Focus) -> list:
-    """The items for the focus. A Polda's or Mabes' operation lists what the worker last stored (evaluating every TPS
-    on a page takes half a minute at a province, minutes at the nation), at any focus; a Polres, and any replay,
-    evaluate at the minute."""
-    if f.wide and st.session_state.get("replay_at") is None and rollups.readmodel_current(key):
+    """The items for the focus: while the worker keeps the read model current, what it last stored (it evaluates them
+    every minute; evaluating every TPS on a page takes seconds at a Polres of 13,000 TPS, half a minute at a province,
+    minutes at the nation), at any focus. With no worker, and in replay, they are evaluated at the minute."""
+    if st.session_state.get("replay_at") is None and rollups.readmodel_current(key):
         return items_in(rollups.stored_perhatian(key, area(f)), f)
     return items_in(data.perhatian_items(key), f)
 
@@ -125,8 +125,8 @@ def measures(key: str, f: Focus) -> dict | None:
 
 def readiness(key: str, f: Focus) -> dict:
     """Readiness per tahapan of the focus ("kabupaten": its row, in readiness.overview_of's shape); above the
-    kabupaten from the roll-ups, and so for a kabupaten or kecamatan of a Polda or Mabes while the worker keeps
-    them current (summing its TPS on the page took a third of a second)."""
+    kabupaten from the roll-ups, and so for a kabupaten or kecamatan while the worker keeps them current (summing its
+    TPS on the page took a third of a second)."""
     if f.overview:
         return {p: {"kabupaten": rollups.area_rollup(key, f.code, p)} for p in TAHAPAN_LABEL}
     if _rolled_up(key, f):
@@ -137,17 +137,18 @@ def readiness(key: str, f: Focus) -> dict:
 
 
 def _rolled_up(key: str, f: Focus) -> bool:
-    """The roll-ups of the read model serve this focus now: a wide operation's area with one, live, kept current."""
-    return f.wide and f.level in ROLLUP_LEVELS and st.session_state.get("replay_at") is None \
+    """The roll-ups of the read model serve this focus now: an area with one, live, kept current."""
+    return f.level in ROLLUP_LEVELS and st.session_state.get("replay_at") is None \
         and rollups.readmodel_current(key)
 
 
 def headline(key: str, f: Focus) -> dict:
-    """The measures of the focus. In a Polda's or Mabes' operation, while the worker keeps the read model current,
-    from its roll-ups (a kabupaten in a hundredth of a second instead of ten); boats are judged on the river legs of
-    the focus. Otherwise, and in replay, computed at the minute."""
+    """The measures of the focus. While the worker keeps the read model current, from its roll-ups (a kabupaten in a
+    hundredth of a second instead of ten); boats are judged on the river legs of the focus. Otherwise, and in replay,
+    computed at the minute."""
     if _rolled_up(key, f):
         h = rollups.area_headline(key, f.code)
         if h is not None:
-            return h if f.overview else {**h, **data.river_counts(key, f.code)}
+            # The operation's own area reads its whole leg board, which the timeline has read already.
+            return h if f.overview else {**h, **data.river_counts(key, area(f))}
     return data.headline(key, area(f))
