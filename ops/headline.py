@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from ops.clock import as_utc, fmt_wib
 from ops.config import Settings
 from ops.incidents import incident_table
-from ops.logistics import leg_board
+from ops.logistics import LATE_GRACE, VERDICT_LABEL, leg_board
 from ops.phase import phase_at
 from ops.readiness import operation_times, per_tps
 from ops.readiness.model import STATUS_RANK
@@ -180,3 +180,45 @@ def measures(h: dict, settings: Settings, now: dt.datetime) -> list[Measure]:
         out.append(Measure("peringatan_aktif", "Peringatan dini BMKG", _n(h["peringatan_aktif"]), None,
                            "buruk" if h["peringatan_aktif"] else "baik", "berlaku sekarang", ("bmkg-nowcast",)))
     return out
+
+
+def leg_measures(board: pd.DataFrame, river: pd.DataFrame) -> list[Measure]:
+    """The Logistik page's tiles, each against its reference: legs under way, late and handed over of the plan, the
+    ballot boxes handed over at the TPS of those planned to go there, and the river legs still to arrive by verdict.
+    Red is a late leg or a boat to postpone; amber a boat to go with care or legs late on their way; green all done
+    or nothing wrong; grey a flow on schedule."""
+    total = len(board)
+    late = int(board["late"].sum()) if total else 0
+    moving = int((board["state"] == "berangkat").sum()) if total else 0
+    done = int((board["state"] == "diserahkan").sum()) if total else 0
+    out = board[board["stage"] == "pps-tps"] if total else board
+    boxes = int(out["boxes"].sum()) if len(out) else 0
+    at_tps = int(out.loc[out["state"] == "diserahkan", "boxes"].sum()) if len(out) else 0
+    late_moving = int((board["late"] & (board["state"] == "berangkat")).sum()) if total else 0
+    late_out = int(out["late"].sum()) if len(out) else 0
+    grace = int(LATE_GRACE.total_seconds() // 60)
+    feeds = ("tps-status",)
+    tiles = [
+        Measure("dalam_perjalanan", "Dalam perjalanan", _n(moving), _n(total),
+                "waspada" if late_moving else "netral",
+                "perjalanan berangkat, belum tiba" + (f"; {_n(late_moving)} terlambat" if late_moving else ""), feeds),
+        Measure("terlambat", "Terlambat", _n(late), _n(total), "buruk" if late else "baik",
+                f"lewat jadwal tiba (toleransi {grace} menit) tanpa laporan tiba", feeds),
+        Measure("diserahkan", "Diserahkan", _n(done), _n(total),
+                "baik" if total and done == total else "buruk" if late else "netral",
+                "perjalanan selesai: diserahkan ke penerima", feeds),
+        Measure("kotak_di_tps", "Kotak suara di TPS", _n(at_tps), _n(boxes),
+                "baik" if boxes and at_tps == boxes else "buruk" if late_out else "netral",
+                "kotak suara diserahkan di TPS (tahap PPS → TPS)", feeds)]
+    left = len(river)
+    counts = river["verdict"].value_counts() if left else {}
+    tone = {"go": lambda n: "baik" if n else "netral", "hati-hati": lambda n: "waspada" if n else "baik",
+            "tunda": lambda n: "buruk" if n else "baik"}
+    note = {"go": "perjalanan sungai belum tiba: berangkat",
+            "hati-hati": "berangkat dengan pengawalan dan pelampung",
+            "tunda": "tunggu jendela cuaca berikutnya"}
+    for verdict, label in VERDICT_LABEL.items():
+        n = int(counts.get(verdict, 0))
+        tiles.append(Measure(f"sungai_{verdict}", label, _n(n), _n(left), tone[verdict](n), note[verdict],
+                             ("river", "bmkg-nowcast")))
+    return tiles

@@ -75,6 +75,33 @@ def test_river_verdict_rules(rain, wind, warned, q, expected):
     assert v.verdict == expected and v.reasons
 
 
+def test_logistik_tiles_count_against_the_plan_and_colour_what_is_wrong(session):
+    from ops.headline import leg_measures
+
+    num = lambda text: int(text.replace(".", ""))  # noqa: E731 - 1.334 as shown
+
+    def tiles(moment):
+        board = leg_board(session, moment)
+        return board, {m.key: m for m in leg_measures(board, river_legs(session, get_settings(), moment, board))}
+
+    board, ten = tiles(TEN)
+    boxes = int(board.loc[board["stage"] == "pps-tps", "boxes"].sum())
+    at_tps = ten["kotak_di_tps"]
+    assert (num(at_tps.value), num(at_tps.of), at_tps.tone) == (boxes, boxes, "baik")
+    assert all(num(m.of) == len(board) for m in list(ten.values())[:3])
+    river = [m for k, m in ten.items() if k.startswith("sungai_")]
+    assert sum(num(m.value) for m in river) == num(river[0].of) > 0
+    assert ten["sungai_tunda"].tone == ("buruk" if num(ten["sungai_tunda"].value) else "baik")
+    # The morning before: boxes still on their way to the TPS, and a leg past its time is red.
+    board, before = tiles(DAY_BEFORE)
+    assert num(before["kotak_di_tps"].value) < boxes
+    late = int(board["late"].sum())
+    assert num(before["terlambat"].value) == late and before["terlambat"].tone == ("buruk" if late else "baik")
+    board.loc[board.index[0], "late"] = True
+    late_one = {m.key: m for m in leg_measures(board, board.iloc[0:0])}
+    assert late_one["terlambat"].tone == "buruk" and late_one["diserahkan"].tone == "buruk"
+
+
 def test_river_legs_are_judged_with_reasons(session):
     legs = river_legs(session, get_settings(), TEN)
     assert len(legs) and set(legs["mode"]) == {"sungai"}

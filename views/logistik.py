@@ -4,6 +4,7 @@ import streamlit as st
 
 from ops.charts import pipeline_bars
 from ops.clock import fmt_wib
+from ops.headline import leg_measures
 from ops.logistics import LEG_STATE_COLOR, LEG_STATES, STAGE_LABEL, VERDICT_LABEL, route_reasons
 from ui import components as c
 from ui import data, wilayah
@@ -33,14 +34,10 @@ def pipeline_panel():
     left.plotly_chart(fig, width="stretch", config={"displaylogo": False})
     late = board[board["late"]]
     moving = board[board["state"] == "berangkat"]
+    river = data.river_legs_in(key, wilayah.area(where))
+    tiles = [c.measure_tile(m, data.feed_states()) for m in leg_measures(board, river)]
     with right:
-        cols = st.columns(2)
-        c.kpi(cols[0], "Dalam perjalanan", c.number(len(moving)))
-        c.kpi(cols[1], "Terlambat", c.number(len(late)), "Lewat jadwal tiba (toleransi 15 menit) tanpa laporan tiba")
-        cols = st.columns(2)
-        c.kpi(cols[0], "Diserahkan", c.number(int((board["state"] == "diserahkan").sum())), f"dari {len(board)} perjalanan")
-        c.kpi(cols[1], "Kotak suara", c.number(int(board[board["stage"] == "pps-tps"]["boxes"].sum())),
-              "Dibawa ke TPS")
+        c.tile_grid(tiles[:4], per_row=2)
     if len(late) or len(moving):
         st.markdown("**Dalam perjalanan dan terlambat**")
         rows = pd.concat([late, moving]).drop_duplicates("id")
@@ -51,16 +48,12 @@ def pipeline_panel():
             hide_index=True, width="stretch")
 
     st.subheader("Jalur sungai: berangkat, hati-hati atau tunda")
-    river = data.river_legs_in(key, wilayah.area(where))
     chosen, _ = data.forecast(key, 24)
     c.sources("bmkg-nowcast", "river", forecast=chosen)
     if river.empty:
         st.success("Tidak ada perjalanan jalur sungai yang masih harus berangkat.")
         return
-    counts = river["verdict"].value_counts()
-    cols = st.columns(3)
-    for col, v in zip(cols, VERDICT_LABEL):
-        c.kpi(col, VERDICT_LABEL[v], c.number(int(counts.get(v, 0))), "Perjalanan jalur sungai yang belum tiba")
+    c.tile_grid(tiles[4:], per_row=3)
     stage = st.selectbox("Tahap", sorted(river["stage"].unique(), key=list(STAGE_LABEL).index),
                          format_func=STAGE_LABEL.get, key="river_stage")
     view = river[river["stage"] == stage].sort_values(["verdict", "planned_depart"], ascending=[False, True])
