@@ -393,12 +393,12 @@ def test_a_polres_whose_worker_keeps_it_current_lists_what_the_worker_stored(dem
     import html
     import re
 
-    import streamlit as st
     from streamlit.testing.v1 import AppTest
 
     from conftest import ROOT
     from ops import readmodel
     from ops.clock import load_clock
+    from ui import data
     from ui import perhatian as ph
 
     monkeypatch.setattr(ph, "PAGE_ROWS", 1000)
@@ -408,7 +408,7 @@ def test_a_polres_whose_worker_keeps_it_current_lists_what_the_worker_stored(dem
         at = AppTest.from_file(str(ROOT / "views" / "perhatian.py"), default_timeout=120)
         at.run()
         assert not at.exception, at.exception
-        st.cache_data.clear()  # the next run reads anew
+        data.forget()  # the next run reads anew (the clock stands still: the same minute)
         return [html.unescape(m.value) for m in at.markdown if "class='ph-row'" in m.value]
 
     evaluated = page_rows()  # no worker yet: evaluated at the minute
@@ -432,3 +432,13 @@ def test_a_polres_whose_worker_keeps_it_current_lists_what_the_worker_stored(dem
     after = page_rows()
     assert len(after) == len(read) - 1
     assert not any(gone.place.name in r for r in after) and any(gone.place.name in r for r in read)
+
+    # A Tangani shows at once on the stored list, not at the worker's next minute.
+    at = AppTest.from_file(str(ROOT / "views" / "ringkasan.py"), default_timeout=120)
+    at.session_state["user"] = {"username": "operator", "full_name": "Operator Posko (demo)", "role": "operator"}
+    at.run()
+    at.text_input(key="rk_note_0").set_value("Kapolsek menuju lokasi").run()
+    at.button(key="rk_take_0").click().run()
+    assert not at.exception and not at.error
+    states = " ".join(html.unescape(m.value) for m in at.markdown if "ph-state" in m.value)
+    assert "Ditangani · operator" in states

@@ -33,6 +33,7 @@ def forget() -> None:
     st.cache_data.clear()
     _effective_settings.clear()
     _shared_names.clear()
+    _stored_items.clear()
     position_ingest.forget_posts()  # an in-app scheduler's ingest reads the imported posts at its next poll
 
 
@@ -365,6 +366,26 @@ def perhatian_items(key: str) -> list:
     with session_scope(engine()) as s:
         return sorted(perhatian.store.annotate(s, items, replay if replay is not None else now()),
                       key=perhatian.model.rank_key)
+
+
+@st.cache_resource(ttl=get_settings().cache_ttl_seconds, max_entries=64, show_spinner=False)
+def _stored_items(url: str, moment_iso: str, area: str) -> list:
+    with session_scope(_engine(url)) as s:
+        return perhatian.store.open_items(s, area or None)
+
+
+def stored_items(moment_iso: str, area: str = "") -> list:
+    """The Perhatian items the worker stored (open and not finished; of `area` when given), as they stand at the
+    minute `moment_iso`. A resource shared by the viewers of the minute, not data copied out of the cache on every
+    call: the nation's 12,777 items took 0.14 s to copy, twice a Ringkasan. Callers only read them (frozen Items)."""
+    with outage.guard():
+        return _stored_items(get_settings().database_url, moment_iso, area)
+
+
+def forget_items() -> None:
+    """A Tangani or Selesai shows at once: the stored items are read anew, with every cached answer."""
+    st.cache_data.clear()
+    _stored_items.clear()
 
 
 def delivery_state() -> list[dict]:

@@ -67,7 +67,7 @@ def _take(item: Item, moment: dt.datetime, note: str, finish: bool = False) -> s
             (store.finish if finish else store.take)(s, data.settings(), alert_id, user["username"], note, moment)
     except (store.PerhatianError, AuthError) as e:
         return str(e)
-    st.cache_data.clear()
+    data.forget_items()
     return None
 
 

@@ -1,11 +1,11 @@
 """What a Polda's or Mabes' pages read of the read model the worker keeps: the operation's area and the level below
-any code, the roll-ups of an area and of the areas under it, its headline, the stored Perhatian items, and whether the
-worker keeps it all current. Cached per minute as ui.data's reads are."""
+any code, the roll-ups of an area and of the areas under it, its headline, and whether the worker keeps it all current
+(the Perhatian items it stored: ui.data.stored_items). Cached per minute as ui.data's reads are."""
 from __future__ import annotations
 
 import pandas as pd
 
-from ops import perhatian, readmodel
+from ops import readmodel
 from ops.area import operation_area as area_of
 from ops.config import get_settings
 from ops.phase import phase_at
@@ -53,13 +53,6 @@ def _refreshed(session, settings, moment):
 
 
 readmodel_refreshed = at_moment(_refreshed)
-
-
-def _stored_perhatian(session, settings, moment, area: str = "") -> list:
-    return perhatian.store.open_items(session, area or None)
-
-
-stored_perhatian = at_moment(_stored_perhatian)
 
 
 def _current(session, settings, moment) -> bool:

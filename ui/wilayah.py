@@ -113,7 +113,7 @@ def perhatian(key: str, f: Focus) -> list:
     every minute; evaluating every TPS on a page takes seconds at a Polres of 13,000 TPS, half a minute at a province,
     minutes at the nation), at any focus. With no worker, and in replay, they are evaluated at the minute."""
     if st.session_state.get("replay_at") is None and rollups.readmodel_current(key):
-        return items_in(rollups.stored_perhatian(key, area(f)), f)
+        return items_in(data.stored_items(key, area(f)), f)
     return items_in(data.perhatian_items(key), f)
 
 
