@@ -222,3 +222,27 @@ def leg_measures(board: pd.DataFrame, river: pd.DataFrame) -> list[Measure]:
         tiles.append(Measure(f"sungai_{verdict}", label, _n(n), _n(left), tone[verdict](n), note[verdict],
                              ("river", "bmkg-nowcast")))
     return tiles
+
+
+def incident_measures(inc: pd.DataFrame, settings: Settings, now: dt.datetime) -> list[Measure]:
+    """The Kejadian page's tiles, each against its reference: open of those recorded, high ones open, open with no
+    follow-up past perhatian_incident_followup_minutes (what Perhatian raises a step), closed. Red is a high incident
+    open or one left without follow-up; amber any other open; green none."""
+    now = as_utc(now)
+    total = len(inc)
+    open_ = inc[inc["state"] != "selesai"] if total else inc
+    high = int((open_["severity"] == "tinggi").sum()) if len(open_) else 0
+    limit = settings.perhatian_incident_followup_minutes
+    waiting = sum(1 for r in open_.itertuples() if not any(u["state"] != "terbuka" for u in r.updates)
+                  and (now - as_utc(r.occurred_at)).total_seconds() / 60 > limit)  # as Perhatian's rule judges it
+    done = total - len(open_)
+    return [
+        Measure("kejadian_terbuka", "Masih terbuka", _n(len(open_)), _n(total),
+                "buruk" if high or waiting else "waspada" if len(open_) else "baik",
+                "terbuka atau sedang ditangani, dari yang tercatat"),
+        Measure("kejadian_tinggi", "Berat terbuka", _n(high), _n(len(open_)), "buruk" if high else "baik",
+                "tingkat tinggi, belum selesai"),
+        Measure("tanpa_tindak_lanjut", "Tanpa tindak lanjut", _n(waiting), _n(len(open_)),
+                "buruk" if waiting else "baik", f"terbuka lebih dari {limit:g} menit tanpa tindak lanjut"),
+        Measure("kejadian_selesai", "Selesai", _n(done), _n(total), "baik" if done == total else "netral",
+                "ditutup, dari yang tercatat")]

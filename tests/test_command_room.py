@@ -169,6 +169,28 @@ def test_incidents_at_a_moment(session):
     assert len(incident_table(session, SIX)) < len(inc)
 
 
+def test_kejadian_tiles_say_what_is_open_and_left_without_follow_up_as_perhatian_raises_it(session):
+    from ops import perhatian
+    from ops.headline import incident_measures
+
+    inc = incident_table(session, TEN)
+    tiles = {m.key: m for m in incident_measures(inc, get_settings(), TEN)}
+    open_ = inc[inc["state"] != "selesai"]
+    assert (tiles["kejadian_terbuka"].value, tiles["kejadian_terbuka"].of) == (str(len(open_)), str(len(inc)))
+    assert tiles["kejadian_tinggi"].value == str(int((open_["severity"] == "tinggi").sum()))
+    assert tiles["kejadian_terbuka"].tone == "buruk" and tiles["kejadian_tinggi"].tone == "buruk"
+    # Left without follow-up: the incidents Perhatian raises a step for it.
+    items, _ = perhatian.evaluate(session, get_settings(), TEN)
+    own = {"tinggi": "tinggi", "sedang": "sedang"}  # rendah: info
+    base = dict(zip(open_["ref"], open_["severity"].map(lambda s: own.get(s, "info"))))
+    raised = [i for i in items if i.kind == "kejadian" and i.severity != base[i.key.split(":", 1)[1]]]
+    assert int(tiles["tanpa_tindak_lanjut"].value) == len(raised) > 0
+    assert tiles["tanpa_tindak_lanjut"].tone == "buruk"
+    # Nothing open: every tile green but the closed ones', which count all.
+    closed = {m.key: m for m in incident_measures(inc.assign(state="selesai"), get_settings(), TEN)}
+    assert {m.tone for k, m in closed.items()} == {"baik"} and closed["kejadian_selesai"].value == str(len(inc))
+
+
 def test_the_newest_events_of_an_area_are_those_of_its_tps_and_legs(session):
     """The newest list of a drilled area (its TPS and legs named outright) holds the same reports and hand-overs as
     filtering the operation's events by the area in one query, for the operation, each kecamatan and a desa."""

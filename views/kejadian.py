@@ -3,6 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from ops.clock import fmt_wib
+from ops.headline import incident_measures
 from ops.incidents import SEVERITY_LABEL, STATE_LABEL
 from ui import components as c
 from ui import data, wilayah
@@ -18,16 +19,12 @@ def kecamatan(code) -> str:
 
 @c.live_panel
 def incidents_panel():
-    inc = data.incident_table(data.moment_key(data.now()), wilayah.area(wilayah.focus()))
+    moment = data.now()
+    inc = data.incident_table(data.moment_key(moment), wilayah.area(wilayah.focus()))
     if inc.empty:
         st.success("Belum ada kejadian tercatat sampai saat ini.")
         return
-    open_ = inc[inc["state"] != "selesai"]
-    cols = st.columns(4)
-    c.kpi(cols[0], "Kejadian tercatat", c.number(len(inc)))
-    c.kpi(cols[1], "Masih terbuka", c.number(len(open_)), "Terbuka atau sedang ditangani")
-    c.kpi(cols[2], "Berat terbuka", c.number(int((open_["severity"] == "tinggi").sum())))
-    c.kpi(cols[3], "Selesai", c.number(int((inc["state"] == "selesai").sum())))
+    c.tile_grid([c.measure_tile(m, {}) for m in incident_measures(inc, data.settings(), moment)], per_row=4)
     f1, f2 = st.columns(2)
     sev = f1.multiselect("Tingkat", list(SEVERITY_LABEL), format_func=SEVERITY_LABEL.get, key="inc_sev",
                          placeholder="Semua tingkat")
