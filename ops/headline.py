@@ -13,6 +13,7 @@ from ops.clock import as_utc, fmt_wib
 from ops.config import Settings
 from ops.incidents import incident_table
 from ops.logistics import LATE_GRACE, VERDICT_LABEL, leg_board
+from ops.personnel import ON_SITE_LABEL
 from ops.phase import phase_at
 from ops.readiness import operation_times, per_tps
 from ops.readiness.model import STATUS_RANK
@@ -246,3 +247,33 @@ def incident_measures(inc: pd.DataFrame, settings: Settings, now: dt.datetime) -
                 "buruk" if waiting else "baik", f"terbuka lebih dari {limit:g} menit tanpa tindak lanjut"),
         Measure("kejadian_selesai", "Selesai", _n(done), _n(total), "baik" if done == total else "netral",
                 "ditutup, dari yang tercatat")]
+
+
+def on_site_measures(states: pd.Series, settings: Settings, now: dt.datetime) -> list[Measure]:
+    """The Personel page's on-site tiles: the PAM TPS guards at their post, away, silent and without a tracker, each
+    of every guard. While guards must be at their TPS (from an hour before opening to six hours after counting ends,
+    as on Ringkasan) on site is green at 95 %, amber at 85 %, and any guard away, silent or without a tracker
+    amber, red from 5 % of them; before and after, grey: nobody is due at a post."""
+    now = as_utc(now)
+    t = operation_times(settings)
+    due = t.opening - dt.timedelta(hours=1) <= now < t.counting_end + dt.timedelta(hours=6)
+    total = len(states)
+    counts = states.value_counts()
+    out = []
+    for state, label in ON_SITE_LABEL.items():
+        n = int(counts.get(state, 0))
+        if not due:
+            tone = "netral"
+        elif state == "di_lokasi":
+            tone = _share_tone(n, total, 0.95, 0.85)
+        else:
+            tone = "baik" if not n else "waspada" if n < 0.05 * total else "buruk"
+        note = {"di_lokasi": f"dalam {settings.on_site_radius_m:g} m dari TPS-nya, bertahan "
+                             f"{settings.on_site_dwell_minutes} menit",
+                "di_luar": "posisi terakhir di luar radius TPS-nya",
+                "senyap": f"tanpa posisi lebih dari {settings.traccar_silent_minutes} menit",
+                "tanpa_perangkat": "tidak membawa perangkat pelacak"}.get(state, "")
+        if not due:
+            note = f"dinilai mulai {fmt_wib(t.opening - dt.timedelta(hours=1), False)} hari H · " + note
+        out.append(Measure(state, label, _n(n), _n(total), tone, note, ("traccar",)))
+    return out

@@ -139,6 +139,23 @@ def test_officer_board_and_detail_of_one_tps(session):
         tps_detail(session, s, "16.10.99.9999.001", TEN)
 
 
+def test_on_site_tiles_count_every_guard_and_colour_only_while_guards_are_due(session):
+    from ops.headline import on_site_measures
+
+    s = get_settings()
+    board = officer_board(session, s, TEN)
+    ten = {m.key: m for m in on_site_measures(board["status"], s, TEN)}
+    assert sum(int(m.value) for m in ten.values()) == len(board) == int(ten["di_lokasi"].of)
+    share = int(ten["di_lokasi"].value) / len(board)
+    assert ten["di_lokasi"].tone == ("baik" if share >= 0.95 else "waspada" if share >= 0.85 else "buruk")
+    assert all(m.tone == ("baik" if m.value == "0" else "waspada" if int(m.value) < 0.05 * len(board) else "buruk")
+               for k, m in ten.items() if k != "di_lokasi")
+    night = {m.key: m for m in on_site_measures(board["status"], s, DAY_BEFORE)}  # nobody is due at a post yet
+    assert {m.tone for m in night.values()} == {"netral"} and "dinilai mulai 06:00" in night["di_lokasi"].note
+    away = on_site_measures(board["status"].where(board.index >= 20, "senyap"), s, TEN)
+    assert {m.key: m.tone for m in away}["senyap"] == "buruk"  # 20 of 252 silent: more than 5 %
+
+
 def test_planner_fills_gaps_with_bko_and_exports(session):
     s = get_settings()
     with_bko = plan_tables(session, s, s.road_speed_kmh, s.river_speed_kmh, True)

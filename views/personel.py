@@ -8,6 +8,7 @@ from ops.auth import AuthError
 from ops.clock import fmt_wib
 from ops.db import session_scope
 from ops.duty import post_name
+from ops.headline import on_site_measures
 from ops.importers.spreadsheet import XLSX_TYPE
 from ops.personnel import DUTY_STATE_LABEL, ON_SITE_LABEL
 from ops.planner import save_plan, to_csv, to_xlsx
@@ -210,12 +211,8 @@ def on_site():
     # The guards of the posts in the focus (a drilled kabupaten: its own, not the province's).
     officers = data.officer_board(data.moment_key(data.now()), wilayah.area(where) or None)
     c.sources("traccar")
-    counts = officers["status"].value_counts()
-    cols = st.columns(4)
-    for col, state in zip(cols, ON_SITE_LABEL):
-        c.kpi(col, ON_SITE_LABEL[state], c.number(int(counts.get(state, 0))))
-    st.caption(f"Di lokasi: posisi dalam {s.on_site_radius_m:g} m dari TPS klasternya, bertahan "
-               f"{s.on_site_dwell_minutes} menit; senyap: tanpa posisi lebih dari {s.traccar_silent_minutes} menit.")
+    c.tile_grid([c.measure_tile(m, data.feed_states()) for m in on_site_measures(officers["status"], s, data.now())],
+                per_row=4)
     pick = st.multiselect("Tampilkan", list(ON_SITE_LABEL), default=["di_luar", "senyap", "tanpa_perangkat"],
                           format_func=ON_SITE_LABEL.get, key="site_filter", placeholder="Semua keadaan")
     view = officers[officers["status"].isin(pick)] if pick else officers
