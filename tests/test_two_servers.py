@@ -30,7 +30,8 @@ LOGIN_DELAY_SECONDS = 60  # after login_delay_after_failures (3) failures the ne
 COMMON = {"OPS_RUN_SCHEDULER_IN_APP": "false", "OPS_SCHEDULER_LEASE_SECONDS": str(LEASE_SECONDS),
           "OPS_SCHEDULER_RENEW_SECONDS": str(RENEW_SECONDS), "OPS_LOGIN_DELAY_SECONDS": str(LOGIN_DELAY_SECONDS),
           "OPS_LOGIN_DELAY_AFTER_FAILURES": "3",
-          # Each server evaluates Perhatian once and keeps it: the state of an item (who took it) is read fresh anyway.
+          # Each server keeps its answers; the items the worker stored are read again when the store's stamp moves
+          # (an item taken on the other server), so who took an item shows at once all the same.
           "OPS_CACHE_TTL_SECONDS": "600"}
 ROWS = '.st-key-perhatian [data-testid="stHorizontalBlock"]'  # one Perhatian item: its text, its state or buttons
 

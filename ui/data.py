@@ -369,7 +369,7 @@ def perhatian_items(key: str) -> list:
 
 
 @st.cache_resource(ttl=get_settings().cache_ttl_seconds, max_entries=64, show_spinner=False)
-def _stored_items(url: str, moment_iso: str, area: str) -> list:
+def _stored_items(url: str, moment_iso: str, area: str, stamp: tuple) -> list:
     with session_scope(_engine(url)) as s:
         return perhatian.store.open_items(s, area or None)
 
@@ -377,9 +377,14 @@ def _stored_items(url: str, moment_iso: str, area: str) -> list:
 def stored_items(moment_iso: str, area: str = "") -> list:
     """The Perhatian items the worker stored (open and not finished; of `area` when given), as they stand at the
     minute `moment_iso`. A resource shared by the viewers of the minute, not data copied out of the cache on every
-    call: the nation's 12,777 items took 0.14 s to copy, twice a Ringkasan. Callers only read them (frozen Items)."""
+    call: the nation's 12,777 items took 0.14 s to copy, twice a Ringkasan. Callers only read them (frozen Items).
+    Keyed also on the store's stamp, read on every call: an item taken on another server, or stored by the worker
+    after this minute's first viewer, is read again at once, not when the cache expires."""
+    url = get_settings().database_url
     with outage.guard():
-        return _stored_items(get_settings().database_url, moment_iso, area)
+        with session_scope(_engine(url)) as s:
+            stamp = perhatian.store.stamp(s)
+        return _stored_items(url, moment_iso, area, stamp)
 
 
 def forget_items() -> None:

@@ -75,6 +75,13 @@ ITEM_COLUMNS = (m.Alert.id, m.Alert.kind, m.Alert.severity, m.Alert.place_level,
                 m.Alert.taken_by, m.Alert.taken_at, m.Alert.note, m.Alert.escalations)
 
 
+def stamp(session: Session) -> tuple:
+    """What moves whenever the stored items do: the newest event (an item new, taken, escalated, finished or cleared,
+    by the worker or on any server) and the newest evaluation the worker stored (its facts, counted anew each
+    minute). A page keys the items it holds on it, and reads them again when it moves."""
+    return (session.scalar(select(func.max(m.AlertEvent.id))), session.scalar(select(func.max(m.Alert.last_seen))))
+
+
 def open_items(session: Session, area: str | None = None) -> list[Item]:
     """The items the worker last found present and not finished, most urgent first: what an overview of a province or
     the nation lists (evaluating every TPS of the nation on a page would take minutes; the worker does it). With
