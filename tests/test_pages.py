@@ -115,7 +115,7 @@ def test_peta_switches_colouring_and_opens_a_tps(demo_env):
 
 
 def test_planner_runs_and_offers_the_plan_for_download(demo_env):
-    at = run_page("views/personel.py")
+    at = run_page("views/personel.py", personel_tab="Perencana penugasan")
     assert "Jalankan perencana" in at.info[0].value
     submit = [b for b in at.button if b.label == "Jalankan perencana"][0]
     submit.click().run()

@@ -34,9 +34,10 @@ st.caption("Pola pengamanan (Polri-TPS-Linmas): " + " · ".join(
     f"{KERAWANAN_LABEL[k]} {p[0]}-{p[1]}-{p[2]}" for k, p in pola.items()))
 
 tab_tasks, tab_need, tab_react, tab_plan, tab_site = st.tabs(
-    ["Tugas & roster", "Kebutuhan vs penugasan", "Waktu reaksi", "Perencana penugasan", "Cek di lokasi"])
+    ["Tugas & roster", "Kebutuhan vs penugasan", "Waktu reaksi", "Perencana penugasan", "Cek di lokasi"],
+    on_change="rerun", key="personel_tab")
 
-with tab_tasks:
+def tasks_tab():
     board = data.task_board(key, wilayah.area(where))
     window = tasks.window_at(s, now)
     roster = int(board["ditugaskan"].sum())
@@ -82,7 +83,7 @@ with tab_tasks:
             "Pos": [post_name(t, p, places) for t, p in zip(view["tugas"], view["pos"])],
             "Keadaan": view["status"].map(lambda v: DUTY_STATE_LABEL.get(v, "—"))}), hide_index=True, width="stretch")
 
-with tab_need:
+def need_tab():
     by = st.segmented_control("Kelompokkan menurut", ["Polsek", "Kecamatan", "TPS"], default="Polsek",
                               key="need_by") or "Polsek"
     clusters = table.drop_duplicates("cluster")  # guards belong to a cluster; its TPS share them
@@ -109,7 +110,7 @@ with tab_need:
           "Posisi GPS dalam radius TPS, bertahan selama waktu tunggu")
     st.dataframe(out.sort_values("Kurang", ascending=False), hide_index=by == "TPS", width="stretch")
 
-with tab_react:
+def reaction_tab():
     react = data.reaction_table(key, wilayah.area(where))
     summ = reaction.summary(react, s.reaction_limit_minutes)
     cols = st.columns(4)
@@ -140,7 +141,7 @@ with tab_react:
         "Terlama": per["terlama"].map(places.tps_short), "Waktu (mnt)": per["terlama_menit"],
         "Lewat": per["terlama_moda"]}), hide_index=True, width="stretch")
 
-with tab_plan:
+def planner_tab():
     st.markdown("Perencana mengelompokkan TPS menjadi klaster pengamanan menurut waktu tempuh (kecepatan darat dan "
                 "sungai), tidak mencampur kelas kerawanan atau Polsek, lalu mengisi tiap klaster dari personel Polsek "
                 "dan cadangan BKO — yang paling rawan lebih dulu. Sesudah itu setiap shift diisi: tim kawal logistik "
@@ -224,5 +225,10 @@ def on_site():
         "Umur (mnt)": view["age_min"]}), hide_index=True, width="stretch")
 
 
-with tab_site:
-    on_site()
+# Only the open tab runs: the reaction times and the on-site check each read the area's reserves or guards (a fifth of
+# a second apiece on a drilled kabupaten of the nation), and a commander opens the roster first.
+for tab, draw in ((tab_tasks, tasks_tab), (tab_need, need_tab), (tab_react, reaction_tab), (tab_plan, planner_tab),
+                  (tab_site, on_site)):
+    if tab.open:
+        with tab:
+            draw()
