@@ -277,3 +277,21 @@ def on_site_measures(states: pd.Series, settings: Settings, now: dt.datetime) ->
             note = f"dinilai mulai {fmt_wib(t.opening - dt.timedelta(hours=1), False)} hari H · " + note
         out.append(Measure(state, label, _n(n), _n(total), tone, note, ("traccar",)))
     return out
+
+
+def reaction_measures(summary: dict, tps: int, limit: float) -> list[Measure]:
+    """The Personel page's reaction-time tiles (ops.reaction.summary of `tps` TPS): the median, the 90th percentile
+    and the slowest minutes against the limit (reaction_limit_minutes), green within it and red beyond; and the TPS
+    beyond it or with no reserve to send, of every TPS, red when there is one."""
+    def minutes(key: str, label: str, note: str) -> Measure:
+        v = summary[key]
+        return Measure(f"reaksi_{key}", label, "—" if v is None else f"{v:.0f} mnt", None,
+                       "netral" if v is None else "baik" if v <= limit else "buruk", f"{note} · batas {limit:g} mnt")
+
+    late = summary["over_limit"] + summary["no_reserve"]
+    return [minutes("p50", "Median", "separuh TPS terjangkau dalam waktu ini"),
+            minutes("p90", "P90", "9 dari 10 TPS terjangkau dalam waktu ini"),
+            minutes("max", "Terlama", "TPS yang paling lama dijangkau"),
+            Measure("reaksi_lewat", "Melebihi batas", _n(late), _n(tps), "buruk" if late else "baik",
+                    f"TPS lewat {limit:g} menit" + (f"; {summary['no_reserve']} tanpa cadangan tersedia"
+                                                     if summary["no_reserve"] else ""))]

@@ -240,3 +240,21 @@ def test_the_newest_events_of_an_area_are_those_of_its_tps_and_legs(session):
                 assert shown == whole[:len(shown)], (moment, area, kind)
                 if len(got) < 15:  # nothing cut off by the list's length: every one of them is shown
                     assert len(shown) == len(whole), (moment, area, kind)
+
+
+def test_reaction_tiles_hold_the_minutes_against_the_limit():
+    from ops.headline import reaction_measures
+
+    summary = {"p50": 23.0, "p90": 61.0, "max": 73.4, "over_limit": 15, "no_reserve": 1}
+    tiles = {m.key: m for m in reaction_measures(summary, 667, 60)}
+    assert [(tiles[k].value, tiles[k].tone) for k in ("reaksi_p50", "reaksi_p90", "reaksi_max")] == [
+        ("23 mnt", "baik"), ("61 mnt", "buruk"), ("73 mnt", "buruk")]
+    assert (tiles["reaksi_lewat"].value, tiles["reaksi_lewat"].of, tiles["reaksi_lewat"].tone) == ("16", "667", "buruk")
+    assert "1 tanpa cadangan" in tiles["reaksi_lewat"].note
+    calm = {m.key: m for m in reaction_measures({"p50": 10.0, "p90": 20.0, "max": 30.0, "over_limit": 0,
+                                                 "no_reserve": 0}, 667, 60)}
+    assert {m.tone for m in calm.values()} == {"baik"}
+    none = {m.key: m for m in reaction_measures({"p50": None, "p90": None, "max": None, "over_limit": 0,
+                                                 "no_reserve": 667}, 667, 60)}
+    assert none["reaksi_p50"].value == "—" and none["reaksi_p50"].tone == "netral"
+    assert none["reaksi_lewat"].tone == "buruk"

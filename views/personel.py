@@ -8,7 +8,7 @@ from ops.auth import AuthError
 from ops.clock import fmt_wib
 from ops.db import session_scope
 from ops.duty import post_name
-from ops.headline import on_site_measures
+from ops.headline import on_site_measures, reaction_measures
 from ops.importers.spreadsheet import XLSX_TYPE
 from ops.personnel import DUTY_STATE_LABEL, ON_SITE_LABEL
 from ops.planner import save_plan, to_csv, to_xlsx
@@ -113,14 +113,8 @@ def need_tab():
 def reaction_tab():
     react = data.reaction_table(key, wilayah.area(where))
     summ = reaction.summary(react, s.reaction_limit_minutes)
-    cols = st.columns(4)
-    minutes = (lambda v: "—" if v is None else f"{v:.0f} mnt")
-    c.kpi(cols[0], "Median", minutes(summ["p50"]), "Separuh TPS terjangkau cadangan dalam waktu ini")
-    c.kpi(cols[1], "P90", minutes(summ["p90"]))
-    c.kpi(cols[2], "Terlama", minutes(summ["max"]))
-    c.kpi(cols[3], "Melebihi batas", c.number(summ["over_limit"] + summ["no_reserve"]),
-          f"Batas {s.reaction_limit_minutes:g} menit" + (f"; {summ['no_reserve']} TPS tanpa cadangan tersedia"
-                                                         if summ["no_reserve"] else ""))
+    c.tile_grid([c.measure_tile(m, data.feed_states()) for m in
+                 reaction_measures(summ, len(react), s.reaction_limit_minutes)], per_row=4)
     st.caption(f"Waktu tiba cadangan terdekat yang tersedia (cadangan Polsek, Polres dan BKO yang bertugas shift ini) "
                f"dari posisi GPS terakhirnya atau dari markasnya: {s.reaction_dispatch_minutes:g} menit persiapan, lalu "
                f"darat {s.road_speed_kmh:g} km/jam atau, ke TPS jalur sungai, perahu {s.river_speed_kmh:g} km/jam. "
