@@ -191,3 +191,15 @@ def test_a_tile_on_a_stale_source_says_so(demo_copy):
     at = run_page("views/ringkasan.py")
     assert "DATA LAMA: Posisi personel" in tile(at, "Personel PAM di lokasi")
     assert "Posisi personel · Kedaluwarsa" in " ".join(x.value for x in at.markdown)
+
+
+def test_kejadian_lists_every_incident_in_words_and_filters_them(demo_env):
+    at = run_page("views/kejadian.py")
+    table = at.dataframe[0].value
+    assert len(table) == 7 and {"severity", "state"}.isdisjoint(table.columns)
+    assert table["Waktu"].str.endswith("WIB").all() and table["Kecamatan"].str.startswith("Kec. ").all()
+    at.multiselect(key="inc_sev").set_value(["tinggi"]).run()
+    high = at.dataframe[0].value
+    assert 0 < len(high) < len(table) and set(high["Tingkat"]) == {"Tinggi"}
+    at.multiselect(key="inc_state").set_value(["selesai"]).run()  # high and closed: none in the demo at 10:00
+    assert at.dataframe[0].value.empty or set(at.dataframe[0].value["Keadaan"]) == {"Selesai"}

@@ -1,12 +1,11 @@
 """Kejadian: incidents with severity and state, and what was done about each."""
-import pandas as pd
 import streamlit as st
 
 from ops.clock import fmt_wib
 from ops.headline import incident_measures
 from ops.incidents import SEVERITY_LABEL, STATE_LABEL
 from ui import components as c
-from ui import data, wilayah
+from ui import data, kejadian, wilayah
 
 now = c.page("Kejadian")
 places = data.place_names()
@@ -20,7 +19,8 @@ def kecamatan(code) -> str:
 @c.live_panel
 def incidents_panel():
     moment = data.now()
-    inc = data.incident_table(data.moment_key(moment), wilayah.area(wilayah.focus()))
+    key, area = data.moment_key(moment), wilayah.area(wilayah.focus())
+    inc = data.incident_table(key, area)
     if inc.empty:
         st.success("Belum ada kejadian tercatat sampai saat ini.")
         return
@@ -30,14 +30,11 @@ def incidents_panel():
                          placeholder="Semua tingkat")
     state = f2.multiselect("Keadaan", list(STATE_LABEL), format_func=STATE_LABEL.get, key="inc_state",
                            placeholder="Semua keadaan")
-    view = inc[inc["severity"].isin(sev)] if sev else inc
-    view = view[view["state"].isin(state)] if state else view
-    st.dataframe(pd.DataFrame({
-        "Ref": view["ref"], "Waktu": view["occurred_at"].map(fmt_wib), "Tingkat": view["severity"].map(SEVERITY_LABEL),
-        "Keadaan": view["state"].map(STATE_LABEL), "Kategori": view["category"], "Kejadian": view["title"],
-        "Kecamatan": view["kecamatan_code"].map(kecamatan),
-        "TPS": view["tps_code"].map(lambda t: places.tps_short(t) if isinstance(t, str) else "—"),
-        "Tindak lanjut terakhir": view["last_note"].fillna("—")}), hide_index=True, width="stretch")
+    chosen = (inc["severity"].isin(sev) if sev else True) & (inc["state"].isin(state) if state else True)
+    view = inc[chosen] if sev or state else inc
+    words = kejadian.table(key, area)
+    st.dataframe((words[chosen] if sev or state else words).drop(columns=["severity", "state"]), hide_index=True,
+                 width="stretch")
     st.markdown("**Kronologi**")
     for i in view.iloc[c.page_of(len(view), c.CHRONICLE_ROWS, "inc_page", "Kronologi")].itertuples():
         label = f"{c.plain(i.ref)} · {SEVERITY_LABEL[i.severity]} · {STATE_LABEL[i.state]} — {c.plain(i.title)}"
