@@ -249,14 +249,39 @@ def incident_measures(inc: pd.DataFrame, settings: Settings, now: dt.datetime) -
                 "ditutup, dari yang tercatat")]
 
 
+def _guards_due(settings: Settings, now: dt.datetime) -> bool:
+    """Whether PAM TPS guards must be at their TPS: from an hour before opening to six hours after counting ends, as
+    the Ringkasan tile judges them."""
+    t = operation_times(settings)
+    return t.opening - dt.timedelta(hours=1) <= as_utc(now) < t.counting_end + dt.timedelta(hours=6)
+
+
+def need_measures(required: int, assigned: int, short: int, on_site: int, by: str, settings: Settings,
+                  now: dt.datetime) -> list[Measure]:
+    """The Personel page's PAM TPS tiles: required by the pola; assigned of required (green all, amber from 90 %);
+    the shortfall summed over the rows grouped `by` (red when any); on site of required, coloured while guards are
+    due (green from 95 %, amber from 85 %), grey before."""
+    due = _guards_due(settings, now)
+    return [
+        Measure("wajib", "Personel wajib (pola)", _n(required), None, "netral", "PAM TPS menurut pola kerawanan"),
+        Measure("ditugaskan", "Ditugaskan", _n(assigned), _n(required), _share_tone(assigned, required, 1.0, 0.9),
+                "dari yang wajib"),
+        Measure("kurang", "Kurang", _n(short), None, "buruk" if short else "baik",
+                f"jumlah kekurangan per {by.lower()}"),
+        Measure("di_lokasi", "Di lokasi sekarang", _n(on_site), _n(required),
+                _share_tone(on_site, required, 0.95, 0.85) if due else "netral",
+                "posisi dalam radius TPS, bertahan selama waktu tunggu" if due else
+                f"dinilai mulai {fmt_wib(operation_times(settings).opening - dt.timedelta(hours=1), False)} hari H",
+                ("traccar",))]
+
+
 def on_site_measures(states: pd.Series, settings: Settings, now: dt.datetime) -> list[Measure]:
     """The Personel page's on-site tiles: the PAM TPS guards at their post, away, silent and without a tracker, each
     of every guard. While guards must be at their TPS (from an hour before opening to six hours after counting ends,
     as on Ringkasan) on site is green at 95 %, amber at 85 %, and any guard away, silent or without a tracker
     amber, red from 5 % of them; before and after, grey: nobody is due at a post."""
-    now = as_utc(now)
     t = operation_times(settings)
-    due = t.opening - dt.timedelta(hours=1) <= now < t.counting_end + dt.timedelta(hours=6)
+    due = _guards_due(settings, now)
     total = len(states)
     counts = states.value_counts()
     out = []

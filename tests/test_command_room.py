@@ -258,3 +258,17 @@ def test_reaction_tiles_hold_the_minutes_against_the_limit():
                                                  "no_reserve": 667}, 667, 60)}
     assert none["reaksi_p50"].value == "—" and none["reaksi_p50"].tone == "netral"
     assert none["reaksi_lewat"].tone == "buruk"
+
+
+def test_need_tiles_hold_assigned_and_on_site_against_the_pola():
+    from ops.headline import need_measures
+
+    s = get_settings()
+    ten = {m.key: m for m in need_measures(252, 252, 0, 245, "Polsek", s, TEN)}
+    assert [(ten[k].value, ten[k].of, ten[k].tone) for k in ("ditugaskan", "kurang", "di_lokasi")] == [
+        ("252", "252", "baik"), ("0", None, "baik"), ("245", "252", "baik")]
+    short = {m.key: m for m in need_measures(252, 230, 22, 200, "Kecamatan", s, TEN)}
+    assert [short[k].tone for k in ("ditugaskan", "kurang", "di_lokasi")] == ["waspada", "buruk", "buruk"]
+    assert "per kecamatan" in short["kurang"].note
+    night = {m.key: m for m in need_measures(252, 252, 0, 3, "Polsek", s, DAY_BEFORE)}  # nobody due at a TPS yet
+    assert night["di_lokasi"].tone == "netral" and "dinilai mulai 06:00" in night["di_lokasi"].note

@@ -203,3 +203,12 @@ def test_kejadian_lists_every_incident_in_words_and_filters_them(demo_env):
     assert 0 < len(high) < len(table) and set(high["Tingkat"]) == {"Tinggi"}
     at.multiselect(key="inc_state").set_value(["selesai"]).run()  # high and closed: none in the demo at 10:00
     assert at.dataframe[0].value.empty or set(at.dataframe[0].value["Keadaan"]) == {"Selesai"}
+
+
+@pytest.mark.parametrize("tab, expected", [("Kebutuhan vs penugasan", "Personel wajib (pola)"),
+                                           ("Waktu reaksi", "Melebihi batas"), ("Cek di lokasi", "Perangkat senyap")])
+def test_each_personel_tab_runs_when_opened(demo_env, tab, expected):
+    at = run_page("views/personel.py", personel_tab=tab)
+    assert not at.exception, at.exception
+    assert any(expected in m.value for m in at.markdown if "class='mtile" in m.value)
+    assert not any("Personel (roster)" == m.label for m in at.metric)  # the roster tab did not run

@@ -8,7 +8,7 @@ from ops.auth import AuthError
 from ops.clock import fmt_wib
 from ops.db import session_scope
 from ops.duty import post_name
-from ops.headline import on_site_measures, reaction_measures
+from ops.headline import need_measures, on_site_measures, reaction_measures
 from ops.importers.spreadsheet import XLSX_TYPE
 from ops.personnel import DUTY_STATE_LABEL, ON_SITE_LABEL
 from ops.planner import save_plan, to_csv, to_xlsx
@@ -102,12 +102,9 @@ def need_tab():
     out.index.name = "Kode"
     out["Kurang"] = (out["Wajib"] - out["Ditugaskan"]).clip(lower=0)
     out["Lebih"] = (out["Ditugaskan"] - out["Wajib"]).clip(lower=0)
-    cols = st.columns(4)
-    c.kpi(cols[0], "Personel wajib (pola)", c.number(clusters["personel_wajib"].sum()))
-    c.kpi(cols[1], "Ditugaskan", c.number(clusters["personel_ditugaskan"].sum()))
-    c.kpi(cols[2], "Kurang", c.number(out["Kurang"].sum()), "Jumlah kekurangan per baris")
-    c.kpi(cols[3], "Di lokasi sekarang", c.number(clusters["personel_di_lokasi"].sum()),
-          "Posisi GPS dalam radius TPS, bertahan selama waktu tunggu")
+    c.tile_grid([c.measure_tile(m, data.feed_states()) for m in need_measures(
+        int(clusters["personel_wajib"].sum()), int(clusters["personel_ditugaskan"].sum()), int(out["Kurang"].sum()),
+        int(clusters["personel_di_lokasi"].sum()), by, s, now)], per_row=4)
     st.dataframe(out.sort_values("Kurang", ascending=False), hide_index=by == "TPS", width="stretch")
 
 def reaction_tab():
