@@ -118,10 +118,10 @@ def empty(base: bool) -> None:
     """What the first viewer of a minute finds: no answer of the minute, neither data nor the resources kept per minute
     (the stored Perhatian items); with `base`, the five-minute place names too (the first viewer after five minutes).
     The region's boundaries, kept an hour, stay."""
-    from ui import data
+    from ui import data, perhatian_items
 
     st.cache_data.clear()
-    data._stored_items.clear()
+    perhatian_items.forget()
     if base:
         data._shared_names.clear()
 

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from ops import coordination, events, incidents, logistics, perhatian, personnel, planner, queries, setup_check
+from ops import coordination, events, incidents, logistics, personnel, planner, queries, setup_check
 from ops import timeline as timeline_ops
 from ops import weather
 from ops import duty, position_ingest, reaction
@@ -33,7 +33,8 @@ def forget() -> None:
     st.cache_data.clear()
     _effective_settings.clear()
     _shared_names.clear()
-    _stored_items.clear()
+    from ui import perhatian_items  # it reads through this module: imported here, not at the top
+    perhatian_items.forget()
     position_ingest.forget_posts()  # an in-app scheduler's ingest reads the imported posts at its next poll
 
 
@@ -346,56 +347,6 @@ def tps_readiness(moment_iso: str, area: str = "") -> pd.DataFrame:
     """Per TPS readiness joined with where the TPS is (for the map, the drill-down and the decisions); `area`: only
     the TPS of that region code (the focus a commander drilled into)."""
     return readiness_ops.with_points(tps_points(area), _per_tps(moment_iso, area))
-
-
-def _perhatian(session, settings, moment) -> list:
-    key = moment_key(moment)
-    items, _ = perhatian.evaluate(session, settings, moment, tps=tps_readiness(key), legs=leg_board(key),
-                                  river=river_legs(key))
-    return items
-
-
-_perhatian_evaluated = at_moment(_perhatian)
-
-
-def perhatian_items(key: str) -> list:
-    """The items of the minute `key` (evaluated once a minute, cached) with their state as it stands now — read
-    fresh, so a Tangani shows at once; in replay, as it stood at the replayed moment."""
-    items = _perhatian_evaluated(key)
-    replay = st.session_state.get("replay_at")
-    with session_scope(engine()) as s:
-        return sorted(perhatian.store.annotate(s, items, replay if replay is not None else now()),
-                      key=perhatian.model.rank_key)
-
-
-@st.cache_resource(ttl=get_settings().cache_ttl_seconds, max_entries=64, show_spinner=False)
-def _stored_items(url: str, moment_iso: str, area: str, stamp: tuple) -> list:
-    with session_scope(_engine(url)) as s:
-        return perhatian.store.open_items(s, area or None)
-
-
-def stored_items(moment_iso: str, area: str = "") -> list:
-    """The Perhatian items the worker stored (open and not finished; of `area` when given), as they stand at the
-    minute `moment_iso`. A resource shared by the viewers of the minute, not data copied out of the cache on every
-    call: the nation's 12,777 items took 0.14 s to copy, twice a Ringkasan. Callers only read them (frozen Items).
-    Keyed also on the store's stamp, read on every call: an item taken on another server, or stored by the worker
-    after this minute's first viewer, is read again at once, not when the cache expires."""
-    url = get_settings().database_url
-    with outage.guard():
-        with session_scope(_engine(url)) as s:
-            stamp = perhatian.store.stamp(s)
-        return _stored_items(url, moment_iso, area, stamp)
-
-
-def forget_items() -> None:
-    """A Tangani or Selesai shows at once: the stored items are read anew, with every cached answer."""
-    st.cache_data.clear()
-    _stored_items.clear()
-
-
-def delivery_state() -> list[dict]:
-    with session_scope(engine()) as s:  # not cached: a message sent must show at once
-        return perhatian.store.delivery_state(s)
 
 
 recent_runs = cached(queries.recent_feed_runs)

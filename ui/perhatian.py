@@ -14,7 +14,7 @@ from ops.perhatian import store, wording
 from ops.perhatian.model import KINDS, SEVERITY_COLOR, SEVERITY_LABEL, STATE_LABEL, Item
 from ui import auth
 from ui.components import html_text
-from ui import data
+from ui import data, perhatian_items
 
 PAGE_ROWS = 50  # items on a page of the Perhatian page: a Polda has hundreds, the nation thousands
 
@@ -67,7 +67,7 @@ def _take(item: Item, moment: dt.datetime, note: str, finish: bool = False) -> s
             (store.finish if finish else store.take)(s, data.settings(), alert_id, user["username"], note, moment)
     except (store.PerhatianError, AuthError) as e:
         return str(e)
-    data.forget_items()
+    perhatian_items.taken()
     return None
 
 

@@ -1,6 +1,6 @@
 """What a Polda's or Mabes' pages read of the read model the worker keeps: the operation's area and the level below
 any code, the roll-ups of an area and of the areas under it, its headline, and whether the worker keeps it all current
-(the Perhatian items it stored: ui.data.stored_items). Cached per minute as ui.data's reads are."""
+(the Perhatian items it stored: ui.perhatian_items). Cached per minute as ui.data's reads are."""
 from __future__ import annotations
 
 import pandas as pd

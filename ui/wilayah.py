@@ -8,7 +8,7 @@ import streamlit as st
 from ops.perhatian.model import REGION_LEVELS
 from ops.focus import ROLLUP_LEVELS, CHILD_LEVEL, LEVEL_WORD, Focus, focus_of
 from ops.vocabulary import TAHAPAN_LABEL
-from ui import data, rollups
+from ui import data, perhatian_items, rollups
 
 KEY = "wilayah"
 
@@ -113,8 +113,8 @@ def perhatian(key: str, f: Focus) -> list:
     every minute; evaluating every TPS on a page takes seconds at a Polres of 13,000 TPS, half a minute at a province,
     minutes at the nation), at any focus. With no worker, and in replay, they are evaluated at the minute."""
     if st.session_state.get("replay_at") is None and rollups.readmodel_current(key):
-        return items_in(data.stored_items(key, area(f)), f)
-    return items_in(data.perhatian_items(key), f)
+        return items_in(perhatian_items.stored(key, area(f)), f)
+    return items_in(perhatian_items.evaluated(key), f)
 
 
 def measures(key: str, f: Focus) -> dict | None:

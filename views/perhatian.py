@@ -6,7 +6,7 @@ import streamlit as st
 from ops.clock import MACHINE_CLOCK, fmt_wib
 from ops.perhatian.model import KINDS, SEVERITIES, SEVERITY_LABEL, STATE_LABEL
 from ui import components as c
-from ui import data, wilayah
+from ui import data, perhatian_items, wilayah
 from ui import perhatian as ph
 
 now = c.page("Perhatian")
@@ -38,7 +38,7 @@ def items_panel():
 items_panel()
 
 st.subheader("Pesan ke telepon")
-delivery = data.delivery_state()
+delivery = perhatian_items.delivery_state()
 s = data.settings()
 configured = [name for name, on in (("Telegram", bool(s.telegram_bot_token and s.telegram_chat_id)),
                                     ("Webhook", bool(s.webhook_url))) if on]
