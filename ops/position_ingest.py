@@ -17,7 +17,8 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import defaultdict
-from typing import Any, Callable
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -78,12 +79,19 @@ def _store(session: Session, records: list[dict], source: str, settings: Setting
     if late:
         stored = _stored(session, late)
         late = [row for row in late if (row[DEVICE], row[FIX_TIME]) not in stored]
-    new, count = _insert(session, rows + late)
-    if new is None:  # SQLite skipped some as stored, which ones is not known: every device of the batch is recounted
-        _keep_latest(session, settings, facts, rows + late, {dev for dev, _ in batch})
-    else:
-        _keep_latest(session, settings, facts, new, {row[DEVICE] for row in late})
-    return count
+    rows += late
+    recount = {row[DEVICE] for row in late}
+    posts = _posts(session, settings, {row[DEVICE] for row in rows})  # read before the COPY holds the connection
+    with _appending(session, rows) as appended:
+        # On PostgreSQL the server stores the COPY meanwhile: the folding, Python's share, costs no time of its own.
+        upserts = _folded(settings, facts, rows, posts, recount)
+    if appended.rows is None:  # SQLite skipped some as stored, which ones is not known: every device is recounted
+        upserts, recount = [], {dev for dev, _ in batch}
+    elif appended.rows is not rows:  # a duplicate sent the batch through the staging table: fold what was new
+        recount = {row[DEVICE] for row in appended.rows if row[DEVICE] in recount}
+        upserts = _folded(settings, facts, appended.rows, posts, recount)
+    _keep_latest(session, settings, facts, upserts, recount, rows if appended.rows is None else appended.rows)
+    return appended.count
 
 
 def _stored(session: Session, rows: list[Row]) -> set[tuple[str, dt.datetime]]:
@@ -98,34 +106,50 @@ def _stored(session: Session, rows: list[Row]) -> set[tuple[str, dt.datetime]]:
     return found
 
 
-def _insert(session: Session, rows: list[Row]) -> tuple[list[Row] | None, int]:
-    """Append `rows`: the rows stored (None when SQLite skipped some as stored already) and how many."""
-    if not rows:
-        return [], 0
+class _Appended:
+    """What an append stored: its rows (None when SQLite skipped some as stored already, which ones unknown) and how
+    many."""
+
+    def __init__(self, rows: list[Row]):
+        self.rows: list[Row] | None = rows
+        self.count = len(rows)
+
+
+@contextmanager
+def _appending(session: Session, rows: list[Row]) -> Iterator[_Appended]:
+    """Append `rows` to position_event. On PostgreSQL the rows are sent by COPY before the body runs and the COPY is
+    finished after it, so that the server stores them while Python goes on; a duplicate undoes the COPY to its
+    savepoint and sends the rows through the staging table. SQLite stores them before the body."""
+    out = _Appended(rows)
     conn = session.connection()
-    if conn.dialect.name == "postgresql":
-        stored = _copy(conn.connection.driver_connection, rows) if COPY_INTO_TABLE else \
-            _through_stage(conn.connection.driver_connection, rows)
-        return stored, len(stored)
-    as_text = _sqlite_times(conn)
-    cur = conn.connection.driver_connection.executemany(
-        f"INSERT OR IGNORE INTO position_event ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
-        [(r[0], r[1], as_text(r[2]), as_text(r[3])) + r[4:] for r in rows])
-    return (rows if cur.rowcount == len(rows) else None), cur.rowcount
+    if not rows:
+        yield out
+    elif conn.dialect.name == "postgresql":
+        import psycopg
 
-
-def _copy(raw: Any, rows: list[Row]) -> list[Row]:
-    import psycopg
-
-    raw.execute("SAVEPOINT position_copy")  # a duplicate undoes only the COPY
-    try:
-        with raw.cursor() as cur:
-            _copy_rows(cur, "position_event", COLUMNS, PG_TYPES, rows)
-    except psycopg.errors.UniqueViolation:
-        raw.execute("ROLLBACK TO SAVEPOINT position_copy")
-        return _through_stage(raw, rows)
-    raw.execute("RELEASE SAVEPOINT position_copy")
-    return rows
+        raw = conn.connection.driver_connection
+        if not COPY_INTO_TABLE:
+            out.rows = _through_stage(raw, rows)
+            out.count = len(out.rows)
+            yield out
+            return
+        raw.execute("SAVEPOINT position_copy")  # a duplicate undoes only the COPY
+        try:
+            with raw.cursor() as cur, _copying(cur, "position_event", COLUMNS, PG_TYPES, rows):
+                yield out
+        except psycopg.errors.UniqueViolation:
+            raw.execute("ROLLBACK TO SAVEPOINT position_copy")
+            out.rows = _through_stage(raw, rows)
+            out.count = len(out.rows)
+        else:
+            raw.execute("RELEASE SAVEPOINT position_copy")
+    else:
+        as_text = _sqlite_times(conn)
+        cur = conn.connection.driver_connection.executemany(
+            f"INSERT OR IGNORE INTO position_event ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
+            [(r[0], r[1], as_text(r[2]), as_text(r[3])) + r[4:] for r in rows])
+        out.rows, out.count = (rows if cur.rowcount == len(rows) else None), cur.rowcount
+        yield out
 
 
 def _through_stage(raw: Any, rows: list[Row]) -> list[Row]:
@@ -148,10 +172,19 @@ def _stage(cur: Any, name: str, table: str, columns: tuple[str, ...], types: tup
 
 
 def _copy_rows(cur: Any, table: str, columns: tuple[str, ...], types: tuple[str, ...], rows: list[tuple]) -> None:
+    with _copying(cur, table, columns, types, rows):
+        pass
+
+
+@contextmanager
+def _copying(cur: Any, table: str, columns: tuple[str, ...], types: tuple[str, ...], rows: list[tuple]
+             ) -> Iterator[None]:
+    """A binary COPY of `rows`: sent on entry, finished on leaving (the server has stored them then)."""
     with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as copy:
         copy.set_types(list(types))
         for row in rows:
             copy.write_row(row)
+        yield
 
 
 _SEEN: dict[tuple, tuple[float, dict[str, Post]]] = {}  # per database and limits: when read, and each tracker's post
@@ -180,12 +213,13 @@ def forget_posts() -> None:
     _SEEN.clear()
 
 
-def _keep_latest(session: Session, settings: Settings, facts: dict[str, Presence], new: list[Row],
-                 recount: set[str]) -> None:
+def _folded(settings: Settings, facts: dict[str, Presence], new: list[Row], posts: dict[str, Post],
+            recount: set[str]) -> list[tuple]:
+    """position_latest's rows of the devices whose kept facts fold forward with their `new` fixes (Python only, no
+    database); the devices that must be folded afresh from the history are added to `recount`."""
     by_device: dict[str, list[Row]] = defaultdict(list)
     for row in new:
         by_device[row[DEVICE]].append(row)
-    posts = _posts(session, settings, set(by_device) | recount)
     upserts: list[tuple] = []
     for dev, rows in by_device.items():
         post = posts[dev]
@@ -197,8 +231,21 @@ def _keep_latest(session: Session, settings: Settings, facts: dict[str, Presence
             rows.sort(key=lambda r: r[FIX_TIME])
         p = fold(start, [(r[FIX_TIME], r[LAT], r[LON]) for r in rows], post.places, settings, post.rule)
         upserts.append(rows[-1] + (p.rule, p.stay_since, p.outside_at))
+    return upserts
+
+
+def _keep_latest(session: Session, settings: Settings, facts: dict[str, Presence], upserts: list[tuple],
+                 recount: set[str], new: list[Row]) -> None:
+    """Write `upserts`, and the rows of the `recount` devices folded afresh (`new`: the fixes just stored), to
+    position_latest."""
     if recount:
-        upserts += _recounted(session, settings, sorted(recount), facts, by_device, {d: [posts[d]] for d in recount})
+        posts = _posts(session, settings, recount)
+        by_device: dict[str, list[Row]] = defaultdict(list)
+        for row in new:
+            if row[DEVICE] in recount:
+                by_device[row[DEVICE]].append(row)
+        upserts = upserts + _recounted(session, settings, sorted(recount), facts, by_device,
+                                       {d: [posts[d]] for d in recount})
     _upsert(session, upserts, any(row[DEVICE] not in facts for row in upserts))
 
 
