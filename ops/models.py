@@ -201,6 +201,15 @@ class PositionLatest(FixFields, Base):
     outside_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
+class PositionLatestMark(Base):
+    """Which transaction last wrote position_latest: on PostgreSQL a trigger sets `txid` before every statement that
+    writes the table, whoever runs it. The ingest holds the facts it wrote between polls and reads the table again only
+    when another transaction has written it since (ops.position_ingest). One row; on SQLite `txid` stays empty."""
+    __tablename__ = "position_latest_mark"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    txid: Mapped[int | None] = mapped_column(BigInteger)
+
+
 class LogisticsEvent(Base):
     __tablename__ = "logistics_event"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -62,20 +62,24 @@ def _store(session: Session, records: list[dict], source: str, settings: Setting
     settings = settings or get_settings()
     session.flush()  # what the caller added (officers, posts) is read below through the connection, past the ORM
     recorded = utcnow()
-    batch: dict[tuple[str, dt.datetime], Row] = {}
-    for r in records:  # one fix per device and time, the first as sent
-        key = (r["device_id"], r["fix_time"])
-        if key not in batch:
-            batch[key] = (key[0], r.get("nrp"), key[1], recorded, r["lat"], r["lon"], r.get("accuracy_m"),
-                          r.get("speed_kmh"), r.get("battery"), source)
-    facts = kept(session)
+    facts = _kept_facts(session)
+    known = facts.get
+    seen: set[tuple[str, dt.datetime]] = set()
     rows, late = [], []
-    for (dev, t), row in batch.items():
-        known = facts.get(dev)
-        if known is None or t > known.fix_time:
-            rows.append(row)
-        elif t < known.fix_time:  # equal: the kept newest fix, resent
-            late.append(row)
+    for r in records:  # one fix per device and time, the first as sent
+        dev, t = key = r["device_id"], r["fix_time"]
+        if key in seen:
+            continue
+        seen.add(key)
+        kept_fix = known(dev)
+        if kept_fix is not None and t <= kept_fix.fix_time:
+            if t == kept_fix.fix_time:  # the kept newest fix, resent
+                continue
+            into = late
+        else:
+            into = rows
+        into.append((dev, r.get("nrp"), t, recorded, r["lat"], r["lon"], r.get("accuracy_m"), r.get("speed_kmh"),
+                     r.get("battery"), source))
     if late:
         stored = _stored(session, late)
         late = [row for row in late if (row[DEVICE], row[FIX_TIME]) not in stored]
@@ -84,14 +88,55 @@ def _store(session: Session, records: list[dict], source: str, settings: Setting
     posts = _posts(session, settings, {row[DEVICE] for row in rows})  # read before the COPY holds the connection
     with _appending(session, rows) as appended:
         # On PostgreSQL the server stores the COPY meanwhile: the folding, Python's share, costs no time of its own.
-        upserts = _folded(settings, facts, rows, posts, recount)
+        upserts, folded = _folded(settings, facts, rows, posts, recount)
     if appended.rows is None:  # SQLite skipped some as stored, which ones is not known: every device is recounted
-        upserts, recount = [], {dev for dev, _ in batch}
+        upserts, folded, recount = [], {}, {dev for dev, _ in seen}
     elif appended.rows is not rows:  # a duplicate sent the batch through the staging table: fold what was new
         recount = {row[DEVICE] for row in appended.rows if row[DEVICE] in recount}
-        upserts = _folded(settings, facts, appended.rows, posts, recount)
-    _keep_latest(session, settings, facts, upserts, recount, rows if appended.rows is None else appended.rows)
+        upserts, folded = _folded(settings, facts, appended.rows, posts, recount)
+    recounted = _keep_latest(session, settings, facts, upserts, recount,
+                             rows if appended.rows is None else appended.rows)
+    _hold(session, facts, folded, recounted)
     return appended.count
+
+
+# Per database: the transaction that last wrote position_latest through this process's ingest, and every device's
+# facts as it left them (PostgreSQL only; see PositionLatestMark).
+_HELD: dict[str, tuple[int, dict[str, Presence]]] = {}
+
+
+def _address(session: Session) -> str:
+    return session.get_bind().url.render_as_string(hide_password=False)
+
+
+def _kept_facts(session: Session) -> dict[str, Presence]:
+    """Every device's kept facts: on PostgreSQL as this process wrote them at its last poll, unless another transaction
+    has written position_latest since; read from the table otherwise. The mark's row stays locked to the end of the
+    transaction, so no other writer changes the table meanwhile."""
+    conn = session.connection()
+    if conn.dialect.name != "postgresql":
+        return kept(session)
+    txid = conn.exec_driver_sql("SELECT txid FROM position_latest_mark WHERE id = 1 FOR UPDATE").scalar()
+    held = _HELD.pop(_address(session), None)  # taken out: a poll that fails half-way leaves nothing held
+    if txid is not None and held is not None and held[0] == txid:
+        return held[1]
+    return kept(session)
+
+
+def _hold(session: Session, facts: dict[str, Presence], folded: dict[str, Presence], recounted: list[tuple]
+          ) -> None:
+    """Keep `facts`, with those just written to position_latest (`folded` forward, and the rows `recounted`), for the
+    next poll, marked with this transaction. Should it not commit, the mark in the table stays another and the next
+    poll reads the table."""
+    conn = session.connection()
+    if conn.dialect.name != "postgresql":
+        return
+    facts.update(folded)
+    for row in recounted:
+        facts[row[DEVICE]] = Presence(row[FIX_TIME], row[LAT], row[LON], *row[len(COLUMNS):])
+    txid = conn.exec_driver_sql("SELECT txid FROM position_latest_mark WHERE id = 1").scalar()
+    if txid is not None:
+        _HELD[_address(session)] = (txid, facts)
 
 
 def _stored(session: Session, rows: list[Row]) -> set[tuple[str, dt.datetime]]:
@@ -209,18 +254,21 @@ def _posts(session: Session, settings: Settings, devices: set[str]) -> dict[str,
 
 
 def forget_posts() -> None:
-    """Read every post afresh at the next poll (the database under an address was replaced)."""
+    """Read every post and every device's facts afresh at the next poll (the database under an address was
+    replaced)."""
     _SEEN.clear()
+    _HELD.clear()
 
 
 def _folded(settings: Settings, facts: dict[str, Presence], new: list[Row], posts: dict[str, Post],
-            recount: set[str]) -> list[tuple]:
-    """position_latest's rows of the devices whose kept facts fold forward with their `new` fixes (Python only, no
-    database); the devices that must be folded afresh from the history are added to `recount`."""
+            recount: set[str]) -> tuple[list[tuple], dict[str, Presence]]:
+    """position_latest's rows of the devices whose kept facts fold forward with their `new` fixes, and those facts
+    (Python only, no database); the devices that must be folded afresh from the history are added to `recount`."""
     by_device: dict[str, list[Row]] = defaultdict(list)
     for row in new:
         by_device[row[DEVICE]].append(row)
     upserts: list[tuple] = []
+    folded: dict[str, Presence] = {}
     for dev, rows in by_device.items():
         post = posts[dev]
         start = facts.get(dev)
@@ -229,24 +277,25 @@ def _folded(settings: Settings, facts: dict[str, Presence], new: list[Row], post
             continue
         if len(rows) > 1:
             rows.sort(key=lambda r: r[FIX_TIME])
-        p = fold(start, [(r[FIX_TIME], r[LAT], r[LON]) for r in rows], post.places, settings, post.rule)
+        folded[dev] = p = fold(start, [(r[FIX_TIME], r[LAT], r[LON]) for r in rows], post.places, settings, post.rule)
         upserts.append(rows[-1] + (p.rule, p.stay_since, p.outside_at))
-    return upserts
+    return upserts, folded
 
 
 def _keep_latest(session: Session, settings: Settings, facts: dict[str, Presence], upserts: list[tuple],
-                 recount: set[str], new: list[Row]) -> None:
+                 recount: set[str], new: list[Row]) -> list[tuple]:
     """Write `upserts`, and the rows of the `recount` devices folded afresh (`new`: the fixes just stored), to
-    position_latest."""
+    position_latest; returns the rows of the `recount` devices."""
+    recounted: list[tuple] = []
     if recount:
         posts = _posts(session, settings, recount)
         by_device: dict[str, list[Row]] = defaultdict(list)
         for row in new:
             if row[DEVICE] in recount:
                 by_device[row[DEVICE]].append(row)
-        upserts = upserts + _recounted(session, settings, sorted(recount), facts, by_device,
-                                       {d: [posts[d]] for d in recount})
-    _upsert(session, upserts, any(row[DEVICE] not in facts for row in upserts))
+        recounted = _recounted(session, settings, sorted(recount), facts, by_device, {d: [posts[d]] for d in recount})
+    _upsert(session, upserts + recounted, any(row[DEVICE] not in facts for row in recounted))
+    return recounted
 
 
 def _recounted(session: Session, settings: Settings, devices: list[str], facts: dict[str, Presence],

@@ -13,17 +13,20 @@ so that the live answer reads one row per device. Both folds give the same answe
 from __future__ import annotations
 
 import datetime as dt
+import math
 from functools import lru_cache
 from typing import Iterable, NamedTuple, Sequence
 
 from ops.config import Settings
-from ops.geo import haversine_km
+from ops.geo import EARTH_RADIUS_KM, haversine_km
 
 Place = tuple[float, float]  # (lat, lon) of one TPS of the post
 Fix = tuple[dt.datetime, float, float]  # (time, lat, lon)
 
 ON_SITE_STATES = ("di_lokasi", "di_luar", "senyap", "tanpa_perangkat")
 HELD_SLACK = dt.timedelta(minutes=5)
+KM_PER_DEGREE = math.pi * EARTH_RADIUS_KM / 180  # of latitude, on the sphere haversine_km measures
+FLAT_UP_TO_KM, FLAT_MARGIN = 10.0, 0.01  # within_radius: up to this radius, a flat distance this close decides nothing
 
 
 class Presence(NamedTuple):
@@ -82,10 +85,34 @@ def _limits(radius_m: float, silent_minutes: int) -> tuple[float, dt.timedelta]:
 
 
 def within_radius(lat: float, lon: float, places: Sequence[Place], radius_km: float) -> bool:
-    """Whether (lat, lon) lies within `radius_km` of any of `places`."""
-    # A great circle is never shorter than its north-south part (111.19 km a degree of latitude), so a place farther
-    # than the radius by latitude alone is passed over without the trigonometry; 111.0 keeps the test on the safe side.
-    return any(abs(lat - pl) * 111.0 <= radius_km and haversine_km(lat, lon, pl, po) <= radius_km for pl, po in places)
+    """Whether (lat, lon) lies within `radius_km` of any of `places` (by the haversine distance)."""
+    # The ingest asks this of every fix, so the trigonometry is spared where it cannot change the answer:
+    # - a great circle is never shorter than its north-south part, so a place farther than the radius by latitude
+    #   alone is passed over;
+    # - within a few kilometres the flat (equirectangular) distance differs from the haversine one by far less than
+    #   FLAT_MARGIN, so a place clearly inside or clearly outside by it is so by the haversine too; only a fix near
+    #   the edge, or a radius too wide for the flat distance, is measured by the haversine.
+    if radius_km > FLAT_UP_TO_KM:
+        return any(haversine_km(lat, lon, pl, po) <= radius_km for pl, po in places)
+    outer = radius_km * (1 + FLAT_MARGIN)
+    inner2, outer2 = (radius_km * (1 - FLAT_MARGIN)) ** 2, outer * outer
+    shrink = None
+    for pl, po in places:
+        dlon = lon - po
+        if not -180.0 < dlon < 180.0:  # across the antimeridian, where the flat distance does not hold
+            if haversine_km(lat, lon, pl, po) <= radius_km:
+                return True
+            continue
+        dy = (lat - pl) * KM_PER_DEGREE
+        if dy > outer or -dy > outer:
+            continue
+        if shrink is None:
+            shrink = math.cos(math.radians(lat)) * KM_PER_DEGREE
+        dx = dlon * shrink
+        d2 = dx * dx + dy * dy
+        if d2 <= inner2 or (d2 < outer2 and haversine_km(lat, lon, pl, po) <= radius_km):
+            return True
+    return False
 
 
 def judge(p: Presence | None, now: dt.datetime, settings: Settings) -> str:

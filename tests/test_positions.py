@@ -3,6 +3,7 @@ the history, and the on-site check answered from it as the history-scanning chec
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 from collections import defaultdict
 
@@ -16,9 +17,9 @@ from ops.config import get_settings, reset_settings
 from ops.db import get_engine, session_scope, upgrade
 from ops.demo.runs import catch_up
 from ops.feeds.traccar import store_positions
-from ops.geo import haversine_km
+from ops.geo import EARTH_RADIUS_KM, haversine_km
 from ops.personnel import judge_on_site, last_fixes, officer_board, recent_fixes
-from ops.presence import Presence, fold, judge, post_rule
+from ops.presence import Presence, fold, judge, post_rule, within_radius
 
 T0 = dt.datetime(2024, 11, 27, 0, 0, tzinfo=dt.timezone.utc)  # 07:00 WIB
 POSTS = {"K1": [(-3.2000, 104.6500), (-3.2100, 104.6600)], "K2": [(-3.3000, 104.7000)]}
@@ -190,6 +191,49 @@ def test_a_resent_fix_and_a_duplicate_in_one_batch_are_stored_once(operation):
     assert latest == {"DEV-1": later["fix_time"], "DEV-2": T0, "DEV-3": fresh["fix_time"], "DEV-4": T0}
 
 
+def kept_rows(engine) -> dict[str, tuple]:
+    with session_scope(engine) as session:
+        return {r.device_id: (as_utc(r.fix_time), r.lat, r.lon, r.post_rule, r.stay_since and as_utc(r.stay_since),
+                              r.outside_at and as_utc(r.outside_at)) for r in session.scalars(select(m.PositionLatest))}
+
+
+def test_the_facts_held_between_polls_give_way_to_any_other_writer(operation, monkeypatch):
+    """On PostgreSQL the ingest holds the facts it wrote and reads position_latest again only when another transaction
+    wrote it since, or its own did not commit; SQLite reads the table every poll. Either way the table ends as the
+    history says: every fix inside its post, so each guard's stay began at the first poll."""
+    reads = []
+    read = position_ingest.kept
+    monkeypatch.setattr(position_ingest, "kept", lambda session: reads.append(1) or read(session))
+    postgres = operation.dialect.name == "postgresql"
+    at = [T0 + dt.timedelta(seconds=30 * k) for k in range(6)]
+    places = {dev: POSTS[c][0] if c else (-3.0, 104.0) for dev, (_, c) in DEVICES.items()}
+
+    def poll(k: int) -> list[dict]:
+        return [fix(dev, at[k], *places[dev]) for dev in DEVICES]
+    store(operation, poll(0))
+    store(operation, poll(1))
+    assert len(reads) == (1 if postgres else 2)  # held after the first poll
+    with session_scope(operation) as session:  # another writer takes a device's row away (a reset, a rebuild)
+        session.execute(m.PositionLatest.__table__.delete().where(m.PositionLatest.device_id == "DEV-2"))
+    store(operation, poll(2))
+    assert len(reads) == (2 if postgres else 3)
+    with session_scope(operation) as session:  # another writer changes a row in place
+        session.execute(update(m.PositionLatest).where(m.PositionLatest.device_id == "DEV-1").values(post_rule="x"))
+    store(operation, poll(3))
+    assert len(reads) == (3 if postgres else 4)
+    with pytest.raises(RuntimeError), session_scope(operation) as session:  # a poll whose transaction fails
+        store_positions(session, poll(4), source="traccar")
+        raise RuntimeError("the run fails after storing")
+    assert len(reads) == (3 if postgres else 5)
+    store(operation, poll(4))
+    store(operation, poll(5))
+    assert len(reads) == (4 if postgres else 7)  # its facts were not held: the next poll read the table
+    s = get_settings()
+    assert kept_rows(operation) == {
+        dev: (at[5], *places[dev], post_rule(POSTS[c], s), at[0], None) if c else (at[5], *places[dev], None, None, None)
+        for dev, (_, c) in DEVICES.items()}
+
+
 @pytest.mark.parametrize("posts_for", [0.0, 300.0], ids=["posts-every-poll", "posts-kept"])
 def test_position_latest_equals_the_history_after_random_batches(operation, posts_for, monkeypatch):
     """Random polls: fixes inside and outside the posts, resends, late fixes, duplicates in a batch, silences longer
@@ -274,6 +318,26 @@ def test_position_latest_equals_the_history_after_random_batches(operation, post
             row = session.get(m.PositionLatest, "DEV-1")
             assert row.post_rule == post_rule(POSTS["K2"], s)
             assert isinstance(recent_fixes(session, s, at)["DEV-1"], Presence)
+
+
+def test_within_radius_answers_as_the_haversine_distance_does():
+    """The flat shortcut decides only where it cannot err: fixes a hair inside and outside the radius, at every
+    latitude, across the antimeridian, for narrow and wide radii."""
+    rng = random.Random(11)
+    cases = 0
+    for _ in range(20000):
+        pl, po = rng.uniform(-80, 80), rng.choice([rng.uniform(-180, 180), 179.9995, -179.9995])
+        radius = rng.choice([0.05, 0.15, 0.3, 2.0, 10.0, 40.0])
+        bearing = rng.uniform(0, 2 * math.pi)
+        d = radius * rng.choice([0.5, 0.99, 0.9999, 1.0001, 1.01, 3.0])  # km from the place, along the bearing
+        lat = pl + math.degrees(d / EARTH_RADIUS_KM) * math.cos(bearing)
+        lon = po + math.degrees(d / EARTH_RADIUS_KM) * math.sin(bearing) / math.cos(math.radians(pl))
+        lon = (lon + 180) % 360 - 180
+        places = [(pl, po), (pl + rng.uniform(-0.05, 0.05), (po + rng.uniform(-0.05, 0.05) + 180) % 360 - 180)]
+        exact = any(haversine_km(lat, lon, a, b) <= radius for a, b in places)
+        assert within_radius(lat, lon, places, radius) == exact, (lat, lon, places, radius)
+        cases += exact
+    assert 5000 < cases < 15000  # both answers were asked for
 
 
 def test_facts_kept_for_another_post_are_refused():

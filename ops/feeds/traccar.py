@@ -52,34 +52,40 @@ def _parse(devices, positions, known: dict[str, str]) -> Parsed:
         if not isinstance(p, dict):
             rejects.append(f"posisi {i}: bukan objek")
             continue
-        uid = unique_of.get(p.get("deviceId"))
-        lat, lon = _number(p.get("latitude")), _number(p.get("longitude"))
-        fix_text, at = p.get("fixTime"), None
+        get = p.get
+        uid = unique_of.get(get("deviceId"))
+        lat, lon = get("latitude"), get("longitude")  # JSON's own numbers as they are, thousands of times a poll
+        if type(lat) is not float:
+            lat = _number(lat)
+        if type(lon) is not float:
+            lon = _number(lon)
+        fix_text, at = get("fixTime"), None
         if isinstance(fix_text, str):
-            if fix_text not in times:
-                times[fix_text] = parse_time(fix_text)
-            at = times[fix_text]
+            at = times.get(fix_text, False)
+            if at is False:
+                at = times[fix_text] = parse_time(fix_text)
         if at is None:
-            at = parse_time(p.get("deviceTime")) or parse_time(p.get("serverTime"))
+            at = parse_time(get("deviceTime")) or parse_time(get("serverTime"))
         if uid is None:
-            rejects.append(f"posisi {p.get('id')}: perangkat {p.get('deviceId')} tidak ada di /api/devices")
+            rejects.append(f"posisi {get('id')}: perangkat {get('deviceId')} tidak ada di /api/devices")
             continue
-        if uid not in known:
-            rejects.append(f"posisi {p.get('id')}: perangkat {uid} bukan milik personel mana pun di daftar")
+        nrp = known.get(uid)
+        if nrp is None and uid not in known:
+            rejects.append(f"posisi {get('id')}: perangkat {uid} bukan milik personel mana pun di daftar")
             continue
         if lat is None or lon is None or at is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            rejects.append(f"posisi {p.get('id')}: latitude/longitude/waktu kosong atau salah")
+            rejects.append(f"posisi {get('id')}: latitude/longitude/waktu kosong atau salah")
             continue
-        if p.get("valid") is False:
-            rejects.append(f"posisi {p.get('id')}: pelacak menandai posisi ini tidak sah")
+        if get("valid") is False:
+            rejects.append(f"posisi {get('id')}: pelacak menandai posisi ini tidak sah")
             continue
-        if (uid, at) in seen:
+        key = (uid, at)
+        if key in seen:
             continue  # the same fix twice in one response
-        seen.add((uid, at))
-        attrs = p.get("attributes")
-        speed = _number(p.get("speed"))
-        records.append({"device_id": uid, "nrp": known[uid], "fix_time": at, "lat": lat, "lon": lon,
-                        "accuracy_m": _number(p.get("accuracy")),
+        seen.add(key)
+        attrs, speed, accuracy = get("attributes"), _number(get("speed")), get("accuracy")
+        records.append({"device_id": uid, "nrp": nrp, "fix_time": at, "lat": lat, "lon": lon,
+                        "accuracy_m": accuracy if type(accuracy) is float else _number(accuracy),
                         "speed_kmh": None if speed is None else speed * KNOTS_TO_KMH,
                         "battery": _number(attrs.get("batteryLevel")) if isinstance(attrs, dict) else None})
     return Parsed(records, rejects)
