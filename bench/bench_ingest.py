@@ -6,7 +6,7 @@ feed's own path: COPY on PostgreSQL, executemany on SQLite, position_latest kept
 poll one transaction, on databases with the same schema and reference data. Prints rows/s and the ratios; on
 PostgreSQL also the ingest through the staging table instead of COPY into the table.
 
-    .venv/bin/python bench/bench_ingest.py [--devices 10000] [--rounds 10] [--postgres-admin URL]
+    .venv/bin/python bench/bench_ingest.py [--devices 10000] [--rounds 10] [--repeat 3] [--postgres-admin URL]
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import argparse
 import datetime as dt
 import os
 import random
+import statistics
 import sys
 import tempfile
 import time
@@ -133,36 +134,45 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=10)
     ap.add_argument("--postgres-admin", default=os.environ.get("OPS_BENCH_POSTGRES_ADMIN", PG_ADMIN_URL),
                     help="a role that may create databases; empty skips PostgreSQL")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="rounds of every case, taken in turn so that a machine slower for a while slows all alike; "
+                         "the median of each is compared")
     a = ap.parse_args()
     n = a.devices * a.rounds
-    print(f"{a.devices} trackers x {a.rounds} polls = {n} fixes; rows/s (seconds)")
-    results = {}
-    with tempfile.TemporaryDirectory(prefix="posko-ingest-") as tmp:
-        for label, fn in (("sqlite ingest (parse + executemany + latest)", ingest),
-                          ("sqlite raw executemany", raw_executemany)):
-            engine, fleet = database(f"sqlite:///{Path(tmp) / (label.split()[1] + '.db')}", a.devices)
-            payloads = polls(fleet, a.rounds)
-            took = fn(engine, fleet, payloads, label) if fn is ingest else fn(engine, raw_rows(fleet, payloads))
-            results[label] = took
-            print(f"  {label:<52} {n / took:>10,.0f} rows/s ({took:.2f} s)", flush=True)
+    print(f"{a.devices} trackers x {a.rounds} polls = {n} fixes, each case {a.repeat} times in turn; "
+          f"rows/s (seconds) of the median")
+    cases = [("sqlite ingest (parse + executemany + latest)", ingest, None),
+             ("sqlite raw executemany", raw_executemany, None)]
     if a.postgres_admin:
-        cases = (("postgresql ingest (parse + COPY + latest)", ingest, True),
-                 ("postgresql ingest through the staging table", ingest, False),
-                 ("postgresql raw COPY", raw_copy, True),
-                 ("postgresql raw COPY, binary", raw_copy_binary, True))
-        for label, fn, into_table in cases:
-            url, drop = new_pg_database(a.postgres_admin)
-            try:
-                engine, fleet = database(url, a.devices)
-                payloads = polls(fleet, a.rounds)
-                position_ingest.COPY_INTO_TABLE = into_table
-                took = fn(engine, fleet, payloads, label) if fn is ingest else fn(engine, raw_rows(fleet, payloads))
-                results[label] = took
-                print(f"  {label:<52} {n / took:>10,.0f} rows/s ({took:.2f} s)", flush=True)
-                engine.dispose()
-            finally:
-                drop()
+        cases += [("postgresql ingest (parse + COPY + latest)", ingest, True),
+                  ("postgresql ingest through the staging table", ingest, False),
+                  ("postgresql raw COPY", raw_copy, True),
+                  ("postgresql raw COPY, binary", raw_copy_binary, True)]
+    runs: dict[str, list[tuple[float, float]]] = {label: [] for label, _, _ in cases}  # (seconds, of them parsing)
+    with tempfile.TemporaryDirectory(prefix="posko-ingest-") as tmp:
+        for k in range(a.repeat):
+            for label, fn, into_table in cases:
+                if into_table is None:
+                    url, drop = f"sqlite:///{Path(tmp) / f'{label.split()[1]}-{k}.db'}", (lambda: None)
+                else:
+                    url, drop = new_pg_database(a.postgres_admin)
+                try:
+                    engine, fleet = database(url, a.devices)
+                    payloads = polls(fleet, a.rounds)
+                    position_ingest.COPY_INTO_TABLE = into_table is not False
+                    took = fn(engine, fleet, payloads, label) if fn is ingest else fn(engine, raw_rows(fleet, payloads))
+                    runs[label].append((took, PARSING.get(label, 0.0)))
+                    print(f"  [{k + 1}/{a.repeat}] {label:<52} {n / took:>10,.0f} rows/s ({took:.2f} s)", flush=True)
+                    engine.dispose()
+                finally:
+                    drop()
         position_ingest.COPY_INTO_TABLE = True
+    results = {label: statistics.median(t for t, _ in r) for label, r in runs.items()}
+    PARSING.update({label: statistics.median(p for _, p in r) for label, r in runs.items()})
+    print("medians")
+    for label, took in results.items():
+        spread = ", ".join(f"{t:.2f}" for t, _ in runs[label])
+        print(f"  {label:<52} {n / took:>10,.0f} rows/s ({took:.2f} s; runs {spread})")
     # The raw side is given its rows ready; the ingest parses the feed's JSON first. Both ratios are printed: the
     # ingest as a whole, and its storing alone (the parsing, timed apart, taken off) against the same raw write.
     print("ratios (ingest rows/s / raw rows/s): whole ingest · storing alone (parsing taken off)")
