@@ -52,6 +52,14 @@ def fmt_wib(moment: dt.datetime | None, with_date: bool = True) -> str:
     return f"{m.day} {BULAN[m.month - 1][:3]} {m.year} {m:%H:%M} WIB"
 
 
+def fmt_wib_short(moment: dt.datetime | None) -> str:
+    """'27 Nov 09:40 WIB': for a table's column of moments within one operation, whose year the header says."""
+    if moment is None:
+        return "—"
+    m = wib(moment)
+    return f"{m.day} {BULAN[m.month - 1][:3]} {m:%H:%M} WIB"
+
+
 def fmt_when(value: dt.datetime | str | None, with_date: bool = True) -> str:
     """fmt_wib for a moment that may have travelled as ISO text (facts kept as JSON)."""
     if isinstance(value, str):

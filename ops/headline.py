@@ -256,6 +256,46 @@ def _guards_due(settings: Settings, now: dt.datetime) -> bool:
     return t.opening - dt.timedelta(hours=1) <= as_utc(now) < t.counting_end + dt.timedelta(hours=6)
 
 
+def roster_measures(board: pd.DataFrame, polres: int, bko: int, off_duty: str, in_shift: bool) -> list[Measure]:
+    """The Personel roster tab's tiles, from ops.duty's task board (a row per task, and one of those off duty):
+    the roster, of it Polres and BKO; on duty this shift of the roster, coloured by how many of the posts the tasks
+    require are filled (green all, amber from 90 %, red below); the posts left unfilled (red when any); off duty of
+    the roster. Outside the operation's shifts nothing is required: grey."""
+    roster = int(board["ditugaskan"].sum())
+    off = int(board.loc[board["tugas"] == off_duty, "ditugaskan"].sum())
+    required = int(board["wajib"].fillna(0).sum())
+    short = int(board["kurang"].fillna(0).sum())
+    judged = in_shift and required > 0
+    return [
+        Measure("roster", "Personel (roster)", _n(roster), None, "netral", f"{_n(polres)} Polres + {_n(bko)} BKO"),
+        Measure("bertugas", "Bertugas shift ini", _n(roster - off), _n(roster),
+                _share_tone(required - short, required, 1.0, 0.9) if judged else "netral",
+                f"{_n(required - short)} dari {_n(required)} pos wajib terisi" if judged else
+                "di luar shift operasi: tidak ada pos wajib"),
+        Measure("kurang", "Pos wajib kosong", _n(short), _n(required) if judged else None,
+                ("buruk" if short else "baik") if judged else "netral",
+                "semua tugas: pola PAM TPS, rencana logistik dan rencana tetap"),
+        Measure("lepas_dinas", "Lepas dinas", _n(off), _n(roster), "netral", "tidak bertugas shift ini")]
+
+
+def task_tones(board: pd.DataFrame, pam_tps: str, settings: Settings, now: dt.datetime, in_shift: bool
+               ) -> dict[str, list[str]]:
+    """Tones for the task table's cells, a row per task of `board` and the total after them: the posts left unfilled
+    (red when any, green none); those at their post or active of those required (green from 95 %, amber from 85 %,
+    red below), judged for PAM TPS only while guards are due at their TPS. Off duty, and outside the shifts: none."""
+    due = _guards_due(settings, now)
+    short, present = [], []
+    for task, required, gap, there in zip(board["tugas"], board["wajib"], board["kurang"], board["di_lokasi"]):
+        judged = in_shift and required == required and required > 0  # NaN: off duty
+        short.append(("buruk" if gap else "baik") if judged else "")
+        present.append(_share_tone(int(there), int(required), 0.95, 0.85)
+                       if judged and there == there and (task != pam_tps or due) else "")
+    total_short = int(board["kurang"].fillna(0).sum())
+    short.append(("buruk" if total_short else "baik") if in_shift and board["wajib"].fillna(0).sum() else "")
+    present.append("")
+    return {"kurang": short, "di_lokasi": present}
+
+
 def need_measures(required: int, assigned: int, short: int, on_site: int, by: str, settings: Settings,
                   now: dt.datetime) -> list[Measure]:
     """The Personel page's PAM TPS tiles: required by the pola; assigned of required (green all, amber from 90 %);

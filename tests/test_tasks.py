@@ -16,7 +16,7 @@ from ops.deployment import Officer, plan_duties
 
 from test_cli import run
 from test_command_room import session  # noqa: F401  (the demo on SQLite and PostgreSQL, read-only)
-from test_pages import run_page
+from test_pages import run_page, tile
 
 H = dt.date(2024, 11, 27)
 
@@ -159,15 +159,63 @@ def test_personel_page_reconciles_tasks_to_the_roster(demo_sqlite, monkeypatch):
     monkeypatch.setenv("OPS_DATABASE_URL", demo_sqlite)
     at = run_page("views/personel.py")
     assert not at.exception
-    metrics = {x.label: x.value for x in at.metric}
-    assert metrics["Personel (roster)"] == "331" and metrics["Lepas dinas"] == "0" and metrics["Shift"] == "H pagi"
-    assert "Median" not in metrics  # only the open tab runs: the reaction times wait until theirs is opened
+    assert tile(at, "Personel (roster)").split()[1:3] == ["(roster)", "331"]
+    assert tile(at, "Lepas dinas").split()[2:5] == ["0", "/", "331"]
+    assert any("Shift H pagi" in m.value for m in at.markdown)
+    assert not any("Median" == x.label for x in at.metric)  # only the open tab runs: reaction times wait for theirs
+    assert not any("Melebihi batas" in m.value for m in at.markdown)
     tasks_table = at.dataframe[0].value
     total = tasks_table.iloc[-1]
     assert total["Tugas"] == "Jumlah (= roster)" and total["Ditugaskan"] == "331"
     assert tasks_table.iloc[:-1]["Ditugaskan"].astype(int).sum() == 331
     assert tasks_table.iloc[-2]["Tugas"] == "Lepas dinas" and tasks_table.iloc[-2]["Wajib"] == "—"
     assert set(tasks_table["Tugas"][:-1]) == set(tasks.DUTY_LABEL.values())
+
+
+def test_roster_tiles_colour_the_posts_filled_and_grey_outside_the_shifts(session):
+    from ops.headline import roster_measures
+
+    s = get_settings()
+    board = duty.task_board(session, s, wib(0, 10))
+    tiles = {m.key: m for m in roster_measures(board, 300, 31, tasks.OFF_DUTY, True)}
+    required, short = int(board["wajib"].sum()), int(board["kurang"].sum())
+    assert tiles["roster"].value == tiles["bertugas"].of == tiles["lepas_dinas"].of == "331"
+    assert tiles["roster"].note == "300 Polres + 31 BKO"
+    assert int(tiles["bertugas"].value) + int(tiles["lepas_dinas"].value) == 331
+    assert tiles["kurang"].value == str(short) and tiles["kurang"].of == str(required)
+    assert tiles["kurang"].tone == ("buruk" if short else "baik")
+    assert tiles["bertugas"].tone == ("baik" if not short else "waspada" if short <= 0.1 * required else "buruk")
+    # a task a quarter short: red on both
+    gap = board.copy()
+    pam = gap["tugas"] == "pam_tps"
+    gap.loc[pam, "kurang"] = gap.loc[pam, "wajib"] // 4 + gap.loc[~pam, "wajib"].sum()
+    tiles = {m.key: m for m in roster_measures(gap, 300, 31, tasks.OFF_DUTY, True)}
+    assert tiles["bertugas"].tone == tiles["kurang"].tone == "buruk"
+    before = {m.key: m for m in roster_measures(duty.task_board(session, s, wib(-10, 10)), 300, 31, tasks.OFF_DUTY,
+                                                False)}
+    assert {m.tone for m in before.values()} == {"netral"} and before["lepas_dinas"].value == "331"
+
+
+def test_the_task_table_tints_posts_unfilled_and_posts_left_empty(session):
+    from ops.headline import task_tones
+
+    s = get_settings()
+    board = duty.task_board(session, s, wib(0, 10))
+    tones = task_tones(board, tasks.PAM_TPS, s, wib(0, 10), True)
+    assert len(tones["kurang"]) == len(tones["di_lokasi"]) == len(board) + 1  # and the total row
+    for row, short, present in zip(board.itertuples(), tones["kurang"], tones["di_lokasi"]):
+        if row.tugas == tasks.OFF_DUTY or not row.wajib:
+            assert short == present == ""
+            continue
+        assert short == ("buruk" if row.kurang else "baik")
+        share = row.di_lokasi / row.wajib
+        assert present == ("baik" if share >= 0.95 else "waspada" if share >= 0.85 else "buruk"), row
+    assert tones["kurang"][-1] == ("buruk" if board["kurang"].sum() else "baik")
+    night = task_tones(duty.task_board(session, s, wib(-1, 22)), tasks.PAM_TPS, s, wib(-1, 22), True)
+    pam = list(duty.task_board(session, s, wib(-1, 22))["tugas"]).index(tasks.PAM_TPS)
+    assert night["di_lokasi"][pam] == ""  # the guards are not yet due at their TPS
+    outside = task_tones(duty.task_board(session, s, wib(-10, 10)), tasks.PAM_TPS, s, wib(-10, 10), False)
+    assert set(outside["kurang"]) == set(outside["di_lokasi"]) == {""}
 
 
 def test_briefing_personnel_section_sums_to_the_roster(session):

@@ -6,6 +6,7 @@ import html
 import re
 import string
 
+import pandas as pd
 import streamlit as st
 
 from ops.clock import WIB, fmt_age, fmt_long_wib
@@ -191,6 +192,17 @@ def number(n: int | float) -> str:
 
 
 TONE_COLOR = {"baik": "#2e7d32", "waspada": "#f9a825", "buruk": "#c62828", "netral": "#78909c"}
+TONE_TINT = {"baik": "#e8f5e9", "waspada": "#fff3cd", "buruk": "#fde0e0"}  # a table cell's background by its tone
+
+
+def toned(df: pd.DataFrame, tones: dict[str, list[str]]):
+    """`df` to show with the cells of the named columns tinted by their tones, one a row (baik, waspada, buruk; any
+    other word leaves the cell plain)."""
+    def paint(col: pd.Series) -> list[str]:
+        return [f"background-color: {TONE_TINT[t]}" if t in TONE_TINT else "" for t in tones[col.name]]
+    return df.style.apply(paint, subset=list(tones))
+
+
 TILE_CSS = """
 <style>
 .mtile { border: 1px solid #e0e0e0; border-left: 7px solid var(--tone); border-radius: 6px; padding: 4px 10px 5px;

@@ -33,8 +33,10 @@ def incidents_panel():
     chosen = (inc["severity"].isin(sev) if sev else True) & (inc["state"].isin(state) if state else True)
     view = inc[chosen] if sev or state else inc
     words = kejadian.table(key, area)
+    # Widths in pixels, so that time, state, title and place fit a 1366-pixel screen (the rest scrolls into view).
+    widths = {"Waktu": 125, "Tingkat": 70, "Keadaan": 85, "Kejadian": 260, "Kecamatan": 140, "TPS": 140}
     st.dataframe((words[chosen] if sev or state else words).drop(columns=["severity", "state"]), hide_index=True,
-                 width="stretch")
+                 width="stretch", column_config={col: st.column_config.TextColumn(width=w) for col, w in widths.items()})
     st.markdown("**Kronologi**")
     for i in view.iloc[c.page_of(len(view), c.CHRONICLE_ROWS, "inc_page", "Kronologi")].itertuples():
         label = f"{c.plain(i.ref)} · {SEVERITY_LABEL[i.severity]} · {STATE_LABEL[i.state]} — {c.plain(i.title)}"

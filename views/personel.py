@@ -8,7 +8,7 @@ from ops.auth import AuthError
 from ops.clock import fmt_wib
 from ops.db import session_scope
 from ops.duty import post_name
-from ops.headline import need_measures, on_site_measures, reaction_measures
+from ops.headline import need_measures, on_site_measures, reaction_measures, roster_measures, task_tones
 from ops.importers.spreadsheet import XLSX_TYPE
 from ops.personnel import DUTY_STATE_LABEL, ON_SITE_LABEL
 from ops.planner import save_plan, to_csv, to_xlsx
@@ -40,21 +40,16 @@ tab_tasks, tab_need, tab_react, tab_plan, tab_site = st.tabs(
 def tasks_tab():
     board = data.task_board(key, wilayah.area(where))
     window = tasks.window_at(s, now)
-    roster = int(board["ditugaskan"].sum())
-    off = int(board.loc[board["tugas"] == tasks.OFF_DUTY, "ditugaskan"].sum())
     if where.is_top:
         pers = data.personnel_summary()
     else:  # the area's officers, as its board counts them
         bko = int(data.duty_board(key, wilayah.area(where))["bko"].astype(bool).sum())
-        pers = {"polres": roster - bko, "bko": bko}
-    cols = st.columns(4)
-    c.kpi(cols[0], "Personel (roster)", c.number(roster), f"{c.number(pers['polres'])} Polres + "
-          f"{c.number(pers['bko'])} BKO")
-    c.kpi(cols[1], "Bertugas shift ini", c.number(roster - off))
-    c.kpi(cols[2], "Lepas dinas", c.number(off))
-    c.kpi(cols[3], "Shift", f"{tasks.h_label(s, window.day)} {window.shift}" if window else "di luar operasi",
-          f"{fmt_wib(window.start)} s.d. {fmt_wib(window.end)}" if window else
-          f"Operasi {s.phase_start:%d/%m} s.d. {s.phase_end:%d/%m}")
+        pers = {"polres": int(board["ditugaskan"].sum()) - bko, "bko": bko}
+    st.markdown(f"**Shift {tasks.h_label(s, window.day)} {window.shift}** · {fmt_wib(window.start)} s.d. "
+                f"{fmt_wib(window.end)}" if window else
+                f"**Di luar shift operasi** · operasi {s.phase_start:%d/%m} s.d. {s.phase_end:%d/%m}")
+    c.tile_grid([c.measure_tile(m, data.feed_states()) for m in roster_measures(
+        board, pers["polres"], pers["bko"], tasks.OFF_DUTY, window is not None)], per_row=4)
     if not where.is_top:  # who counts in a drilled area: ops.duty.area_members
         st.caption("Roster wilayah ini: personel Polsek yang mencakup kecamatannya, satuan Polres-nya (kode_polres di "
                    "roster), dan setiap personel yang berpos di TPS atau PPK-nya, berpatroli atau siaga cadangan untuk "
@@ -67,7 +62,9 @@ def tasks_tab():
                           + [""],
                           **{label: [count(v) for v in board[col]] + [count(board[col].sum())]
                              for label, col in figures.items()}})
-    st.dataframe(shown, hide_index=True, width="stretch")
+    tones = task_tones(board, tasks.PAM_TPS, s, now, window is not None)
+    st.dataframe(c.toned(shown, {"Kurang": tones["kurang"], "Di lokasi / aktif": tones["di_lokasi"]}),
+                 hide_index=True, width="stretch")
     st.caption("Setiap personel di roster dihitung sekali: satu tugas per shift, atau lepas dinas. Wajib: menurut "
                "pola (PAM TPS), rencana logistik (satu tim kawal per perjalanan, perahu dengan awaknya; PAM PPK selama "
                "kotak suara di PPK) dan rencana tetap. Di lokasi: posisi dalam radius pos (TPS, gudang, PPK, Posko); "
