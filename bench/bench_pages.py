@@ -116,12 +116,13 @@ def warm_base() -> None:
 
 def empty(base: bool) -> None:
     """What the first viewer of a minute finds: no answer of the minute, neither data nor the resources kept per minute
-    (the stored Perhatian items); with `base`, the five-minute place names too (the first viewer after five minutes).
-    The region's boundaries, kept an hour, stay."""
-    from ui import data, perhatian_items
+    (the stored Perhatian items, the maps drawn); with `base`, the five-minute place names too (the first viewer after
+    five minutes). The region's boundaries, kept an hour, stay."""
+    from ui import data, maps, perhatian_items
 
     st.cache_data.clear()
     perhatian_items.forget()
+    maps.forget()
     if base:
         data._shared_names.clear()
 

@@ -33,8 +33,9 @@ def forget() -> None:
     st.cache_data.clear()
     _effective_settings.clear()
     _shared_names.clear()
-    from ui import perhatian_items  # it reads through this module: imported here, not at the top
+    from ui import maps, perhatian_items  # they read through this module: imported here, not at the top
     perhatian_items.forget()
+    maps.forget()
     position_ingest.forget_posts()  # an in-app scheduler's ingest reads the imported posts at its next poll
 
 

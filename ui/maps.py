@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 import plotly.graph_objects as go
 import streamlit as st
 
+from ops.config import get_settings
 from ops.maps import Context, Layers, Style, View, available, clicked, operation_map
 from ops.phase import phase_at
 from ui import components as c
@@ -54,14 +55,31 @@ def _officers_in(key: str, area: str):
 def figure(moment: dt.datetime, view: View, height: int, width: int, dark: bool = False, scale: float = 1.0,
            font_size: float = 12.0, legend: bool = True, area: str = "") -> go.Figure:
     """The operation map at `moment`; with `area` (a kabupaten or kecamatan drilled into) only its TPS, boundaries
-    and layers."""
+    and layers. Drawn once a minute for each view, size and area, and shared (read only: st.plotly_chart copies it):
+    drawing 13,000 TPS and their routes took most of a page's run every time."""
     s = data.settings()
     check = data.basemap()
+    tiles = s.map_tiles if check is not None and check.ok else ""
+    return _figure(s.model_dump_json(), data.moment_key(moment), view.colour, tuple(sorted(view.shown)), view.routes,
+                   view.chosen, view.focus, height, width, dark, scale, font_size, legend, area, tiles, _moment=moment)
+
+
+@st.cache_resource(ttl=get_settings().cache_ttl_seconds, max_entries=24, show_spinner=False)
+def _figure(settings_json: str, key: str, colour: str, shown: tuple, routes: str, chosen: str | None,
+            focus: str | None, height: int, width: int, dark: bool, scale: float, font_size: float, legend: bool,
+            area: str, tiles: str, _moment: dt.datetime) -> go.Figure:
+    """(`settings_json`: the settings in force, the database's address with them, so that a map follows a change.)"""
+    s = data.settings()
     style = Style(height=height, width=width, dark=dark, scale=scale, font_size=font_size, legend=legend,
-                  tiles=s.map_tiles if check is not None and check.ok else "", max_points=s.map_max_points)
-    ctx = Context(phase_at(moment, s).tahapan, s.readiness_ready_threshold)
-    return operation_map(data.map_base(area), layers(data.moment_key(moment), view, area), view, style, ctx,
-                         data.place_names().area)
+                  tiles=tiles, max_points=s.map_max_points)
+    ctx = Context(phase_at(_moment, s).tahapan, s.readiness_ready_threshold)
+    view = View(colour=colour, shown=frozenset(shown), routes=routes, chosen=chosen, focus=focus)
+    return operation_map(data.map_base(area), layers(key, view, area), view, style, ctx, data.place_names().area)
+
+
+def forget() -> None:
+    """Draw every map afresh (data.forget: after an import or an entry)."""
+    _figure.clear()
 
 
 def notes(fig: go.Figure, key: str, shown: frozenset, area: str = "") -> list[str]:

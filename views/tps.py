@@ -98,14 +98,15 @@ desa_view = view[view["kecamatan_code"] == kec] if kec else view.iloc[0:0]
 desa_codes = sorted(desa_view["desa_code"].unique())
 if st.session_state.get("drill_desa") not in desa_codes:
     st.session_state["drill_desa"] = None
-desa_name = dict(zip(table["desa_code"], table["desa"]))
+# Names of the chosen kecamatan's desa and desa's TPS only: the whole table's took most of a run at 13,000 TPS.
+desa_name = dict(zip(desa_view["desa_code"], desa_view["desa"]))
 desa = nav[1].selectbox("Desa/kelurahan", desa_codes, index=None, format_func=desa_name.get, key="drill_desa",
                         placeholder="Semua desa" if kec else "Pilih kecamatan dulu", disabled=not kec)
 tps_view_rows = desa_view[desa_view["desa_code"] == desa] if desa else desa_view.iloc[0:0]
 tps_codes = list(tps_view_rows["code"])
 if st.session_state.get("drill_tps") not in tps_codes:
     st.session_state["drill_tps"] = None
-tps_label = {r.code: f"TPS {r.number:03d}" for r in table.itertuples()}
+tps_label = dict(zip(tps_codes, tps_view_rows["number"].map("TPS {:03d}".format)))
 code = nav[2].selectbox("TPS", tps_codes, index=None, format_func=tps_label.get, key="drill_tps",
                         placeholder="Semua TPS" if desa else "Pilih desa dulu", disabled=not desa)
 
