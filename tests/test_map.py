@@ -210,6 +210,28 @@ def test_open_incidents_are_pins_by_severity_with_their_title_escaped_and_the_tp
     assert ["tps", IBUL_BESAR_III_2] in pins[0]["customdata"]  # a click on the pin chooses its TPS
 
 
+def test_the_map_is_drawn_once_a_minute_and_afresh_after_an_entry(demo_copy):
+    """Viewers within a minute share one drawn map, as they share its data; an entry (data.forget) draws it anew."""
+    from ops import models as m
+    from ops.clock import load_clock, set_clock
+    from ops.config import get_settings
+    from ops.db import get_engine, session_scope
+    from ui import data
+
+    engine = get_engine(get_settings().database_url)
+    with session_scope(engine) as s:
+        now = load_clock(s).now().replace(second=0, microsecond=0)
+        set_clock(s, now, 0.0)  # the minute holds
+    before = figure(run_page("views/peta.py"))["layout"]["meta"]["incidents"]
+    with session_scope(engine) as s:
+        s.add(m.Incident(ref="KJD-UJI-PETA-2", occurred_at=now - dt.timedelta(minutes=5), recorded_at=now,
+                         category="lainnya", severity="sedang", kecamatan_code=PEMULUTAN, desa_code="16.10.05.2031",
+                         tps_code=IBUL_BESAR_III_2, title="massa berkumpul", source="operator"))
+    assert figure(run_page("views/peta.py"))["layout"]["meta"]["incidents"] == before  # the minute's map
+    data.forget()  # what an entry on a page does after saving
+    assert figure(run_page("views/peta.py"))["layout"]["meta"]["incidents"] == before + 1
+
+
 # --- the chosen TPS: click and picker in step ---------------------------------------------------------------------
 
 def ring_at(fig: dict) -> tuple[float, float] | None:
