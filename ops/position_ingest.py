@@ -10,7 +10,9 @@ ON CONFLICT DO NOTHING: a duplicate never fails the batch.
 position_latest: a device's kept facts (ops.presence) are folded forward with its new fixes; they are folded afresh from
 the history of the span before its newest fix when that cannot be done — a device seen for the first time, a late fix,
 a post or a limit changed since (ops.presence.post_rule). Thousands of trackers report every half minute, so rows
-travel as tuples and the drivers' own bulk paths carry them.
+travel as tuples and the drivers' own bulk paths carry them. On PostgreSQL the facts are folded while the server
+stores the COPY, and held between polls rather than read again, unless another transaction has written position_latest
+since (PositionLatestMark).
 """
 from __future__ import annotations
 
