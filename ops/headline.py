@@ -116,6 +116,13 @@ def _n(v: int) -> str:
     return f"{v:,.0f}".replace(",", ".")
 
 
+def readiness_tone(ready: int, total: int, settings: Settings) -> str:
+    """TPS ready of TPS judged, against readiness_target_share: green at the target, amber up to 15 points below it,
+    red further below (grey with nothing judged). The Ringkasan tile and the TPS page's tables colour alike."""
+    target = settings.readiness_target_share
+    return _share_tone(ready, total, target, target - 0.15)
+
+
 def measures(h: dict, settings: Settings, now: dt.datetime) -> list[Measure]:
     """The Ringkasan and wall tiles, in order: readiness, guards on site, TPS opened, incidents, ballot boxes, river
     boats, counting. Before a measure is due it says so instead of showing a zero that reads as failure."""
@@ -126,7 +133,7 @@ def measures(h: dict, settings: Settings, now: dt.datetime) -> list[Measure]:
     out = []
     if h["tps_dinilai"]:
         out.append(Measure("tps_siap", f"TPS siap · {phase_word[h['tahapan']]}", _n(h["tps_siap"]), _n(h["tps"]),
-                           _share_tone(h["tps_siap"], h["tps"], target, target - 0.15),
+                           readiness_tone(h["tps_siap"], h["tps"], settings),
                            f"{h['tps_siap'] / h['tps']:.0%} · target {target:.0%} (skor ≥ "
                            f"{settings.readiness_ready_threshold:.0%})", ("tps-status", "traccar")))
     else:

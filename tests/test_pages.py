@@ -96,6 +96,36 @@ def test_tps_drill_down_from_kabupaten_to_one_tps_and_back(demo_env):
     assert len(at.dataframe[0].value) == 16
 
 
+def cell_tints(element, column: str) -> dict[int, str]:
+    """Row -> background colour of one column's cells, as the table's style sent them (ui.components.toned)."""
+    import re
+    col = list(element.value.columns).index(column)
+    out = {}
+    for block in element.proto.arrow_data.styler.styles.split("}"):
+        if "background-color" not in block:
+            continue
+        colour = block.split("background-color:")[1].strip()
+        for row, c_ in re.findall(r"_row(\d+)_col(\d+)", block):
+            if int(c_) == col:
+                out[int(row)] = colour
+    return out
+
+
+def test_the_tps_level_table_colours_the_share_ready_against_the_target(demo_env):
+    from ops.config import get_settings
+    from ops.headline import readiness_tone
+    from ui.components import TONE_TINT
+
+    at = run_page("views/tps.py")
+    table = at.dataframe[0]
+    kab = table.value
+    tints = cell_tints(table, "% siap")
+    expected = {i: TONE_TINT[readiness_tone(int(r["Siap"]), int(r["TPS"]), get_settings())]
+                for i, r in kab.reset_index(drop=True).iterrows()}
+    assert tints == expected and len(set(tints.values())) > 1  # the demo at 10:00 has kecamatan on and off target
+    assert "hijau mencapai target 95%" in texts(at)
+
+
 def test_tps_filters_narrow_the_list(demo_env):
     at = run_page("views/tps.py")
     at.multiselect(key="f_akses").select("sungai").run()

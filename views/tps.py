@@ -2,6 +2,7 @@
 import pandas as pd
 import streamlit as st
 
+from ops.headline import readiness_tone
 from ops.phase import phase_at
 from ops.readiness import problem_kinds
 from ops.readiness.issues import label as issue_label, sentences
@@ -82,12 +83,17 @@ def level_table(df: pd.DataFrame, by: str, name_col: str, level_key: str, table_
     out["% siap"] = (out["Siap"] / out["TPS"] * 100).round(0)
     out = out.sort_values(["Skor", "Wilayah"])
     codes = list(out.index)
-    st.dataframe(out[["Wilayah", "TPS", "Siap", "% siap", "Bermasalah", "Skor", "Alasan utama"]], hide_index=True,
+    shown = out[["Wilayah", "TPS", "Siap", "% siap", "Bermasalah", "Skor", "Alasan utama"]]
+    tones = [readiness_tone(ready, total, s) if judged == judged else ""  # NaN: this stage is not judged yet
+             for ready, total, judged in zip(out["Siap"], out["TPS"], out["Skor"])]
+    st.dataframe(c.toned(shown, {"% siap": tones}), hide_index=True,
                  width="stretch", on_select=lambda: _pick(level_key, table_key, codes), selection_mode="single-row",
                  key=table_key, column_config={
                      "Skor": st.column_config.ProgressColumn("Skor", min_value=0, max_value=100, format="%d%%"),
                      "% siap": st.column_config.NumberColumn(format="%d%%")})
-    st.caption("Pilih satu baris untuk turun satu tingkat. Skor kosong: tahapan ini belum dinilai.")
+    st.caption(f"Pilih satu baris untuk turun satu tingkat. % siap: hijau mencapai target "
+               f"{s.readiness_target_share:.0%}, kuning sampai 15 poin di bawahnya, merah lebih rendah. Skor kosong: "
+               "tahapan ini belum dinilai.")
 
 
 nav = st.columns(3)
