@@ -303,6 +303,44 @@ def task_tones(board: pd.DataFrame, pam_tps: str, settings: Settings, now: dt.da
     return {"kurang": short, "di_lokasi": present}
 
 
+def coordination_measures(desa: int, visited: int, complete: int, kec_complete: int, kec: int,
+                          settings: Settings) -> list[Measure]:
+    """The Koordinasi tiles: the desa with TPS, those visited and those whose every stakeholder was met, and the
+    kecamatan whose every stakeholder was met, each of its total. Coordination is part of a TPS's readiness before
+    voting (ops.readiness), so the shares are coloured as readiness is: green at readiness_target_share, amber up to
+    15 points below, red further below."""
+    return [
+        Measure("desa", "Desa dengan TPS", _n(desa), None, "netral", "desa/kelurahan yang harus dikoordinasikan"),
+        Measure("dikunjungi", "Desa dikunjungi", _n(visited), _n(desa), readiness_tone(visited, desa, settings),
+                "sedikitnya satu pertemuan tercatat"),
+        Measure("desa_lengkap", "Desa lengkap", _n(complete), _n(desa), readiness_tone(complete, desa, settings),
+                "kepala desa/lurah, PPS, tokoh agama dan tokoh masyarakat sudah ditemui"),
+        Measure("kecamatan_lengkap", "Kecamatan lengkap", _n(kec_complete), _n(kec),
+                readiness_tone(kec_complete, kec, settings), "PPK, Panwascam dan camat sudah ditemui")]
+
+
+WEATHER_FEEDS = ("bmkg-forecast", "bmkg-nowcast", "river")  # what the river routes are judged from
+
+
+def exposure_measures(at_risk: pd.DataFrame, river_tps: pd.DataFrame, legs: pd.DataFrame) -> list[Measure]:
+    """The Cuaca page's exposure tiles: the river TPS whose route is at risk (a warning, heavy rain or high discharge)
+    of every river TPS; the river legs still to run judged careful or held, of those judged (red when any is held,
+    amber when any needs care); the kecamatan touched, of those with river TPS. Any at risk is amber: the weather is a
+    warning until a leg must wait."""
+    verdicts = legs["verdict"].value_counts() if len(legs) else pd.Series(dtype=int)
+    held, careful = int(verdicts.get("tunda", 0)), int(verdicts.get("hati-hati", 0))
+    kec = int(at_risk["kecamatan_code"].nunique()) if len(at_risk) else 0
+    return [
+        Measure("tps_berisiko", "TPS jalur sungai berisiko", _n(len(at_risk)), _n(len(river_tps)),
+                "waspada" if len(at_risk) else "baik", "peringatan, hujan lebat atau debit tinggi pada jalurnya",
+                WEATHER_FEEDS),
+        Measure("perjalanan", "Perjalanan sungai hati-hati/tunda", _n(held + careful), _n(len(legs)),
+                "buruk" if held else "waspada" if careful else "baik", f"{_n(held)} tunda · {_n(careful)} hati-hati",
+                WEATHER_FEEDS),
+        Measure("kecamatan", "Kecamatan terdampak", _n(kec), _n(river_tps["kecamatan_code"].nunique()),
+                "waspada" if kec else "baik", "dari kecamatan ber-TPS jalur sungai")]
+
+
 def need_measures(required: int, assigned: int, short: int, on_site: int, by: str, settings: Settings,
                   now: dt.datetime) -> list[Measure]:
     """The Personel page's PAM TPS tiles: required by the pola; assigned of required (green all, amber from 90 %);

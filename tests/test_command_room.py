@@ -180,6 +180,32 @@ def test_coordination_coverage(session):
     assert early["meetings"].sum() < desa["meetings"].sum()
 
 
+def test_coordination_tiles_hold_each_share_of_its_total_coloured_as_readiness(session):
+    from ops.headline import coordination_measures
+
+    s = get_settings()  # target 95 %: green from 95 %, amber from 80 %, red below
+    tiles = {m.key: m for m in coordination_measures(241, 240, 200, 12, 16, s)}
+    assert (tiles["dikunjungi"].value, tiles["dikunjungi"].of, tiles["dikunjungi"].tone) == ("240", "241", "baik")
+    assert (tiles["desa_lengkap"].value, tiles["desa_lengkap"].tone) == ("200", "waspada")  # 83 %
+    assert (tiles["kecamatan_lengkap"].of, tiles["kecamatan_lengkap"].tone) == ("16", "buruk")  # 75 %
+    assert tiles["desa"].tone == "netral" and tiles["desa"].of is None
+
+
+def test_exposure_tiles_count_river_tps_and_legs_at_risk_of_their_totals(session):
+    import pandas as pd
+    from ops.headline import exposure_measures
+
+    river = pd.DataFrame({"kecamatan_code": ["A", "A", "B", "C"]})
+    legs = pd.DataFrame({"verdict": ["go", "hati-hati", "go"]})
+    tiles = {m.key: m for m in exposure_measures(river.iloc[:2], river, legs)}
+    assert (tiles["tps_berisiko"].value, tiles["tps_berisiko"].of, tiles["tps_berisiko"].tone) == ("2", "4", "waspada")
+    assert (tiles["perjalanan"].value, tiles["perjalanan"].of, tiles["perjalanan"].tone) == ("1", "3", "waspada")
+    assert (tiles["kecamatan"].value, tiles["kecamatan"].of) == ("1", "3")
+    held = {m.key: m for m in exposure_measures(river.iloc[:0], river, legs.assign(verdict="tunda"))}
+    assert held["perjalanan"].tone == "buruk" and held["tps_berisiko"].tone == held["kecamatan"].tone == "baik"
+    assert "river" in held["perjalanan"].feeds  # a stale source marks the tile
+
+
 def test_incidents_at_a_moment(session):
     inc = incident_table(session, TEN)
     assert inc.iloc[0]["severity"] == "tinggi" and inc.iloc[0]["state"] != "selesai"

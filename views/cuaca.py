@@ -5,6 +5,7 @@ import streamlit as st
 
 from ops.charts import discharge_lines, rain_heatmap
 from ops.clock import WIB, fmt_wib
+from ops.headline import exposure_measures
 from ops.logistics import STAGE_LABEL, VERDICT_LABEL, route_reasons
 from ops.readiness.issues import sentences
 from ui import components as c
@@ -69,10 +70,8 @@ def weather_panel():
     exposed = river[river["verdict"] != "go"] if len(river) else river
     tps = data.tps_readiness(key, wilayah.area(where))
     at_risk = tps[tps["masalah_sebelum"].map(lambda a: any(i["kind"] in ROUTE_KINDS for i in a))]
-    cols = st.columns(3)
-    c.kpi(cols[0], "TPS jalur sungai berisiko", c.number(len(at_risk)), "Peringatan, hujan lebat atau debit tinggi")
-    c.kpi(cols[1], "Perjalanan sungai hati-hati/tunda", c.number(len(exposed)))
-    c.kpi(cols[2], "Kecamatan terdampak", c.number(at_risk["kecamatan_code"].nunique()))
+    c.tile_grid([c.measure_tile(m, data.feed_states()) for m in exposure_measures(
+        at_risk, tps[tps["akses"] == "sungai"], river)], per_row=3)
     if len(exposed):
         st.dataframe(pd.DataFrame({
             "Putusan": exposed["verdict"].map(VERDICT_LABEL), "Tahap": exposed["stage"].map(STAGE_LABEL),

@@ -4,6 +4,7 @@ import streamlit as st
 
 from ops.clock import fmt_wib
 from ops.coordination import DESA_ROLES, KECAMATAN_ROLES, ROLE_LABEL
+from ops.headline import coordination_measures
 from ui import components as c
 from ui import data, wilayah
 
@@ -24,13 +25,9 @@ def when(v) -> str:
     return fmt_wib(v) if v is not None and v == v else "—"
 
 
-cols = st.columns(4)
-c.kpi(cols[0], "Desa dengan TPS", c.number(len(desa)))
-c.kpi(cols[1], "Desa dikunjungi", c.number(int((desa["meetings"] > 0).sum())))
-c.kpi(cols[2], "Desa lengkap", c.number(int(desa["complete"].sum())),
-      "Kepala desa/lurah, PPS, tokoh agama dan tokoh masyarakat sudah ditemui")
-full_kec = int(kec[list(KECAMATAN_ROLES)].all(axis=1).sum())
-c.kpi(cols[3], "Kecamatan lengkap", f"{full_kec} / {len(kec)}", "PPK, Panwascam dan camat sudah ditemui")
+c.tile_grid([c.measure_tile(m, {}) for m in coordination_measures(
+    len(desa), int((desa["meetings"] > 0).sum()), int(desa["complete"].sum()),
+    int(kec[list(KECAMATAN_ROLES)].all(axis=1).sum()), len(kec), data.settings())], per_row=4)
 
 st.subheader("Per kecamatan")
 mark = {True: "✓", False: "—"}
