@@ -341,6 +341,18 @@ def exposure_measures(at_risk: pd.DataFrame, river_tps: pd.DataFrame, legs: pd.D
                 "waspada" if kec else "baik", "dari kecamatan ber-TPS jalur sungai")]
 
 
+def verification_measures(counts: dict, total: int, settings: Settings) -> list[Measure]:
+    """The Data page's verification tiles, each of every TPS: verified (coloured as readiness, against
+    readiness_target_share), not yet checked (amber while any), marked to check again (red while any)."""
+    done, todo, again = (int(counts.get(k, 0)) for k in ("terverifikasi", "belum", "perlu_cek"))
+    return [
+        Measure("terverifikasi", "Terverifikasi", _n(done), _n(total), readiness_tone(done, total, settings),
+                "jumlah, lokasi, kelas kerawanan dan jarak tempuh sudah dicek di lapangan"),
+        Measure("belum", "Belum dicek", _n(todo), _n(total), "waspada" if todo else "baik", "belum dikunjungi"),
+        Measure("perlu_cek", "Perlu cek ulang", _n(again), _n(total), "buruk" if again else "baik",
+                "ditandai harus dicek ulang")]
+
+
 def need_measures(required: int, assigned: int, short: int, on_site: int, by: str, settings: Settings,
                   now: dt.datetime) -> list[Measure]:
     """The Personel page's PAM TPS tiles: required by the pola; assigned of required (green all, amber from 90 %);

@@ -206,6 +206,18 @@ def test_exposure_tiles_count_river_tps_and_legs_at_risk_of_their_totals(session
     assert "river" in held["perjalanan"].feeds  # a stale source marks the tile
 
 
+def test_verification_tiles_hold_each_state_of_every_tps(session):
+    from ops.headline import verification_measures
+
+    s = get_settings()
+    tiles = {m.key: m for m in verification_measures({"terverifikasi": 644, "belum": 20, "perlu_cek": 3}, 667, s)}
+    assert {k: (m.value, m.of) for k, m in tiles.items()} == {
+        "terverifikasi": ("644", "667"), "belum": ("20", "667"), "perlu_cek": ("3", "667")}
+    assert (tiles["terverifikasi"].tone, tiles["belum"].tone, tiles["perlu_cek"].tone) == ("baik", "waspada", "buruk")
+    done = {m.key: m.tone for m in verification_measures({"terverifikasi": 667}, 667, s)}
+    assert done == {"terverifikasi": "baik", "belum": "baik", "perlu_cek": "baik"}
+
+
 def test_incidents_at_a_moment(session):
     inc = incident_table(session, TEN)
     assert inc.iloc[0]["severity"] == "tinggi" and inc.iloc[0]["state"] != "selesai"

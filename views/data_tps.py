@@ -7,6 +7,7 @@ from ops import entries
 from ops.auth import AuthError, authorize
 from ops.clock import fmt_wib
 from ops.db import session_scope
+from ops.headline import verification_measures
 from ops.importers import FileProblem, ImportRejected, export
 from ops.importers.kinds import KINDS
 from ops.templates import template_bytes
@@ -27,9 +28,7 @@ st.subheader("Pemutakhiran data TPS")
 if total:
     st.markdown(f"### {c.number(v['terverifikasi'])} dari {c.number(total)} TPS terverifikasi")
     st.progress(v["terverifikasi"] / total)
-    cols = st.columns(3)
-    for col, key in zip(cols, VERIF_LABEL):
-        c.kpi(col, VERIF_LABEL[key], c.number(v[key]))
+    c.tile_grid([c.measure_tile(m, {}) for m in verification_measures(v, total, s)], per_row=3)
     todo = data.verification_list()
     todo = todo[todo["verification"] != "terverifikasi"]
     st.markdown(f"**TPS yang masih harus dicek ({len(todo)})** — jumlah, lokasi, kelas kerawanan, jarak tempuh")
