@@ -322,23 +322,30 @@ def coordination_measures(desa: int, visited: int, complete: int, kec_complete: 
 WEATHER_FEEDS = ("bmkg-forecast", "bmkg-nowcast", "river")  # what the river routes are judged from
 
 
-def exposure_measures(at_risk: pd.DataFrame, river_tps: pd.DataFrame, legs: pd.DataFrame) -> list[Measure]:
+def exposure_measures(at_risk: pd.DataFrame, river_tps: pd.DataFrame, legs: pd.DataFrame,
+                      forecast: bool = True) -> list[Measure]:
     """The Cuaca page's exposure tiles: the river TPS whose route is at risk (a warning, heavy rain or high discharge)
     of every river TPS; the river legs still to run judged careful or held, of those judged (red when any is held,
     amber when any needs care); the kecamatan touched, of those with river TPS. Any at risk is amber: the weather is a
-    warning until a leg must wait."""
+    warning until a leg must wait. With no `forecast` stored for the area nothing was judged: grey, and said so, never
+    a green zero."""
     verdicts = legs["verdict"].value_counts() if len(legs) else pd.Series(dtype=int)
     held, careful = int(verdicts.get("tunda", 0)), int(verdicts.get("hati-hati", 0))
     kec = int(at_risk["kecamatan_code"].nunique()) if len(at_risk) else 0
+    unjudged = "belum ada prakiraan cuaca: belum dapat dinilai"
+
+    def tone(judged: str) -> str:
+        return judged if forecast else "netral"
     return [
         Measure("tps_berisiko", "TPS jalur sungai berisiko", _n(len(at_risk)), _n(len(river_tps)),
-                "waspada" if len(at_risk) else "baik", "peringatan, hujan lebat atau debit tinggi pada jalurnya",
-                WEATHER_FEEDS),
+                tone("waspada" if len(at_risk) else "baik"),
+                "peringatan, hujan lebat atau debit tinggi pada jalurnya" if forecast else unjudged, WEATHER_FEEDS),
         Measure("perjalanan", "Perjalanan sungai hati-hati/tunda", _n(held + careful), _n(len(legs)),
-                "buruk" if held else "waspada" if careful else "baik", f"{_n(held)} tunda · {_n(careful)} hati-hati",
-                WEATHER_FEEDS),
+                tone("buruk" if held else "waspada" if careful else "baik"),
+                f"{_n(held)} tunda · {_n(careful)} hati-hati" if forecast else unjudged, WEATHER_FEEDS),
         Measure("kecamatan", "Kecamatan terdampak", _n(kec), _n(river_tps["kecamatan_code"].nunique()),
-                "waspada" if kec else "baik", "dari kecamatan ber-TPS jalur sungai")]
+                tone("waspada" if kec else "baik"),
+                "dari kecamatan ber-TPS jalur sungai" if forecast else unjudged, WEATHER_FEEDS)]
 
 
 def verification_measures(counts: dict, total: int, settings: Settings) -> list[Measure]:

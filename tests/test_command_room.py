@@ -204,6 +204,8 @@ def test_exposure_tiles_count_river_tps_and_legs_at_risk_of_their_totals(session
     held = {m.key: m for m in exposure_measures(river.iloc[:0], river, legs.assign(verdict="tunda"))}
     assert held["perjalanan"].tone == "buruk" and held["tps_berisiko"].tone == held["kecamatan"].tone == "baik"
     assert "river" in held["perjalanan"].feeds  # a stale source marks the tile
+    blind = exposure_measures(river.iloc[:0], river, legs, forecast=False)  # no forecast stored: nothing judged
+    assert {m.tone for m in blind} == {"netral"} and all("belum dapat dinilai" in m.note for m in blind)
 
 
 def test_verification_tiles_hold_each_state_of_every_tps(session):
