@@ -141,6 +141,7 @@ ROUTE_REASON = {
     "angin": lambda r: f"angin {r['kmh']:.0f} km/jam",
     "debit": lambda r: f"debit sungai {r['q']:.0f} m³/s (ambang {r['threshold']:.0f})",
     "aman": lambda r: "cuaca dan sungai aman pada jendela keberangkatan",
+    "tanpa_prakiraan": lambda r: "belum ada prakiraan cuaca untuk jendela keberangkatan",
 }
 
 
@@ -153,9 +154,13 @@ def route_reasons(reasons: list[dict]) -> str:
 
 
 def judge_window(rain_mm: float | None, wind_kmh: float | None, warned: bool, discharge: float | None,
-                 settings: Settings) -> RouteVerdict:
-    """Pure rule: a warning or heavy rain or a gale postpones a boat; moderate rain, wind or a high river calls for care."""
+                 settings: Settings, forecast: bool = True) -> RouteVerdict:
+    """Pure rule: a warning or heavy rain or a gale postpones a boat; moderate rain, wind or a high river calls for care.
+    No forecast for the window (`forecast` False: a new operation before its first forecast, a window past the
+    forecast's end) is no sign of calm water: it calls for care too, and says why."""
     stop, care = [], []
+    if not forecast:
+        care.append({"kind": "tanpa_prakiraan"})
     if warned:
         stop.append({"kind": "peringatan"})
     if rain_mm is not None and rain_mm >= settings.heavy_rain_mm:
@@ -210,8 +215,8 @@ def river_legs(session: Session, settings: Settings, now: dt.datetime, board: pd
         w_start = max(now, window_from)
         eta = leg.eta if isinstance(leg.eta, pd.Timestamp) and not pd.isna(leg.eta) else now
         w_end = max(as_utc(leg.planned_arrive), as_utc(eta), w_start) + dt.timedelta(hours=1)
-        # BMKG forecasts the leg's own desa when it has one; else the heaviest of its kecamatan. No forecast yet (a new
-        # operation, a demo before its first run): nothing to judge.
+        # BMKG forecasts the leg's own desa when it has one; else the heaviest of its kecamatan. No forecast for the
+        # window (a new operation, a demo before its first run, a window past the forecast's end): care, said so.
         area = by_area[leg.desa_code] if leg.desa_code in by_area else by_kec.get(leg.kecamatan_code, ())
         within = area[bisect_right(area, w_start - SLOT, key=_start):bisect_left(area, w_end, key=_start)]
         warned = any(leg.kecamatan_code in (w.kecamatan_codes or []) and as_utc(w.effective) < w_end
@@ -219,7 +224,7 @@ def river_legs(session: Session, settings: Settings, now: dt.datetime, board: pd
         day = w_start.astimezone(WIB).date()
         v = judge_window(max(r for _, r, _ in within) if within else None,
                          max(w for _, _, w in within) if within else None,
-                         warned, discharge.get((leg.kecamatan_code, day)), settings)
+                         warned, discharge.get((leg.kecamatan_code, day)), settings, bool(within))
         verdicts.append(v.verdict)
         reasons.append(v.reasons)
         windows.append(f"{fmt_wib(w_start)}–{fmt_wib(w_end, False)}")

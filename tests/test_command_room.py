@@ -75,6 +75,24 @@ def test_river_verdict_rules(rain, wind, warned, q, expected):
     assert v.verdict == expected and v.reasons
 
 
+def test_no_forecast_for_a_window_calls_for_care_and_says_so(demo_copy):
+    """A window no forecast covers is no sign of calm water: hati-hati with its reason, never aman berangkat (a new
+    operation before its first forecast showed every boat as safe)."""
+    from ops import models as m
+    from ops.logistics import route_reasons
+
+    blind = judge_window(None, None, False, None, get_settings(), forecast=False)
+    assert blind.verdict == "hati-hati" and [r["kind"] for r in blind.reasons] == ["tanpa_prakiraan"]
+    assert judge_window(None, None, True, None, get_settings(), forecast=False).verdict == "tunda"  # a warning holds
+    with session_scope(get_engine(demo_copy)) as s:
+        s.execute(m.WeatherForecast.__table__.delete())
+    with session_scope(get_engine(demo_copy)) as s:
+        legs = river_legs(s, get_settings(), TEN)
+    assert len(legs) and set(legs["verdict"]) <= {"hati-hati", "tunda"}
+    calm = legs[legs["verdict"] == "hati-hati"]
+    assert len(calm) and all("belum ada prakiraan cuaca" in route_reasons(r) for r in calm["reasons"])
+
+
 def test_logistik_tiles_count_against_the_plan_and_colour_what_is_wrong(session):
     from ops.headline import leg_measures
 
