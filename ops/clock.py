@@ -43,21 +43,15 @@ def wib_at(day: dt.date, time: dt.time) -> dt.datetime:
     return dt.datetime.combine(day, time, tzinfo=WIB).astimezone(UTC)
 
 
-def fmt_wib(moment: dt.datetime | None, with_date: bool = True) -> str:
+def fmt_wib(moment: dt.datetime | None, with_date: bool = True, with_year: bool = True) -> str:
+    """'27 Nov 2024 09:40 WIB'; without the year ('27 Nov 09:40 WIB') for a table's column of moments within one
+    operation, whose year the header says; without the date, the time alone."""
     if moment is None:
         return "—"
     m = wib(moment)
     if not with_date:
         return m.strftime("%H:%M WIB")
-    return f"{m.day} {BULAN[m.month - 1][:3]} {m.year} {m:%H:%M} WIB"
-
-
-def fmt_wib_short(moment: dt.datetime | None) -> str:
-    """'27 Nov 09:40 WIB': for a table's column of moments within one operation, whose year the header says."""
-    if moment is None:
-        return "—"
-    m = wib(moment)
-    return f"{m.day} {BULAN[m.month - 1][:3]} {m:%H:%M} WIB"
+    return f"{m.day} {BULAN[m.month - 1][:3]}{f' {m.year}' if with_year else ''} {m:%H:%M} WIB"
 
 
 def fmt_when(value: dt.datetime | str | None, with_date: bool = True) -> str:

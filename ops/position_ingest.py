@@ -239,8 +239,8 @@ _SEEN: dict[tuple, tuple[float, dict[str, Post]]] = {}  # per database and limit
 
 def _posts(session: Session, settings: Settings, devices: set[str]) -> dict[str, Post]:
     """The post each of `devices` keeps its facts against (NO_POST: none), as read at most POSTS_FOR seconds ago."""
-    key = (session.get_bind().url.render_as_string(hide_password=False), settings.on_site_radius_m,
-           settings.traccar_silent_minutes, settings.on_site_dwell_minutes)
+    key = (_address(session), settings.on_site_radius_m, settings.traccar_silent_minutes,
+           settings.on_site_dwell_minutes)
     now = time.monotonic()
     seen = _SEEN.get(key)
     if seen is None or now - seen[0] > POSTS_FOR:

@@ -198,7 +198,7 @@ def test_coordination_coverage(session):
     assert early["meetings"].sum() < desa["meetings"].sum()
 
 
-def test_coordination_tiles_hold_each_share_of_its_total_coloured_as_readiness(session):
+def test_coordination_tiles_hold_each_share_of_its_total_coloured_as_readiness():
     from ops.headline import coordination_measures
 
     s = get_settings()  # target 95 %: green from 95 %, amber from 80 %, red below
@@ -209,7 +209,7 @@ def test_coordination_tiles_hold_each_share_of_its_total_coloured_as_readiness(s
     assert tiles["desa"].tone == "netral" and tiles["desa"].of is None
 
 
-def test_exposure_tiles_count_river_tps_and_legs_at_risk_of_their_totals(session):
+def test_exposure_tiles_count_river_tps_and_legs_at_risk_of_their_totals():
     import pandas as pd
     from ops.headline import exposure_measures
 
@@ -226,7 +226,7 @@ def test_exposure_tiles_count_river_tps_and_legs_at_risk_of_their_totals(session
     assert {m.tone for m in blind} == {"netral"} and all("belum dapat dinilai" in m.note for m in blind)
 
 
-def test_verification_tiles_hold_each_state_of_every_tps(session):
+def test_verification_tiles_hold_each_state_of_every_tps():
     from ops.headline import verification_measures
 
     s = get_settings()

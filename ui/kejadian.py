@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ops.clock import fmt_wib_short
+from ops.clock import fmt_wib
 from ops.config import get_settings
 from ops.incidents import SEVERITY_LABEL, STATE_LABEL
 from ui import data
@@ -18,7 +18,7 @@ def _table(url: str, moment_iso: str, area: str) -> pd.DataFrame:
     # What a commander reads first comes first, the reference last: on a 1366-pixel screen the table is cut at the
     # right, and the reference is in the chronicle below as well.
     return pd.DataFrame({
-        "Waktu": inc["occurred_at"].map(fmt_wib_short), "Tingkat": inc["severity"].map(SEVERITY_LABEL),
+        "Waktu": inc["occurred_at"].map(lambda t: fmt_wib(t, with_year=False)), "Tingkat": inc["severity"].map(SEVERITY_LABEL),
         "Keadaan": inc["state"].map(STATE_LABEL), "Kejadian": inc["title"],
         "Kecamatan": inc["kecamatan_code"].map(lambda k: places.kecamatan(k) if isinstance(k, str) else "—"),
         "TPS": inc["tps_code"].map(lambda t: places.tps_short(t) if isinstance(t, str) else "—"),

@@ -70,9 +70,8 @@ def weather_panel():
     exposed = river[river["verdict"] != "go"] if len(river) else river
     tps = data.tps_readiness(key, wilayah.area(where))
     at_risk = tps[tps["masalah_sebelum"].map(lambda a: any(i["kind"] in ROUTE_KINDS for i in a))]
-    forecast = not data.forecast(key, 72, wilayah.area(where))[1].empty
     c.tile_grid([c.measure_tile(m, data.feed_states()) for m in exposure_measures(
-        at_risk, tps[tps["akses"] == "sungai"], river, forecast)], per_row=3)
+        at_risk, tps[tps["akses"] == "sungai"], river, forecast=not timeline.empty)], per_row=3)
     if len(exposed):
         st.dataframe(pd.DataFrame({
             "Putusan": exposed["verdict"].map(VERDICT_LABEL), "Tahap": exposed["stage"].map(STAGE_LABEL),
