@@ -63,46 +63,76 @@ def _met(roles: set[str], role: str) -> bool:
     return role in roles or (role == "kepala_desa" and "lurah" in roles)
 
 
+def coverage(session: Session, now: dt.datetime, area: str | None = None
+             ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Koordinasi's three tables from one read of the meetings: per kecamatan (kecamatan_coverage), per desa
+    (desa_coverage), and the meetings (activities)."""
+    acts = activities(session, now, area)
+    desa = _desa_coverage(session, acts, area)
+    return _kecamatan_coverage(session, acts, desa, area), desa, acts
+
+
 def desa_coverage(session: Session, now: dt.datetime, area: str | None = None) -> pd.DataFrame:
     """Per desa with TPS (of `area` when given): the roles met there, the last meeting and who led it."""
     return _desa_coverage(session, activities(session, now, area), area)
+
+
+def _gathered(acts: pd.DataFrame, by: str) -> dict[str, list]:
+    """Per place (the `by` column): [meetings, the newest one's time, who led it, every role met]. The meetings come
+    newest first; a plain pass over them, since pandas' groups cost a hundred times more at a desa each."""
+    out: dict[str, list] = {}
+    for code, at, led, roles in zip(acts[by], acts["occurred_at"], acts["led_by"], acts["roles_met"]):
+        if not isinstance(code, str):
+            continue  # a kecamatan-level meeting, by desa
+        seen = out.get(code)
+        if seen is None:
+            out[code] = [1, at, led, set(roles)]
+        else:
+            seen[0] += 1
+            seen[3].update(roles)
+    return out
 
 
 def _desa_coverage(session: Session, acts: pd.DataFrame, area: str | None) -> pd.DataFrame:
     desa = session.execute(select(m.Region.code, m.Region.name, m.Region.parent_code).where(
         m.Region.code.in_(select(m.Tps.desa_code).where(in_area(m.Tps.kecamatan_code, area)).distinct()))
         .order_by(m.Region.code)).all()
-    by_desa = dict(tuple(acts.groupby("desa_code"))) if len(acts) else {}  # newest first within each
+    by_desa = _gathered(acts, "desa_code")
     rows = []
     for code, name, kec in desa:
-        mine = by_desa.get(code)
-        n = 0 if mine is None else len(mine)
-        roles = set().union(*mine["roles_met"]) if n else set()
+        n, last_at, led_by, roles = by_desa.get(code, (0, None, None, set()))
         rows.append({"desa_code": code, "desa": name, "kecamatan_code": kec, "meetings": n,
-                     "last_at": mine["occurred_at"].max() if n else None,
-                     "led_by": mine.iloc[0]["led_by"] if n else None,
+                     "last_at": last_at, "led_by": led_by,
                      **{r: _met(roles, r) for r in DESA_ROLES},
                      "complete": all(_met(roles, r) for r in DESA_ROLES)})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["desa_code", "desa", "kecamatan_code", "meetings", "last_at", "led_by",
+                                       *DESA_ROLES, "complete"])
 
 
 def kecamatan_coverage(session: Session, now: dt.datetime, area: str | None = None) -> pd.DataFrame:
     """Per kecamatan (of `area` when given): kecamatan-level roles met, and the share of its desa with every desa
     role met."""
-    acts = activities(session, now, area)
-    desa = _desa_coverage(session, acts, area)
+    return coverage(session, now, area)[0]
+
+
+def _kecamatan_coverage(session: Session, acts: pd.DataFrame, desa: pd.DataFrame, area: str | None
+                        ) -> pd.DataFrame:
     kec = session.execute(select(m.Region.code, m.Region.name).where(m.Region.level == "kecamatan",
                                                                      in_area(m.Region.code, area))
                           .order_by(m.Region.code)).all()
-    by_kec = dict(tuple(acts.groupby("kecamatan_code"))) if len(acts) else {}
-    desa_of = dict(tuple(desa.groupby("kecamatan_code"))) if len(desa) else {}
+    by_kec = _gathered(acts, "kecamatan_code")
+    counts: dict[str, list[int]] = {}  # per kecamatan: desa, complete, visited
+    for code, complete, meetings in zip(desa["kecamatan_code"], desa["complete"], desa["meetings"]):
+        c = counts.setdefault(code, [0, 0, 0])
+        c[0] += 1
+        c[1] += bool(complete)
+        c[2] += meetings > 0
     rows = []
     for code, name in kec:
-        mine, d = by_kec.get(code), desa_of.get(code)
-        n, nd = (0 if mine is None else len(mine)), (0 if d is None else len(d))
-        roles = set().union(*mine["roles_met"]) if n else set()
+        n, last_at, _, roles = by_kec.get(code, (0, None, None, set()))
+        nd, complete, visited = counts.get(code, (0, 0, 0))
         rows.append({"kode": code, "kecamatan": name, **{r: r in roles for r in KECAMATAN_ROLES},
-                     "desa": nd, "desa_lengkap": int(d["complete"].sum()) if nd else 0,
-                     "desa_dikunjungi": int((d["meetings"] > 0).sum()) if nd else 0,
-                     "pertemuan": n, "terakhir": mine["occurred_at"].max() if n else None})
-    return pd.DataFrame(rows)
+                     "desa": nd, "desa_lengkap": complete, "desa_dikunjungi": visited,
+                     "pertemuan": n, "terakhir": last_at})
+    return pd.DataFrame(rows, columns=["kode", "kecamatan", *KECAMATAN_ROLES, "desa", "desa_lengkap",
+                                       "desa_dikunjungi", "pertemuan", "terakhir"])

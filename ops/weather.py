@@ -6,7 +6,6 @@ BMKG forecasts each desa in 3-hour slots; Open-Meteo each kecamatan centre hourl
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -77,18 +76,31 @@ def rain_slots(session: Session, source: str, start: dt.datetime, end: dt.dateti
             q = q.where(or_(m.WeatherForecast.area_code.in_(wanted), *(
                 m.WeatherForecast.area_code.startswith(k + ".", autoescape=True) for k in wanted)))
     rows = session.execute(q).all()
-    acc: dict[tuple, list] = defaultdict(lambda: [0.0, 0.0, None, False])
+    # Plain tuples and dicts: a province's 72 hours are hundreds of thousands of rows, and a lambda or a dict per row
+    # was most of the time.
+    acc: dict[tuple, list] = {}
+    slot3: dict[dt.datetime, dt.datetime] = {}  # every area shares the same few slot times: each converted once
     for area, slot, rain, wind, desc, code in rows:
-        a = acc[(area, _slot3(slot))]
+        s3 = slot3.get(slot)
+        if s3 is None:
+            s3 = slot3[slot] = _slot3(slot)
+        thunder = code is not None and code in THUNDER_CODES
+        a = acc.get((area, s3))
+        if a is None:
+            acc[(area, s3)] = [rain or 0.0, wind or 0.0, desc, thunder]
+            continue
         a[0] += rain or 0.0
         a[1] = max(a[1], wind or 0.0)
         a[2] = desc or a[2]
-        a[3] = a[3] or (code is not None and code in THUNDER_CODES)
-    out = pd.DataFrame([{"area": area, "slot": slot, "rain_mm": round(v[0], 1), "wind_kmh": v[1], "desc": v[2],
-                         "thunder": v[3]} for (area, slot), v in acc.items()],
-                       columns=["area", "slot", "rain_mm", "wind_kmh", "desc", "thunder"])
+        a[3] = a[3] or thunder
+    areas = [k[0] for k in acc]
     # A desa's code is its kecamatan's and one part more (16.10.05.2001 in 16.10.05).
-    out["kecamatan"] = out["area"].map(lambda a: a if source == "openmeteo" else a.rsplit(".", 1)[0])
+    kecamatan = {a: a if source == "openmeteo" else a.rsplit(".", 1)[0] for a in set(areas)}
+    values = list(acc.values())
+    columns = ["area", "slot", "rain_mm", "wind_kmh", "desc", "thunder", "kecamatan"]
+    out = pd.DataFrame(dict(zip(columns, (areas, [k[1] for k in acc], [round(v[0], 1) for v in values],
+                                          [v[1] for v in values], [v[2] for v in values], [v[3] for v in values],
+                                          [kecamatan[a] for a in areas])))) if acc else pd.DataFrame(columns=columns)
     return out.sort_values(["area", "slot"]).reset_index(drop=True)
 
 

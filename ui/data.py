@@ -302,9 +302,7 @@ def _incident_table(session, moment, area: str = ""):
 
 
 incident_table = at_moment(_plain(_incident_table))  # (key, area): the area's incidents, or the whole operation's
-coordination_kecamatan = at_moment(_plain(coordination.kecamatan_coverage))
-coordination_desa = at_moment(_plain(coordination.desa_coverage))
-coordination_activities = at_moment(_plain(coordination.activities))
+coordination_coverage = at_moment(_plain(coordination.coverage))  # per kecamatan, per desa, the meetings
 def _newest_events(session, moment, area: str | None = None):
     return events.newest_events(session, moment, area=area, names=place_names())
 

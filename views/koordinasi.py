@@ -14,8 +14,7 @@ key = data.moment_key(now)
 where = wilayah.focus()
 wilayah.detail_guard(where, "Koordinasi")
 area = wilayah.area(where)  # read for the focus only: a province's desa take seconds
-kec = data.coordination_kecamatan(key, area)
-desa = data.coordination_desa(key, area)
+kec, desa, acts = data.coordination_coverage(key, area)
 if kec.empty or desa.empty:
     st.info("Belum ada data wilayah dan TPS untuk menilai koordinasi.")
     st.stop()
@@ -53,7 +52,7 @@ else:
                                "Oleh": d["led_by"].fillna("—")}), hide_index=True, width="stretch")
 
 st.subheader("Kegiatan terbaru")
-acts = data.coordination_activities(key, area).head(40)
+acts = acts.head(40)
 desa_names = data.desa_names()
 st.dataframe(pd.DataFrame({
     "Waktu": acts["occurred_at"].map(when), "Kecamatan": acts["kecamatan_code"].map(names),
