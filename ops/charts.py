@@ -26,14 +26,19 @@ def kecamatan_bars(table: pd.DataFrame, height: int = 420) -> go.Figure:
 
 
 def rain_heatmap(timeline: pd.DataFrame, names: dict[str, str], threshold: float, height: int = 480) -> go.Figure:
-    """Rain per kecamatan (rows) and 3-hour slot (columns); the colour scale saturates at twice the heavy threshold."""
+    """Rain per kecamatan (rows) and 3-hour slot (columns); the colour scale saturates at twice the heavy threshold.
+    Below the heavy-rain threshold rain is blue, deeper as it grows; at the threshold the colour jumps to orange and
+    on to red: a warm cell is a slot a boat crew must be warned of, and nothing below it looks like one."""
     grid = timeline.pivot_table(index="kecamatan", columns="slot", values="rain_mm", aggfunc="max")
     grid = grid.loc[sorted(grid.index, key=lambda k: names.get(k, k), reverse=True)]
     x = [f"{HARI[s.weekday()][:3]} {s.day} {s:%H:%M}" for s in grid.columns]
     fig = go.Figure(go.Heatmap(
         z=grid.values, x=x, y=[names.get(k, k) for k in grid.index], zmin=0, zmax=threshold * 2,
-        colorscale=[[0, "#f7fbff"], [0.25, "#9ecae1"], [0.5, "#2171b5"], [0.75, "#fd8d3c"], [1, "#bd0026"]],
-        colorbar={"title": "mm/3 jam"}, hovertemplate="%{y}<br>%{x}<br>%{z:.1f} mm<extra></extra>", xgap=1, ygap=1))
+        colorscale=[[0, "#f7fbff"], [0.25, "#9ecae1"], [0.4999, "#4292c6"], [0.5, "#fd8d3c"], [1, "#bd0026"]],
+        colorbar={"title": "mm/3 jam", "tickvals": [0, threshold / 2, threshold, threshold * 1.5, threshold * 2],
+                  "ticktext": ["0", f"{threshold / 2:g}", f"{threshold:g} lebat", f"{threshold * 1.5:g}",
+                               f"≥ {threshold * 2:g}"]},
+        hovertemplate="%{y}<br>%{x}<br>%{z:.1f} mm<extra></extra>", xgap=1, ygap=1))
     fig.update_layout(height=height, margin={"l": 0, "r": 0, "t": 10, "b": 0}, font={"family": FONT},
                       plot_bgcolor="white")
     return fig

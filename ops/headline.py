@@ -285,6 +285,27 @@ def roster_measures(board: pd.DataFrame, polres: int, bko: int, off_duty: str, i
         Measure("lepas_dinas", "Lepas dinas", _n(off), _n(roster), "netral", "tidak bertugas shift ini")]
 
 
+def plan_measures(plan: pd.DataFrame, need: pd.DataFrame, pam_tps: str, road: float, river: float, use_bko: bool
+                  ) -> list[Measure]:
+    """The planner's tiles, from ops.planner's tables: its clusters; the Polri it placed at TPS of those the pola
+    requires (green all, amber from 90 %, red below); the TPS guards still missing (red when any); the posts of the
+    other tasks still missing over every shift (amber when any: they can be filled from the reserve)."""
+    required, placed = int(plan["polri_wajib"].sum()), int(plan["polri_ditugaskan"].sum())
+    short = int(plan["kurang"].sum())
+    unfilled = int((plan["kurang"] > 0).sum())
+    other = need[need["tugas"] != pam_tps]
+    other_short, other_required = int(other["kurang"].sum()), int(other["wajib"].sum())
+    return [
+        Measure("klaster", "Klaster", _n(len(plan)), None, "netral", f"darat {road:g} km/jam, sungai {river:g} km/jam"),
+        Measure("polri", "Polri di TPS", _n(placed), _n(required), _share_tone(placed, required, 1.0, 0.9),
+                "ditugaskan dari yang wajib menurut pola pengamanan"),
+        Measure("kurang", "Kekurangan PAM TPS", _n(short), _n(required), "buruk" if short else "baik",
+                f"{_n(unfilled)} klaster belum terisi penuh" + ("" if use_bko else " (tanpa BKO)")),
+        Measure("kurang_lain", "Kurang tugas lain", _n(other_short), _n(other_required),
+                "waspada" if other_short else "baik",
+                "pengawalan, gudang, PPK, Posko, patroli dan cadangan di semua shift")]
+
+
 def task_tones(board: pd.DataFrame, pam_tps: str, settings: Settings, now: dt.datetime, in_shift: bool
                ) -> dict[str, list[str]]:
     """Tones for the task table's cells, a row per task of `board` and the total after them: the posts left unfilled
@@ -358,6 +379,26 @@ def verification_measures(counts: dict, total: int, settings: Settings) -> list[
         Measure("belum", "Belum dicek", _n(todo), _n(total), "waspada" if todo else "baik", "belum dikunjungi"),
         Measure("perlu_cek", "Perlu cek ulang", _n(again), _n(total), "buruk" if again else "baik",
                 "ditandai harus dicek ulang")]
+
+
+def base_measures(tps: dict, personnel: dict, settings: Settings, whole_operation: bool = False) -> list[Measure]:
+    """Ringkasan's base figures (ops.queries.tps_summary of the area shown, personnel_counts): the TPS and the share
+    of each kind, each of every TPS. Facts of the ground are not judged (grey); only verification is, as on the Data
+    page (coloured as readiness)."""
+    total, k, v = int(tps["total"]), tps["by_kerawanan"], tps["verification"]
+    done = int(v.get("terverifikasi", 0))
+    return [
+        Measure("tps", "TPS", _n(total), None, "netral", f"di {_n(tps['desa'])} desa/kelurahan"),
+        Measure("rawan", "Sangat rawan / rawan", f"{_n(k.get('sangat_rawan', 0))} / {_n(k.get('rawan', 0))}",
+                _n(total), "netral", f"{_n(k.get('kurang_rawan', 0))} kurang rawan"),
+        Measure("dpt", "DPT", _n(tps["dpt"]), None, "netral", "daftar pemilih tetap"),
+        Measure("sungai", "TPS jalur sungai", _n(tps["by_akses"].get("sungai", 0)), _n(total), "netral",
+                "logistik hanya lewat sungai"),
+        Measure("personel", "Personel Polri" + (" (seluruh operasi)" if whole_operation else ""),
+                _n(personnel["total"]), None, "netral",
+                f"{_n(personnel['polres'])} Polres + {_n(personnel['bko'])} BKO"),
+        Measure("terverifikasi", "TPS terverifikasi", _n(done), _n(total), readiness_tone(done, total, settings),
+                f"{_n(v.get('perlu_cek', 0))} perlu cek ulang, {_n(v.get('belum', 0))} belum dicek")]
 
 
 def need_measures(required: int, assigned: int, short: int, on_site: int, by: str, settings: Settings,

@@ -238,6 +238,58 @@ def test_verification_tiles_hold_each_state_of_every_tps():
     assert done == {"terverifikasi": "baik", "belum": "baik", "perlu_cek": "baik"}
 
 
+def test_planner_tiles_hold_tps_guards_and_other_posts_of_what_is_required():
+    import pandas as pd
+    from ops.headline import plan_measures
+
+    plan = pd.DataFrame({"polri_wajib": [4, 4, 2], "polri_ditugaskan": [4, 3, 2], "kurang": [0, 1, 0]})
+    need = pd.DataFrame({"tugas": ["PAM TPS", "Posko", "Patroli"], "wajib": [10, 6, 4], "kurang": [1, 0, 2]})
+    tiles = {m.key: m for m in plan_measures(plan, need, "PAM TPS", 30.0, 8.0, use_bko=False)}
+    assert (tiles["polri"].value, tiles["polri"].of, tiles["polri"].tone) == ("9", "10", "waspada")  # 90 %
+    assert (tiles["kurang"].value, tiles["kurang"].tone) == ("1", "buruk") and "1 klaster" in tiles["kurang"].note
+    assert "tanpa BKO" in tiles["kurang"].note
+    assert (tiles["kurang_lain"].value, tiles["kurang_lain"].of, tiles["kurang_lain"].tone) == ("2", "10", "waspada")
+    full = {m.key: m.tone for m in plan_measures(plan.assign(polri_ditugaskan=plan["polri_wajib"], kurang=0),
+                                                  need.assign(kurang=0), "PAM TPS", 30.0, 8.0, use_bko=True)}
+    assert full == {"klaster": "netral", "polri": "baik", "kurang": "baik", "kurang_lain": "baik"}
+
+
+def test_base_figures_hold_each_share_of_every_tps_and_judge_only_verification():
+    from ops.headline import base_measures
+
+    tps = {"total": 667, "desa": 241, "dpt": 301_000, "by_akses": {"sungai": 58},
+           "by_kerawanan": {"sangat_rawan": 40, "rawan": 200, "kurang_rawan": 427},
+           "verification": {"terverifikasi": 600, "belum": 60, "perlu_cek": 7}}
+    tiles = {m.key: m for m in base_measures(tps, {"total": 331, "polres": 311, "bko": 20}, get_settings())}
+    assert (tiles["sungai"].value, tiles["sungai"].of) == ("58", "667")
+    assert (tiles["rawan"].value, tiles["rawan"].of) == ("40 / 200", "667")
+    assert (tiles["terverifikasi"].of, tiles["terverifikasi"].tone) == ("667", "waspada")  # 90 %: target 95 %
+    assert {m.tone for k, m in tiles.items() if k != "terverifikasi"} == {"netral"}
+
+
+def test_rain_above_the_heavy_threshold_is_warm_and_below_it_blue():
+    import pandas as pd
+    from plotly.colors import find_intermediate_color, hex_to_rgb
+    from ops.charts import rain_heatmap
+
+    slot = pd.Timestamp("2024-11-27 09:00", tz="Asia/Jakarta")
+    fig = rain_heatmap(pd.DataFrame({"kecamatan": ["A"], "slot": [slot], "rain_mm": [12.0]}), {"A": "A"}, 10.0)
+    scale = fig.data[0].colorscale
+    zmax = fig.data[0].zmax
+
+    def colour(mm: float) -> tuple:
+        x = mm / zmax
+        for (a, ca), (b, cb) in zip(scale, scale[1:]):
+            if a <= x <= b and b > a:
+                return find_intermediate_color(hex_to_rgb(ca), hex_to_rgb(cb), (x - a) / (b - a))
+        raise AssertionError(mm)
+
+    def warm(rgb: tuple) -> bool:
+        return rgb[0] > rgb[2]
+    assert not warm(colour(9.9)) and warm(colour(10.0)) and warm(colour(12.0)) and warm(colour(20.0))
+    assert "10 lebat" in fig.data[0].colorbar.ticktext
+
+
 def test_incidents_at_a_moment(session):
     inc = incident_table(session, TEN)
     assert inc.iloc[0]["severity"] == "tinggi" and inc.iloc[0]["state"] != "selesai"

@@ -12,19 +12,28 @@ def run_page(path: str, **state) -> AppTest:
     return at.run()
 
 
-def metrics(at) -> dict:
-    return {m.label: m.value for m in at.metric}
-
-
 def test_ringkasan_shows_real_figures(demo_sqlite, monkeypatch):
     monkeypatch.setenv("OPS_DATABASE_URL", demo_sqlite)
     at = run_page("views/ringkasan.py")
     assert not at.exception
-    got = metrics(at)
-    assert got["TPS"] == "667"
-    assert got["DPT"] == "314.226"
-    assert got["Personel Polri"] == "331"
+    got = tile_values(at)
+    assert got["TPS"] == ("667", None)
+    assert got["DPT"] == ("314.226", None)
+    assert got["Personel Polri"] == ("331", None)
+    assert got["TPS jalur sungai"][1] == "667"  # every share of its whole
     assert len(at.get("plotly_chart")) >= 2
+
+
+def tile_values(at) -> dict[str, tuple[str, str | None]]:
+    """Every tile on the page: its label, value and reference ('/ 667'), read from the tiles' HTML."""
+    import html
+    import re
+    found = {}
+    for block in (m.value for m in at.markdown if "class='mtile" in m.value):
+        for label, value, of in re.findall(r"<div class='l'>(.*?)</div><div class='v'>(.*?)(?: <small>/ (.*?)</small>)?"
+                                           r"</div>", block):
+            found[html.unescape(label)] = (html.unescape(value), html.unescape(of) if of else None)
+    return found
 
 
 def test_page_on_a_database_without_schema_says_what_to_do(tmp_path, monkeypatch):
@@ -150,8 +159,8 @@ def test_planner_runs_and_offers_the_plan_for_download(demo_env):
     submit = [b for b in at.button if b.label == "Jalankan perencana"][0]
     submit.click().run()
     assert not at.exception
-    got = metrics(at)
-    assert got["Klaster"] == "126" and got["Kekurangan"] == "0"
+    got = tile_values(at)
+    assert got["Klaster"] == ("126", None) and got["Kekurangan PAM TPS"][0] == "0"
     assert len(at.get("download_button")) == 2
 
 

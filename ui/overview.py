@@ -10,7 +10,7 @@ import streamlit as st
 
 from ops.clock import fmt_age
 from ops.focus import LEVEL_WORD, Focus
-from ops.headline import measures
+from ops.headline import measures, readiness_tone
 from ops.maps import Style
 from ops.maps.areas import area_map, stats_of
 from ops.perhatian.model import SEVERITY_LABEL
@@ -70,6 +70,18 @@ def ranking_view(table: pd.DataFrame, word: str, name_of, of: str) -> pd.DataFra
         "Penyebab utama": table["masalah"].map(lambda p: "; ".join(problem_lines(p, 2)) or "—")})
 
 
+SEVERITY_TONE = {"kritis": "buruk", "tinggi": "buruk", "sedang": "waspada"}  # a table cell's tint by its worst item
+
+
+def ranked(view: pd.DataFrame, table: pd.DataFrame, of: str):
+    """ranking_view's table with its worst item and its ready TPS tinted as the tiles are: red for a critical or high
+    item, amber for a middling one; ready TPS against the readiness target. No item leaves the cell plain."""
+    s = data.settings()
+    return c.toned(view, {
+        "Masalah terberat": [SEVERITY_TONE.get(v, "") if isinstance(v, str) else "" for v in table["terberat"]],
+        "TPS siap": [readiness_tone(int(n), int(d), s) for n, d in zip(table["siap"], table[of])]})
+
+
 def areas_panel(f: Focus) -> None:
     """The areas one level down, ranked worst first, beside their map; a row or an area on the map opens it."""
     moment = data.now()
@@ -84,8 +96,9 @@ def areas_panel(f: Focus) -> None:
     left, right = st.columns([1.25, 1], gap="medium")
     with left:
         view = ranking_view(table, word, names.area, "dinilai")
-        event = st.dataframe(view, hide_index=True, width="stretch", height=min(40 + 35 * len(view), 640),
-                             on_select="rerun", selection_mode="single-row", key=f"ov_rank_{f.code or 'nasional'}")
+        event = st.dataframe(ranked(view, table, "dinilai"), hide_index=True, width="stretch",
+                             height=min(40 + 35 * len(view), 640), on_select="rerun", selection_mode="single-row",
+                             key=f"ov_rank_{f.code or 'nasional'}")
         st.caption(f"Urutan: hal perhatian terberat, lalu jumlahnya, lalu TPS bermasalah. Pilih baris untuk membuka "
                    f"{word.lower()} itu sampai ke TPS-nya.")
         rows = (event.selection.rows if event else []) or []

@@ -4,7 +4,7 @@ import streamlit as st
 
 from ops.clock import fmt_wib
 from ops.coordination import DESA_ROLES, KECAMATAN_ROLES, ROLE_LABEL
-from ops.headline import coordination_measures
+from ops.headline import coordination_measures, readiness_tone
 from ui import components as c
 from ui import data, wilayah
 
@@ -30,11 +30,18 @@ c.tile_grid([c.measure_tile(m, {}) for m in coordination_measures(
 
 st.subheader("Per kecamatan")
 mark = {True: "✓", False: "—"}
-table = pd.DataFrame({"Kecamatan": kec["kecamatan"], **{ROLE_LABEL[r]: kec[r].map(mark) for r in KECAMATAN_ROLES},
-                      "Desa lengkap": kec["desa_lengkap"].astype(str) + " / " + kec["desa"].astype(str),
-                      "% desa lengkap": (kec["desa_lengkap"] / kec["desa"].where(kec["desa"] > 0) * 100).round(0),
-                      "Pertemuan": kec["pertemuan"], "Terakhir": kec["terakhir"].map(when)})
-st.dataframe(table.sort_values("% desa lengkap"), hide_index=True, width="stretch",
+share = (kec["desa_lengkap"] / kec["desa"].where(kec["desa"] > 0) * 100).round(0)
+order = share.sort_values(kind="stable").index  # the least covered first
+ks = kec.loc[order]
+table = pd.DataFrame({"Kecamatan": ks["kecamatan"], **{ROLE_LABEL[r]: ks[r].map(mark) for r in KECAMATAN_ROLES},
+                      "Desa lengkap": ks["desa_lengkap"].astype(str) + " / " + ks["desa"].astype(str),
+                      "% desa lengkap": share.loc[order],
+                      "Pertemuan": ks["pertemuan"], "Terakhir": ks["terakhir"].map(when)})
+# Coloured as the tiles above: a stakeholder not yet met is amber; the desa covered against the readiness target.
+tones = {ROLE_LABEL[r]: ["baik" if met else "waspada" for met in ks[r]] for r in KECAMATAN_ROLES}
+tones["Desa lengkap"] = [readiness_tone(int(n), int(d), data.settings())
+                        for n, d in zip(ks["desa_lengkap"], ks["desa"])]
+st.dataframe(c.toned(table, tones), hide_index=True, width="stretch",
              column_config={"% desa lengkap": st.column_config.ProgressColumn(min_value=0, max_value=100,
                                                                                format="%d%%")})
 

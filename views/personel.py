@@ -8,7 +8,8 @@ from ops.auth import AuthError
 from ops.clock import fmt_wib
 from ops.db import session_scope
 from ops.duty import post_name
-from ops.headline import need_measures, on_site_measures, reaction_measures, roster_measures, task_tones
+from ops.headline import (need_measures, on_site_measures, plan_measures, reaction_measures, roster_measures,
+                          task_tones)
 from ops.importers.spreadsheet import XLSX_TYPE
 from ops.personnel import DUTY_STATE_LABEL, ON_SITE_LABEL
 from ops.planner import save_plan, to_csv, to_xlsx
@@ -147,18 +148,13 @@ def planner_tab():
             tables = data.plan_tables(*st.session_state["plan_args"])
         plan, balance, need = tables["rencana"], tables["per_polsek"], tables["kebutuhan"]
         road, river, use_bko = st.session_state["plan_args"]
-        cols = st.columns(4)
-        c.kpi(cols[0], "Klaster", c.number(len(plan)), f"darat {road:g} km/jam, sungai {river:g} km/jam")
-        c.kpi(cols[1], "Polri wajib", c.number(plan["polri_wajib"].sum()))
-        c.kpi(cols[2], "Kekurangan", c.number(plan["kurang"].sum()),
-              "Klaster yang belum terisi penuh" + ("" if use_bko else " (tanpa BKO)"))
-        c.kpi(cols[3], "Kurang tugas lain", c.number(need.loc[need["tugas"] != tasks.DUTY_LABEL[tasks.PAM_TPS],
-                                                              "kurang"].sum()),
-              "Jumlah kekurangan pengawalan, gudang, PPK, Posko, patroli dan cadangan di semua shift")
+        c.tile_grid([c.measure_tile(m, {}) for m in plan_measures(plan, need, tasks.DUTY_LABEL[tasks.PAM_TPS], road,
+                                                                  river, use_bko)], per_row=4)
         st.markdown("**Per Polsek**")
-        st.dataframe(balance.rename(columns={"nama_polsek": "Polsek", "klaster": "Klaster", "tps": "TPS",
+        per_polsek = balance.rename(columns={"nama_polsek": "Polsek", "klaster": "Klaster", "tps": "TPS",
                                              "polri_wajib": "Wajib", "polri_ditugaskan": "Ditugaskan",
-                                             "kurang": "Kurang", "bko_dipakai": "BKO dipakai"}).drop(columns="polsek"),
+                                             "kurang": "Kurang", "bko_dipakai": "BKO dipakai"}).drop(columns="polsek")
+        st.dataframe(c.toned(per_polsek, {"Kurang": ["buruk" if k else "baik" for k in per_polsek["Kurang"]]}),
                      hide_index=True, width="stretch")
         st.markdown("**Klaster dan personel**")
         st.dataframe(plan.drop(columns=["polsek"]), hide_index=True, width="stretch", height=380)

@@ -8,6 +8,7 @@ from ops.clock import fmt_wib
 from ops.maps import View
 from ops.perhatian.ranking import area_ranking
 from ops.focus import LEVEL_WORD
+from ops.headline import base_measures
 from ops.phase import phase_at
 from ops.readiness import problem_lines
 from ops.vocabulary import TAHAPAN_LABEL
@@ -55,7 +56,8 @@ def kecamatan_panel():
     word = LEVEL_WORD[focus.child_level]
     st.subheader(f"{word} menurut masalah terberat — {TAHAPAN_LABEL[phase].lower()}")
     view = overview.ranking_view(ranking, word, names.name, "tps")
-    st.dataframe(view, hide_index=True, width="stretch", height=min(40 + 35 * len(view), 420))
+    st.dataframe(overview.ranked(view, ranking, "tps"), hide_index=True, width="stretch",
+                 height=min(40 + 35 * len(view), 420))
     st.caption("Urutan: tingkat hal perhatian terberat, lalu jumlahnya, lalu TPS bermasalah (skor di bawah ambang "
                f"{s.readiness_ready_threshold:.0%}). Rincian per desa dan TPS di halaman TPS.")
 
@@ -116,18 +118,8 @@ with right:
 st.subheader("Data dasar operasi")
 tps = data.tps_summary(area)
 pers = data.personnel_counts()
-k = tps["by_kerawanan"]
-v = tps["verification"]
-cols = st.columns(6)
-c.kpi(cols[0], "TPS", c.number(tps["total"]), f"di {tps['desa']} desa/kelurahan")
-c.kpi(cols[1], "Sangat rawan / rawan", f"{c.number(k['sangat_rawan'])} / {c.number(k['rawan'])}",
-      f"{c.number(k['kurang_rawan'])} kurang rawan")
-c.kpi(cols[2], "DPT", c.number(tps["dpt"]), "Daftar pemilih tetap")
-c.kpi(cols[3], "TPS jalur sungai", c.number(tps["by_akses"]["sungai"]), "Logistik hanya lewat sungai")
-c.kpi(cols[4], "Personel Polri" + ("" if focus.is_top else " (seluruh operasi)"), c.number(pers["total"]),
-      f"{pers['polres']} Polres + {pers['bko']} BKO")
-c.kpi(cols[5], "TPS terverifikasi", f"{c.number(v['terverifikasi'])} / {c.number(tps['total'])}",
-      f"{v['perlu_cek']} perlu cek ulang, {v['belum']} belum dicek")
+c.tile_grid([c.measure_tile(m, {}) for m in base_measures(tps, pers, s, whole_operation=not focus.is_top)],
+            per_row=6)
 if focus.level == "kabupaten":  # a kecamatan's desa are ranked above; the bars compare a kabupaten's kecamatan
     with st.expander("TPS per kecamatan"):
         st.plotly_chart(kecamatan_bars(data.kecamatan_table(area), height=480), width="stretch",
