@@ -90,8 +90,8 @@ data.place_names(); data.tps_summary(); data.tps_summary({area!r}); data.personn
 
 
 def as_the_worker_leaves_it(rebuild: bool) -> None:
-    """Hold the clock at its moment and bring the read model and Perhatian to it, as the worker's minute does (a grown
-    copy's TPS and fixes came in behind the read model's and the ingest's back: both are built anew)."""
+    """Hold the clock at its moment and bring the read model, Perhatian and the boards to it, as the worker's minute
+    does (a grown copy's TPS and fixes came in behind the read model's and the ingest's back: both are built anew)."""
     from ops import perhatian, position_ingest, readmodel
     from ops.clock import load_clock, set_clock
     from ops.db import get_engine, session_scope
@@ -106,6 +106,9 @@ def as_the_worker_leaves_it(rebuild: bool) -> None:
     with session_scope(get_engine(settings.database_url)) as session:
         (readmodel.rebuild if rebuild else readmodel.keep_current)(session, settings, moment)
     perhatian.sync_now(settings, moment, use_readmodel=True)
+    from ops.readmodel import boards
+    with session_scope(get_engine(settings.database_url)) as session:
+        boards.keep(session, settings, moment)
 
 
 def warm_base() -> None:

@@ -451,6 +451,10 @@ def cmd_readmodel(args, settings) -> int:
     # the same minute, as the worker does every minute.
     from ops import perhatian
     print(f"perhatian: {perhatian.sync_now(settings, now, use_readmodel=True)}")
+    from ops.readmodel import boards
+    with session_scope(get_engine(settings.database_url)) as session:
+        made = boards.keep(session, settings, now)
+    print(f"boards: {', '.join(made) if made else f'none (above {boards.BOARD_MAX_TPS:,} TPS)'}")
     return 0
 
 

@@ -427,4 +427,5 @@ class Job(Base):
 
 # What the worker derives from the events (Perhatian items and their messages, the read model) is in
 # ops/models_derived.py; imported here so that every table is on Base.metadata and reachable as models.X.
-from ops.models_derived import Alert, AlertEvent, AreaRollup, Outbox, TpsSnapshot, TpsState  # noqa: E402,F401
+from ops.models_derived import (Alert, AlertEvent, AreaRollup, Outbox, ReadBoard, TpsSnapshot,  # noqa: E402,F401
+                                 TpsState)

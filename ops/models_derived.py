@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ops.models_base import Base, UTCDateTime
@@ -118,3 +118,15 @@ class TpsSnapshot(Base):
     taken_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, primary_key=True)
     code: Mapped[str] = mapped_column(String(24), primary_key=True)
     facts: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class ReadBoard(Base):
+    """A whole-operation table the worker made for one minute (ops.readmodel.boards), with the versions of what it
+    was made from; pages take it for that minute while those are unchanged. One row per board, replaced each minute:
+    read by its key only."""
+    __tablename__ = "read_board"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    moment: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    versions: Mapped[str] = mapped_column(String(400))
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+    made_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from typing import Callable, NoReturn
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -121,6 +122,17 @@ def _minute_job(settings: Settings, token: str) -> Callable[[], None]:
         log.info("perhatian: %s; sent %s, waiting %s%s", report, delivered.sent or 0, delivered.waiting,
                  "".join(f"; {c} failed: {e}" for c, e in delivered.failed.items()))
 
+    def boards_part() -> None:
+        from ops.clock import load_clock
+        from ops.readmodel import boards
+
+        t = time.perf_counter()
+        with session_scope(get_engine(settings.database_url)) as session:
+            made = boards.keep(session, settings, load_clock(session).now())
+            fence(token)(session)
+        log.info("boards: %s in %.1f s", ", ".join(made) or "none (operation above %s TPS)" % boards.BOARD_MAX_TPS,
+                 time.perf_counter() - t)
+
     def work() -> None:
         try:
             refreshed = _guarded("read model", readmodel_part)()
@@ -128,6 +140,11 @@ def _minute_job(settings: Settings, token: str) -> Callable[[], None]:
             log.exception("read model not brought current")
             refreshed = None
         _guarded("perhatian", lambda: perhatian_part(refreshed))()
+        # Last: the boards only spare the pages work, Perhatian must not wait for them; without them pages compute.
+        try:
+            _guarded("boards", boards_part)()
+        except Exception:
+            log.exception("boards not made")
     return work
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from ops import models as m
 from ops.clock import WIB, as_utc
 from ops.config import Settings
-from ops.freshness import Freshness
+from ops.freshness import Freshness, feed_states
 from ops.region import in_area
 
 SOURCE_LABEL = {"bmkg": "BMKG", "openmeteo": "Open-Meteo"}
@@ -102,6 +102,13 @@ def rain_slots(session: Session, source: str, start: dt.datetime, end: dt.dateti
                                           [v[1] for v in values], [v[2] for v in values], [v[3] for v in values],
                                           [kecamatan[a] for a in areas])))) if acc else pd.DataFrame(columns=columns)
     return out.sort_values(["area", "slot"]).reset_index(drop=True)
+
+
+def forecast_panel(session: Session, settings: Settings, now: dt.datetime, hours: int, area: str = "") -> tuple:
+    """The rain panel of Cuaca (and the briefing's): the forecast source in use (BMKG while current, else Open-Meteo)
+    and its kecamatan_timeline over `hours` of `area` ('' the whole operation)."""
+    chosen = forecast_source(feed_states(session, settings, now))
+    return chosen, kecamatan_timeline(session, chosen.source, now, hours, area or None)
 
 
 def heavy_rain_first(session: Session, settings: Settings, source: str, now: dt.datetime,

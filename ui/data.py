@@ -19,6 +19,7 @@ from ops.db import DatabaseError, get_engine, has_schema, session_scope
 from ops.freshness import feed_states as feed_states_of
 from ops.headline import headline as headline_of
 from ops.places import load_names
+from ops.readmodel import boards
 from ops.tps_detail import tps_detail as tps_detail_of
 from ui import outage
 
@@ -165,6 +166,26 @@ def _feed_states(session, settings, moment) -> dict:
     return feed_states_of(session, settings, moment)
 
 
+def boarded(fn, board_of):
+    """`fn` (session, settings, moment, *args) that first takes the worker's board of the minute
+    (ops.readmodel.boards) when `board_of(*args)` names one: the whole operation's tables, made once for every
+    server."""
+    def call(session, settings, moment, *args):
+        name = board_of(*args)
+        if name is not None:
+            found = boards.read(session, name, moment)
+            if found is not boards.NONE:
+                return found
+        return fn(session, settings, moment, *args)
+    call.__module__, call.__name__ = fn.__module__, fn.__name__
+    return call
+
+
+def whole(name: str):
+    """board_of for tables that take no arguments but the area: the board `name` for the whole operation ('')."""
+    return lambda area="": None if area else name
+
+
 def at_moment(fn):
     """Cache an ops function of (session, settings, moment, *args) keyed on the minute of the moment."""
     def call(session, moment_iso: str, *args):
@@ -216,7 +237,7 @@ def _within(table: pd.DataFrame, area: str) -> pd.DataFrame:
     return table[table["code"].str.startswith(area + ".")].reset_index(drop=True)
 
 
-_live = at_moment(_live_table)
+_live = at_moment(boarded(_live_table, whole("tps_table")))
 _replayed = at_moment(_replayed_table)
 
 
@@ -245,14 +266,14 @@ def _headline(session, settings, moment, area: str = "") -> dict:
 
 
 headline = at_moment(_headline)
-leg_board = at_moment(_plain(logistics.leg_board))
+leg_board = at_moment(boarded(_plain(logistics.leg_board), whole("leg_board")))
 
 
 def _river_legs(session, settings, moment) -> pd.DataFrame:
     return logistics.river_legs(session, settings, moment, leg_board(moment_key(moment)))
 
 
-river_legs = at_moment(_river_legs)
+river_legs = at_moment(boarded(_river_legs, whole("river_legs")))
 
 
 def _leg_board_of(session, settings, moment, area: str) -> pd.DataFrame:
@@ -287,14 +308,15 @@ def _river_counts(session, settings, moment, code: str) -> dict:
 
 river_counts = at_moment(_river_counts)  # boats tunda / hati-hati in one area
 officer_board = at_moment(personnel.officer_board)
-duty_board = at_moment(duty.duty_board)  # (key, area): the area's officers (duty.area_members); '' the whole roster
+# (key, area): the area's officers (duty.area_members); '' the whole roster
+duty_board = at_moment(boarded(duty.duty_board, whole("duty_board")))
 
 
 def _task_board(session, settings, moment, area: str = "") -> pd.DataFrame:
     return duty.task_board(session, settings, moment, duty_board(moment_key(moment), area), area)
 
 
-task_board = at_moment(_task_board)
+task_board = at_moment(boarded(_task_board, whole("task_board")))
 # (key, area): the area's TPS, reached by any reserve (a drilled area reads those around it: ops.reaction)
 reaction_table = at_moment(reaction.reaction_table)
 def _incident_table(session, moment, area: str = ""):
@@ -302,7 +324,8 @@ def _incident_table(session, moment, area: str = ""):
 
 
 incident_table = at_moment(_plain(_incident_table))  # (key, area): the area's incidents, or the whole operation's
-coordination_coverage = at_moment(_plain(coordination.coverage))  # per kecamatan, per desa, the meetings
+# (key, area): per kecamatan, per desa, the meetings
+coordination_coverage = at_moment(boarded(_plain(coordination.coverage), whole("coordination")))
 def _newest_events(session, moment, area: str | None = None):
     return events.newest_events(session, moment, area=area, names=place_names())
 
@@ -333,13 +356,9 @@ def _warnings(session, settings, moment) -> list[dict]:
              "kecamatan_codes": w.kecamatan_codes} for w in weather.active_warnings(session, moment)]
 
 
-def _forecast(session, settings, moment, hours: int, area: str = "") -> tuple:
-    chosen = weather.forecast_source(feed_states_of(session, settings, moment))
-    return chosen, weather.kecamatan_timeline(session, chosen.source, moment, hours, area or None)
-
-
 active_warnings = at_moment(_warnings)
-forecast = at_moment(_forecast)
+forecast = at_moment(boarded(weather.forecast_panel, lambda hours, area="": "forecast_72h" if hours == 72 and not area
+                             else None))
 
 
 def tps_readiness(moment_iso: str, area: str = "") -> pd.DataFrame:

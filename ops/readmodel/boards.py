@@ -1,0 +1,117 @@
+"""Boards: the whole operation's heavier tables, made by the worker once a minute and kept for every dashboard server.
+
+The logistics board, the river legs judged, the 72-hour rain per kecamatan, the coordination coverage, every officer's
+task and state this shift with the tasks' needs, and the read model's per-TPS table are read and judged from the
+history by every page that shows them; the first viewer of each minute waited for that on every server. The worker now makes them at the top of its minute (ops.scheduler) and stores each with the minute it stands
+at and the versions of what it was made from: the rows of the tables it reads (they only grow; an import or an
+operator's correction writes an audit entry, counted too), the newest finished run of each feed behind it, and for
+the per-TPS table the read model's own stamp. A server
+takes a board only for that very minute and while those versions are unchanged (one indexed query); otherwise it makes
+the table itself, as before. A board is therefore never older than what the server would have computed.
+
+The versions are read before the board is made: a row committed meanwhile makes the board newer than its versions
+say, never older, and the next reader, finding other versions, makes its own.
+
+Above BOARD_MAX_TPS (a province is 25,985) no boards are made: the nation's pages read the area read model instead, and
+its logistics board alone would be hundreds of MB a minute.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import pickle
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from ops import coordination, duty, logistics
+from ops import models as m
+from ops.clock import as_utc, utcnow
+from ops.config import Settings
+from ops.weather import forecast_panel
+
+BOARD_MAX_TPS = 30_000
+NONE = object()  # no board to take: make the table
+
+
+@dataclass(frozen=True)
+class Board:
+    # (session, settings, minute, boards made before it) -> the table; None when it is not to be a board this minute
+    make: Callable[[Session, Settings, dt.datetime, dict], Any]
+    tables: tuple[type, ...]  # the tables it reads that grow by rows (their count versions it)
+    feeds: tuple[str, ...] = ()  # the feeds whose newest finished run versions it
+    read_model: bool = False  # made from the read model: its stamp versions it
+
+
+def _tps_table(session: Session, settings: Settings, at: dt.datetime, made: dict) -> Any:
+    """The read model's per-TPS table while the worker keeps it current (else no board: a page computes it from the
+    history, as without a worker)."""
+    from ops import readmodel
+    return readmodel.current_table(session, settings, at)
+
+
+LEGS = (m.LogisticsLeg, m.LogisticsEvent, m.AuditLog)
+DUTY = (m.Personnel, m.Assignment, m.Tps, m.LogisticsLeg, m.AuditLog)
+WEATHER = ("bmkg-forecast", "openmeteo", "bmkg-nowcast", "river")
+# In the order they are made: the river legs are judged on the leg board just made.
+BOARDS: dict[str, Board] = {
+    "leg_board": Board(lambda s, settings, t, made: logistics.leg_board(s, t), LEGS),
+    "river_legs": Board(lambda s, settings, t, made: logistics.river_legs(s, settings, t, made.get("leg_board")),
+                        LEGS, WEATHER),
+    "forecast_72h": Board(lambda s, settings, t, made: forecast_panel(s, settings, t, 72), (m.AuditLog,), WEATHER),
+    "coordination": Board(lambda s, settings, t, made: coordination.coverage(s, t, ""),
+                          (m.CoordinationActivity, m.Stakeholder, m.Region, m.Tps, m.AuditLog)),
+    "tps_table": Board(_tps_table, (), read_model=True),
+    # Every officer's task and state this shift, and the tasks' needs: the trackers' fixes come by the traccar feed.
+    "duty_board": Board(lambda s, settings, t, made: duty.duty_board(s, settings, t, ""), DUTY, ("traccar",)),
+    "task_board": Board(lambda s, settings, t, made: duty.task_board(s, settings, t, made["duty_board"], ""), DUTY,
+                        ("traccar",)),
+}
+
+
+def minute(moment: dt.datetime) -> dt.datetime:
+    return as_utc(moment).replace(second=0, microsecond=0)
+
+
+def versions(session: Session, name: str) -> str:
+    """What board `name` is made from, as it stands now: each table's rows and each feed's newest finished run."""
+    board = BOARDS[name]
+    parts = [select(func.count()).select_from(t).scalar_subquery() for t in board.tables]
+    parts += [select(func.max(m.FeedRun.id)).where(m.FeedRun.feed == f, m.FeedRun.finished_at.is_not(None))
+              .scalar_subquery() for f in board.feeds]
+    if board.read_model:
+        from ops.readmodel import META
+        parts.append(select(m.OperationMeta.value).where(m.OperationMeta.key == META).scalar_subquery())
+    return ",".join(str(v) for v in session.execute(select(*parts)).one())
+
+
+def keep(session: Session, settings: Settings, now: dt.datetime) -> list[str]:
+    """Make every board at the minute of `now` and store it (replacing the one before); returns the boards made.
+    None above BOARD_MAX_TPS (and those stored before are dropped)."""
+    if session.scalar(select(func.count()).select_from(m.Tps)) > BOARD_MAX_TPS:
+        session.execute(delete(m.ReadBoard))
+        return []
+    at = minute(now)
+    made: dict[str, Any] = {}
+    for name, board in BOARDS.items():
+        seen = versions(session, name)  # before the board: see the module's note
+        made[name] = value = board.make(session, settings, at, made)
+        if value is None:
+            session.execute(delete(m.ReadBoard).where(m.ReadBoard.name == name))
+            continue
+        session.merge(m.ReadBoard(name=name, moment=at, versions=seen, payload=pickle.dumps(value, protocol=5),
+                                  made_at=utcnow()))
+        session.flush()
+    return [name for name, value in made.items() if value is not None]
+
+
+def read(session: Session, name: str, moment: dt.datetime) -> Any:
+    """Board `name` as the worker made it for the minute of `moment`, when what it was made from is unchanged; NONE
+    otherwise."""
+    row = session.execute(select(m.ReadBoard.moment, m.ReadBoard.versions).where(m.ReadBoard.name == name)).first()
+    if row is None or as_utc(row.moment) != minute(moment) or row.versions != versions(session, name):
+        return NONE
+    payload = session.scalar(select(m.ReadBoard.payload).where(m.ReadBoard.name == name))
+    # The worker wrote it to this database: what the pages read is theirs to trust as every other table.
+    return pickle.loads(payload)
