@@ -57,6 +57,7 @@ def test_each_board_is_what_a_page_would_compute_and_is_taken_while_nothing_chan
             _same(taken, fresh)
         assert len(made["leg_board"]) and len(made["river_legs"]) and len(made["coordination"][1])
         assert len(made["tps_table"]) == 667 and len(made["task_board"]) and len(made["duty_board"]) == 331
+        assert len(made["officer_board"]) == 252  # every PAM TPS guard
         # Another minute: made afresh by the page (a replay, a worker behind).
         assert boards.read(s, "leg_board", at + dt.timedelta(minutes=1)) is boards.NONE
         assert boards.read(s, "leg_board", at - dt.timedelta(minutes=1)) is boards.NONE
@@ -101,6 +102,7 @@ def test_the_guards_boards_are_left_at_a_position_poll_and_the_tps_table_at_a_re
         s.add(m.FeedRun(feed="traccar", started_at=at, finished_at=at, ok=True, rows=3))
     with session_scope(get_engine(demo_db_copy)) as s:
         assert boards.read(s, "duty_board", at) is boards.NONE and boards.read(s, "task_board", at) is boards.NONE
+        assert boards.read(s, "officer_board", at) is boards.NONE
         assert boards.read(s, "tps_table", at) is not boards.NONE
     _read_model_current(demo_db_copy, at + dt.timedelta(minutes=1))  # a new stamp
     with session_scope(get_engine(demo_db_copy)) as s:

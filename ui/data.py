@@ -307,7 +307,7 @@ def _river_counts(session, settings, moment, code: str) -> dict:
 
 
 river_counts = at_moment(_river_counts)  # boats tunda / hati-hati in one area
-officer_board = at_moment(personnel.officer_board)
+officer_board = at_moment(boarded(personnel.officer_board, whole("officer_board")))
 # (key, area): the area's officers (duty.area_members); '' the whole roster
 duty_board = at_moment(boarded(duty.duty_board, whole("duty_board")))
 

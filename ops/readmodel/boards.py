@@ -1,7 +1,7 @@
 """Boards: the whole operation's heavier tables, made by the worker once a minute and kept for every dashboard server.
 
 The logistics board, the river legs judged, the 72-hour rain per kecamatan, the coordination coverage, every officer's
-task and state this shift with the tasks' needs, and the read model's per-TPS table are read and judged from the
+task and state this shift with the tasks' needs, every PAM TPS guard's latest fix and on-site state, and the read model's per-TPS table are read and judged from the
 history by every page that shows them; the first viewer of each minute waited for that on every server. The worker now makes them at the top of its minute (ops.scheduler) and stores each with the minute it stands
 at and the versions of what it was made from: the rows of the tables it reads (they only grow; an import or an
 operator's correction writes an audit entry, counted too), the newest finished run of each feed behind it, and for
@@ -26,7 +26,7 @@ from typing import Any, Callable
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from ops import coordination, duty, logistics
+from ops import coordination, duty, logistics, personnel
 from ops import models as m
 from ops.clock import as_utc, utcnow
 from ops.config import Settings
@@ -66,6 +66,7 @@ BOARDS: dict[str, Board] = {
     "tps_table": Board(_tps_table, (), read_model=True),
     # Every officer's task and state this shift, and the tasks' needs: the trackers' fixes come by the traccar feed.
     "duty_board": Board(lambda s, settings, t, made: duty.duty_board(s, settings, t, ""), DUTY, ("traccar",)),
+    "officer_board": Board(lambda s, settings, t, made: personnel.officer_board(s, settings, t), DUTY, ("traccar",)),
     "task_board": Board(lambda s, settings, t, made: duty.task_board(s, settings, t, made["duty_board"], ""), DUTY,
                         ("traccar",)),
 }
