@@ -14,6 +14,10 @@ from ops.region import in_area
 SEVERITY_LABEL = {"tinggi": "Tinggi", "sedang": "Sedang", "rendah": "Rendah"}
 SEVERITY_ORDER = {"tinggi": 0, "sedang": 1, "rendah": 2}
 STATE_LABEL = {"terbuka": "Terbuka", "ditangani": "Ditangani", "selesai": "Selesai"}
+# A table cell's tone (ui.components.toned): a high incident and one nobody handles yet are red, a middling one and one
+# being handled amber, a closed one green; a low one plain.
+SEVERITY_TONE = {"tinggi": "buruk", "sedang": "waspada"}
+STATE_TONE = {"terbuka": "buruk", "ditangani": "waspada", "selesai": "baik"}
 COLUMNS = ["id", "ref", "occurred_at", "category", "severity", "kecamatan_code", "desa_code", "tps_code", "title",
            "description", "reporter", "state", "state_at", "last_note", "updates"]
 

@@ -237,6 +237,12 @@ def test_kejadian_lists_every_incident_in_words_and_filters_them(demo_env):
     table = at.dataframe[0].value
     assert len(table) == 7 and {"severity", "state"}.isdisjoint(table.columns)
     assert table["Waktu"].str.endswith("WIB").all() and table["Kecamatan"].str.startswith("Kec. ").all()
+    # A high incident and one nobody handles yet are red, a middling one and one being handled amber, a closed green.
+    from ui.components import TONE_TINT
+    level, state = cell_tints(at.dataframe[0], "Tingkat"), cell_tints(at.dataframe[0], "Keadaan")
+    for i, r in table.reset_index(drop=True).iterrows():
+        assert level.get(i) == {"Tinggi": TONE_TINT["buruk"], "Sedang": TONE_TINT["waspada"]}.get(r["Tingkat"])
+        assert state[i] == TONE_TINT[{"Terbuka": "buruk", "Ditangani": "waspada", "Selesai": "baik"}[r["Keadaan"]]]
     at.multiselect(key="inc_sev").set_value(["tinggi"]).run()
     high = at.dataframe[0].value
     assert 0 < len(high) < len(table) and set(high["Tingkat"]) == {"Tinggi"}

@@ -3,7 +3,7 @@ import streamlit as st
 
 from ops.clock import fmt_wib
 from ops.headline import incident_measures
-from ops.incidents import SEVERITY_LABEL, STATE_LABEL
+from ops.incidents import SEVERITY_LABEL, SEVERITY_TONE, STATE_LABEL, STATE_TONE
 from ui import components as c
 from ui import data, kejadian, wilayah
 
@@ -35,8 +35,11 @@ def incidents_panel():
     words = kejadian.table(key, area)
     # Widths in pixels, so that time, state, title and place fit a 1366-pixel screen (the rest scrolls into view).
     widths = {"Waktu": 125, "Tingkat": 70, "Keadaan": 85, "Kejadian": 260, "Kecamatan": 140, "TPS": 140}
-    st.dataframe((words[chosen] if sev or state else words).drop(columns=["severity", "state"]), hide_index=True,
-                 width="stretch", column_config={col: st.column_config.TextColumn(width=w) for col, w in widths.items()})
+    shown = words[chosen] if sev or state else words
+    tones = {"Tingkat": [SEVERITY_TONE.get(v, "") for v in shown["severity"]],
+             "Keadaan": [STATE_TONE.get(v, "") for v in shown["state"]]}
+    st.dataframe(c.toned(shown.drop(columns=["severity", "state"]), tones), hide_index=True, width="stretch",
+                 column_config={col: st.column_config.TextColumn(width=w) for col, w in widths.items()})
     st.markdown("**Kronologi**")
     for i in view.iloc[c.page_of(len(view), c.CHRONICLE_ROWS, "inc_page", "Kronologi")].itertuples():
         label = f"{c.plain(i.ref)} · {SEVERITY_LABEL[i.severity]} · {STATE_LABEL[i.state]} — {c.plain(i.title)}"
