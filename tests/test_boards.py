@@ -43,7 +43,7 @@ def test_each_board_is_what_a_page_would_compute_and_is_taken_while_nothing_chan
     at = _moment(demo_db_copy)
     made = _keep(demo_db_copy, at)
     # The per-TPS table is a board only while the read model is current (else a page computes from the history).
-    assert "tps_table" not in made and "leg_board" in made
+    assert "tps_table" not in made and "timeline" not in made and "leg_board" in made
     with session_scope(get_engine(demo_db_copy)) as s:
         assert boards.read(s, "tps_table", at) is boards.NONE
     _read_model_current(demo_db_copy, at)
@@ -58,6 +58,10 @@ def test_each_board_is_what_a_page_would_compute_and_is_taken_while_nothing_chan
         assert len(made["leg_board"]) and len(made["river_legs"]) and len(made["coordination"][1])
         assert len(made["tps_table"]) == 667 and len(made["task_board"]) and len(made["duty_board"]) == 331
         assert len(made["officer_board"]) == 252  # every PAM TPS guard
+        assert len(made["tps_points"]) == 667 and made["timeline"]
+        # Where the TPS are holds at every minute; the rest is of its own.
+        assert boards.read(s, "tps_points", at + dt.timedelta(hours=5)) is not boards.NONE
+        assert boards.read(s, "tps_points", None) is not boards.NONE
         # Another minute: made afresh by the page (a replay, a worker behind).
         assert boards.read(s, "leg_board", at + dt.timedelta(minutes=1)) is boards.NONE
         assert boards.read(s, "leg_board", at - dt.timedelta(minutes=1)) is boards.NONE
@@ -107,6 +111,18 @@ def test_the_guards_boards_are_left_at_a_position_poll_and_the_tps_table_at_a_re
     _read_model_current(demo_db_copy, at + dt.timedelta(minutes=1))  # a new stamp
     with session_scope(get_engine(demo_db_copy)) as s:
         assert boards.read(s, "tps_table", at) is boards.NONE
+
+
+def test_where_the_tps_are_is_left_when_an_operator_changes_a_tps(demo_copy):
+    from ops import entries
+
+    at = _moment(demo_copy)
+    _keep(demo_copy, at)
+    with session_scope(get_engine(demo_copy)) as s:
+        code = s.scalars(select(m.Tps.code).where(m.Tps.kerawanan == "kurang_rawan").order_by(m.Tps.code)).first()
+        entries.kerawanan_change(s, "operator", code, "sangat_rawan", "laporan intelijen: rawan bentrok")
+    with session_scope(get_engine(demo_copy)) as s:
+        assert boards.read(s, "tps_points", at) is boards.NONE
 
 
 def test_an_operation_above_the_limit_makes_no_boards(demo_copy, monkeypatch):

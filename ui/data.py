@@ -128,7 +128,16 @@ def _keyed(fn, run):
 tps_summary = base_cached(queries.tps_summary)
 has_tps = cached(queries.has_tps)
 kecamatan_table = cached(queries.kecamatan_table)
-tps_points = cached(queries.tps_points)
+def _tps_points(session, area: str = "") -> pd.DataFrame:
+    """queries.tps_points; the whole operation's from the worker's board while the TPS are as it read them."""
+    if not area:
+        found = boards.read(session, "tps_points", None)
+        if found is not boards.NONE:
+            return found
+    return queries.tps_points(session, area)
+
+
+tps_points = cached(_tps_points)
 
 
 @st.cache_resource(ttl=3600, show_spinner=False)
@@ -431,7 +440,7 @@ def _timeline(session, settings, moment, area: str = "") -> list:
     return timeline_ops.timeline(session, settings, moment, tps=_per_tps(key, area), legs=leg_board_in(key, area))
 
 
-timeline = at_moment(_timeline)
+timeline = at_moment(boarded(_timeline, whole("timeline")))
 
 
 def _setup(session) -> list:

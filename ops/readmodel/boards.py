@@ -1,13 +1,15 @@
 """Boards: the whole operation's heavier tables, made by the worker once a minute and kept for every dashboard server.
 
-The logistics board, the river legs judged, the 72-hour rain per kecamatan, the coordination coverage, every officer's
-task and state this shift with the tasks' needs, every PAM TPS guard's latest fix and on-site state, and the read model's per-TPS table are read and judged from the
-history by every page that shows them; the first viewer of each minute waited for that on every server. The worker now makes them at the top of its minute (ops.scheduler) and stores each with the minute it stands
-at and the versions of what it was made from: the rows of the tables it reads (they only grow; an import or an
-operator's correction writes an audit entry, counted too), the newest finished run of each feed behind it, and for
-the per-TPS table the read model's own stamp. A server
-takes a board only for that very minute and while those versions are unchanged (one indexed query); otherwise it makes
-the table itself, as before. A board is therefore never older than what the server would have computed.
+The logistics board, the river legs judged, the 72-hour rain per kecamatan, the coordination coverage, every
+officer's task and state this shift with the tasks' needs, every PAM TPS guard's latest fix and on-site state, the
+read model's per-TPS table, the operation's milestones counted, and where every TPS is: every page that shows them
+read and judged them from the history, and the first viewer of each minute waited for that on every server. The worker
+now makes them at the top of its minute (ops.scheduler) and stores each with the minute it stands at and the versions
+of what it was made from: the rows of the tables it reads (they only grow; an import or an operator's correction
+writes an audit entry, counted too), the newest finished run of each feed behind it, and for what is made from the
+read model its stamp. A server takes a board only for that very minute (where the TPS are: any minute) and while those
+versions are unchanged (one indexed query); otherwise it makes the table itself, as before. A board is therefore never
+older than what the server would have computed.
 
 The versions are read before the board is made: a row committed meanwhile makes the board newer than its versions
 say, never older, and the next reader, finding other versions, makes its own.
@@ -26,7 +28,7 @@ from typing import Any, Callable
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from ops import coordination, duty, logistics, personnel
+from ops import coordination, duty, logistics, personnel, queries
 from ops import models as m
 from ops.clock import as_utc, utcnow
 from ops.config import Settings
@@ -43,6 +45,7 @@ class Board:
     tables: tuple[type, ...]  # the tables it reads that grow by rows (their count versions it)
     feeds: tuple[str, ...] = ()  # the feeds whose newest finished run versions it
     read_model: bool = False  # made from the read model: its stamp versions it
+    timeless: bool = False  # the same at every minute (where the TPS are): taken whatever minute it was made at
 
 
 def _tps_table(session: Session, settings: Settings, at: dt.datetime, made: dict) -> Any:
@@ -50,6 +53,15 @@ def _tps_table(session: Session, settings: Settings, at: dt.datetime, made: dict
     history, as without a worker)."""
     from ops import readmodel
     return readmodel.current_table(session, settings, at)
+
+
+def _timeline(session: Session, settings: Settings, at: dt.datetime, made: dict) -> Any:
+    """The operation's milestones counted over the per-TPS table and the leg board just made (none without the
+    per-TPS board: a page computes both from the history then)."""
+    from ops import timeline
+    if made.get("tps_table") is None:
+        return None
+    return timeline.timeline(session, settings, at, tps=made["tps_table"], legs=made["leg_board"])
 
 
 LEGS = (m.LogisticsLeg, m.LogisticsEvent, m.AuditLog)
@@ -64,6 +76,9 @@ BOARDS: dict[str, Board] = {
     "coordination": Board(lambda s, settings, t, made: coordination.coverage(s, t, ""),
                           (m.CoordinationActivity, m.Stakeholder, m.Region, m.Tps, m.AuditLog)),
     "tps_table": Board(_tps_table, (), read_model=True),
+    "timeline": Board(_timeline, LEGS + (m.RecapProgress,), ("sirekap",), read_model=True),
+    "tps_points": Board(lambda s, settings, t, made: queries.tps_points(s), (m.Tps, m.Region, m.AuditLog),
+                        timeless=True),
     # Every officer's task and state this shift, and the tasks' needs: the trackers' fixes come by the traccar feed.
     "duty_board": Board(lambda s, settings, t, made: duty.duty_board(s, settings, t, ""), DUTY, ("traccar",)),
     "officer_board": Board(lambda s, settings, t, made: personnel.officer_board(s, settings, t), DUTY, ("traccar",)),
@@ -108,11 +123,13 @@ def keep(session: Session, settings: Settings, now: dt.datetime) -> list[str]:
     return [name for name, value in made.items() if value is not None]
 
 
-def read(session: Session, name: str, moment: dt.datetime) -> Any:
-    """Board `name` as the worker made it for the minute of `moment`, when what it was made from is unchanged; NONE
-    otherwise."""
+def read(session: Session, name: str, moment: dt.datetime | None) -> Any:
+    """Board `name` as the worker made it for the minute of `moment` (any minute for a timeless one), when what it was
+    made from is unchanged; NONE otherwise."""
     row = session.execute(select(m.ReadBoard.moment, m.ReadBoard.versions).where(m.ReadBoard.name == name)).first()
-    if row is None or as_utc(row.moment) != minute(moment) or row.versions != versions(session, name):
+    if row is None or row.versions != versions(session, name):
+        return NONE
+    if not BOARDS[name].timeless and as_utc(row.moment) != minute(moment):
         return NONE
     payload = session.scalar(select(m.ReadBoard.payload).where(m.ReadBoard.name == name))
     # The worker wrote it to this database: what the pages read is theirs to trust as every other table.
