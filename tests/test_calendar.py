@@ -151,6 +151,11 @@ def test_the_linimasa_page_the_ringkasan_strip_and_the_briefing_section(demo_cop
                                           "Logistik PPS → TPS"]
     row = table.set_index("Tonggak").loc["Pemungutan suara"]
     assert row["Jadwal"] == "H 07:00–13:00" and row["Keadaan"] == "Terlambat" and "TPS dibuka" in row["Capaian"]
+    from test_pages import cell_tints
+    from ui.components import TONE_TINT
+    tints = cell_tints(page.dataframe[0], "Keadaan")  # late red, done green, as the strip and the chart colour them
+    assert [tints.get(i) for i, k in enumerate(table["Keadaan"])] == [
+        {"Terlambat": TONE_TINT["buruk"], "Selesai": TONE_TINT["baik"]}.get(k) for k in table["Keadaan"]]
     assert len(page.get("plotly_chart")) == 1 and "Impor kalender operasi" in " ".join(x.value for x in page.caption)
 
     ringkasan = AppTest.from_file(str(ROOT / "views" / "ringkasan.py"), default_timeout=120).run()

@@ -13,6 +13,8 @@ from ops.timeline import STATE_LABEL, Step, describe, starts, when
 
 STATE_COLOR = {"akan_datang": "#90a4ae", "berjalan": "#1e88e5", "selesai": "#2e7d32", "terlambat": "#c62828",
                "tanpa_rencana": "#f9a825"}
+# A table cell's tone (ui.components.toned), as the strip and the chart colour the states; coming and running plain.
+STATE_TONE = {"selesai": "baik", "terlambat": "buruk", "tanpa_rencana": "waspada"}
 MARK = {"akan_datang": "○", "berjalan": "●", "selesai": "✓", "terlambat": "!", "tanpa_rencana": "?"}
 STRIP_CSS = """
 <style>

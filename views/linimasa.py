@@ -12,10 +12,10 @@ s = data.settings()
 steps = data.timeline(data.moment_key(now), wilayah.area(wilayah.focus()))  # counted in the area looked at
 st.markdown(tl.strip(steps, s.voting_day), unsafe_allow_html=True)
 st.plotly_chart(tl.chart(steps, now, s.voting_day), width="stretch", config={"displaylogo": False})
-st.dataframe(pd.DataFrame({
+st.dataframe(c.toned(pd.DataFrame({
     "Tonggak": [x.label for x in steps], "Jadwal": [when(x, s.voting_day) for x in steps],
     "Keadaan": [STATE_LABEL[x.state] for x in steps], "Capaian": [describe(x) or "—" for x in steps]}),
-    hide_index=True, width="stretch")
+    {"Keadaan": [tl.STATE_TONE.get(x.state, "") for x in steps]}), hide_index=True, width="stretch")
 calendar = data.calendar()
 imported = [x for x in calendar if x.imported]
 st.caption((f"Kalender diimpor oleh Polres ({len(imported)} dari {len(calendar)} tonggak); tonggak lain mengikuti "
