@@ -3,6 +3,7 @@ what they were made from is unchanged, and then the very tables the pages would 
 import datetime as dt
 
 import pandas as pd
+import pytest
 from sqlalchemy import func, select
 
 from ops import models as m
@@ -111,6 +112,31 @@ def test_the_guards_boards_are_left_at_a_position_poll_and_the_tps_table_at_a_re
     _read_model_current(demo_db_copy, at + dt.timedelta(minutes=1))  # a new stamp
     with session_scope(get_engine(demo_db_copy)) as s:
         assert boards.read(s, "tps_table", at) is boards.NONE
+
+
+# A second writer while the worker's transaction is open: SQLite would hold it at the lock.
+@pytest.mark.parametrize("demo_db_copy", ["postgresql"], indirect=True)
+def test_a_report_landing_while_the_boards_are_made_leaves_every_board_made_before_it(demo_db_copy, monkeypatch):
+    """The river legs are judged on the leg board made just before them: a report committed in between must leave
+    both, not be counted in the river legs' versions while missing from their rows."""
+    import dataclasses
+
+    at = _moment(demo_db_copy)
+    legs = boards.BOARDS["leg_board"]
+
+    def made_then_reported(s, settings, t, made):
+        board = legs.make(s, settings, t, made)
+        with session_scope(get_engine(demo_db_copy)) as other:  # its own connection, committed on leaving
+            leg = other.scalars(select(m.LogisticsLeg.id).order_by(m.LogisticsLeg.id)).first()
+            other.add(m.LogisticsEvent(leg_id=leg, state="berangkat", occurred_at=at - dt.timedelta(minutes=2),
+                                       recorded_at=utcnow(), source="operator", actor="Bripda Uji"))
+        return board
+    monkeypatch.setitem(boards.BOARDS, "leg_board", dataclasses.replace(legs, make=made_then_reported))
+    _keep(demo_db_copy, at)
+    with session_scope(get_engine(demo_db_copy)) as s:
+        assert boards.read(s, "leg_board", at) is boards.NONE
+        assert boards.read(s, "river_legs", at) is boards.NONE
+        assert boards.read(s, "coordination", at) is not boards.NONE
 
 
 def test_where_the_tps_are_is_left_when_an_operator_changes_a_tps(demo_copy):

@@ -11,8 +11,8 @@ read model its stamp. A server takes a board only for that very minute (where th
 versions are unchanged (one indexed query); otherwise it makes the table itself, as before. A board is therefore never
 older than what the server would have computed.
 
-The versions are read before the board is made: a row committed meanwhile makes the board newer than its versions
-say, never older, and the next reader, finding other versions, makes its own.
+Every board's versions are read before any board is made (some are made on others): a row committed meanwhile makes
+a board newer than its versions say, never older, and the next reader, finding other versions, makes its own.
 
 Above BOARD_MAX_TPS no boards are made. A Polda's and the nation's pages read the roll-ups above the kabupaten and a
 drilled area's own rows, which no board serves; at Sumatera Selatan (25,985 TPS) the boards took 3.6 s of the worker's
@@ -94,7 +94,10 @@ def minute(moment: dt.datetime) -> dt.datetime:
 def versions(session: Session, name: str) -> str:
     """What board `name` is made from, as it stands now: each table's rows and each feed's newest finished run."""
     board = BOARDS[name]
+    # Rows counted, and the newest id where there is one: a row deleted (a day's partition past retention) and one
+    # added within the same minute must not read as no change.
     parts = [select(func.count()).select_from(t).scalar_subquery() for t in board.tables]
+    parts += [select(func.max(t.id)).scalar_subquery() for t in board.tables if hasattr(t, "id")]
     parts += [select(func.max(m.FeedRun.id)).where(m.FeedRun.feed == f, m.FeedRun.finished_at.is_not(None))
               .scalar_subquery() for f in board.feeds]
     if board.read_model:
@@ -110,14 +113,16 @@ def keep(session: Session, settings: Settings, now: dt.datetime) -> list[str]:
         session.execute(delete(m.ReadBoard))
         return []
     at = minute(now)
+    # Every board's versions before any board is made: the river legs, the milestones and the task board are made on
+    # boards made before them, whose rows must be no older than the versions they are stored with (module's note).
+    seen = {name: versions(session, name) for name in BOARDS}
     made: dict[str, Any] = {}
     for name, board in BOARDS.items():
-        seen = versions(session, name)  # before the board: see the module's note
         made[name] = value = board.make(session, settings, at, made)
         if value is None:
             session.execute(delete(m.ReadBoard).where(m.ReadBoard.name == name))
             continue
-        session.merge(m.ReadBoard(name=name, moment=at, versions=seen, payload=pickle.dumps(value, protocol=5),
+        session.merge(m.ReadBoard(name=name, moment=at, versions=seen[name], payload=pickle.dumps(value, protocol=5),
                                   made_at=utcnow()))
         session.flush()
     return [name for name, value in made.items() if value is not None]
