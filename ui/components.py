@@ -109,11 +109,6 @@ def header(title: str, compact: bool = False) -> dt.datetime:
     return now
 
 
-def kpi(col, label: str, value, help_text: str | None = None, delta: str | None = None,
-        delta_color: str = "normal") -> None:
-    col.metric(label, value, delta=delta, delta_color=delta_color, help=help_text, border=True)
-
-
 def freshness_badge(f: Freshness, container=None) -> None:
     """'BMKG · Terkini · 4 mnt lalu' — a failing or old source can never look current."""
     (container or st).markdown(_badge_html(f), unsafe_allow_html=True)

@@ -39,8 +39,8 @@ table = pd.DataFrame({"Kecamatan": ks["kecamatan"], **{ROLE_LABEL[r]: ks[r].map(
                       "Pertemuan": ks["pertemuan"], "Terakhir": ks["terakhir"].map(when)})
 # Coloured as the tiles above: a stakeholder not yet met is amber; the desa covered against the readiness target.
 tones = {ROLE_LABEL[r]: ["baik" if met else "waspada" for met in ks[r]] for r in KECAMATAN_ROLES}
-tones["Desa lengkap"] = [readiness_tone(int(n), int(d), data.settings())
-                        for n, d in zip(ks["desa_lengkap"], ks["desa"])]
+settings = data.settings()
+tones["Desa lengkap"] = [readiness_tone(int(n), int(d), settings) for n, d in zip(ks["desa_lengkap"], ks["desa"])]
 st.dataframe(c.toned(table, tones), hide_index=True, width="stretch",
              column_config={"% desa lengkap": st.column_config.ProgressColumn(min_value=0, max_value=100,
                                                                                format="%d%%")})
